@@ -1,0 +1,121 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Junction target shares (DESIGN §8).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "junction",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "junction", targets: ["junction"]),
+        .library(name: "JunctionCore", targets: ["JunctionCore"]),
+        .library(name: "JunctionServer", targets: ["JunctionServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        .target(
+            name: "JunctionCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JunctionStorage",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JunctionConnectors",
+            dependencies: ["JunctionCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JunctionRuntime",
+            dependencies: [
+                "JunctionCore",
+                "JunctionStorage",
+                "JunctionConnectors",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JunctionServer",
+            dependencies: [
+                "JunctionCore",
+                "JunctionStorage",
+                "JunctionRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JunctionClient",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "junction",
+            dependencies: [
+                "JunctionCore",
+                "JunctionServer",
+                "JunctionClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JunctionTesting",
+            dependencies: [
+                "JunctionCore",
+                "JunctionServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JunctionCoreTests",
+            dependencies: ["JunctionCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JunctionStorageTests",
+            dependencies: ["JunctionStorage", "JunctionTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JunctionServerTests",
+            dependencies: [
+                "JunctionServer",
+                "JunctionTesting",
+                "JunctionClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

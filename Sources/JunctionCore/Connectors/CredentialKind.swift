@@ -1,0 +1,45 @@
+/// How a credential authenticates, and the fields each kind takes.
+public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A key sent in a header or query parameter.
+    case apiKey = "api_key"
+    /// `Authorization: Bearer <token>`.
+    case bearer
+    /// `Authorization: Basic <username:password>`.
+    case basic
+    /// OAuth 2.0 client-credentials grant: a token fetched from `token_url`.
+    case oauth2ClientCredentials = "oauth2_client_credentials"
+    /// A map of custom headers sent as they are.
+    case headers
+
+    /// The fields of a credential of this kind (beside `name` and `kind`).
+    public var fields: [FieldSpec] {
+        switch self {
+        case .apiKey:
+            [
+                FieldSpec("in", .string, default: "header", allowedValues: ["header", "query"],
+                          description: "Where the key is sent: a header or a query parameter."),
+                FieldSpec("key_name", .string, default: "X-API-Key",
+                          description: "The header or query parameter name."),
+                FieldSpec("value", .string, required: true, secret: true, description: "The API key."),
+            ]
+        case .bearer:
+            [FieldSpec("token", .string, required: true, secret: true, description: "The bearer token.")]
+        case .basic:
+            [
+                FieldSpec("username", .string, required: true, description: "The user name."),
+                FieldSpec("password", .string, required: true, secret: true, description: "The password."),
+            ]
+        case .oauth2ClientCredentials:
+            [
+                FieldSpec("token_url", .string, required: true, description: "The token endpoint (https or http URL)."),
+                FieldSpec("client_id", .string, required: true, description: "The OAuth client id."),
+                FieldSpec("client_secret", .string, required: true, secret: true, description: "The OAuth client secret."),
+                FieldSpec("scopes", .stringArray, default: [], description: "Scopes requested with each token."),
+                FieldSpec("audience", .string, description: "An optional `audience` parameter some providers require."),
+            ]
+        case .headers:
+            [FieldSpec("headers", .stringMap, required: true, secret: true,
+                       description: "Header names and values, sent as they are.")]
+        }
+    }
+}

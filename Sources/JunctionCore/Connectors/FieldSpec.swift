@@ -1,0 +1,137 @@
+/// One configurable field of a connector type or credential kind: its name, JSON type,
+/// whether it is required or secret, its default and a description for forms and docs.
+public struct FieldSpec: Sendable, Hashable, Codable {
+    /// The JSON type a field's value must have.
+    public enum FieldType: String, Sendable, Hashable, Codable {
+        case string
+        case integer
+        case number
+        case boolean
+        case object
+        /// An object whose every value is a string (HTTP headers, query parameters).
+        case stringMap = "string_map"
+        /// An array of strings.
+        case stringArray = "string_array"
+        /// An array of objects.
+        case objectArray = "object_array"
+    }
+
+    /// The field's key in `options` (or in a credential body).
+    public var name: String
+    /// The JSON type of its value.
+    public var type: FieldType
+    /// Whether a value must be given (a default satisfies this).
+    public var required: Bool
+    /// Whether the value is a secret: encrypted at rest and never returned.
+    public var secret: Bool
+    /// The value used when none is given.
+    public var defaultValue: JSONValue?
+    /// The only values allowed, for string fields.
+    public var allowedValues: [String]?
+    /// A one-line description for forms, docs and tool schemas.
+    public var description: String
+
+    public init(
+        _ name: String,
+        _ type: FieldType,
+        required: Bool = false,
+        secret: Bool = false,
+        default defaultValue: JSONValue? = nil,
+        allowedValues: [String]? = nil,
+        description: String
+    ) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.secret = secret
+        self.defaultValue = defaultValue
+        self.allowedValues = allowedValues
+        self.description = description
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, required, secret, description
+        case defaultValue = "default"
+        case allowedValues = "enum"
+    }
+}
+
+extension FieldSpec {
+    /// Checks that `value` has this field's type (and allowed values), naming `path` on failure.
+    public func check(_ value: JSONValue, path: String) throws(JunctionError) {
+        let matches: Bool
+        switch type {
+        case .string: matches = value.stringValue != nil
+        case .integer: matches = value.intValue != nil
+        case .number: matches = value.doubleValue != nil
+        case .boolean: matches = value.boolValue != nil
+        case .object: matches = value.objectValue != nil
+        case .stringMap: matches = value.objectValue?.values.allSatisfy { $0.stringValue != nil } ?? false
+        case .stringArray: matches = value.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
+        case .objectArray: matches = value.arrayValue?.allSatisfy { $0.objectValue != nil } ?? false
+        }
+        guard matches else {
+            throw .invalidInput("Expected \(type.readableName), got \(value.typeName).", field: path)
+        }
+        if let allowedValues, let text = value.stringValue, !allowedValues.contains(text) {
+            throw .invalidInput(
+                "'\(text.prefix(80))' is not one of: \(allowedValues.joined(separator: ", ")).",
+                field: path
+            )
+        }
+    }
+}
+
+extension FieldSpec.FieldType {
+    /// The type as a phrase for error messages.
+    var readableName: String {
+        switch self {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .number: "a number"
+        case .boolean: "a boolean"
+        case .object: "an object"
+        case .stringMap: "an object of strings"
+        case .stringArray: "an array of strings"
+        case .objectArray: "an array of objects"
+        }
+    }
+}
+
+extension Array where Element == FieldSpec {
+    /// Validates `values` against these fields: rejects unknown keys, wrong types and missing
+    /// required fields (naming `prefix.field`), and fills in defaults.
+    ///
+    /// - Parameter partial: when `true`, required fields may be absent and no defaults are
+    ///   added (for merging into an existing value).
+    public func validate(
+        _ values: [String: JSONValue],
+        prefix: String? = nil,
+        partial: Bool = false
+    ) throws(JunctionError) -> [String: JSONValue] {
+        func path(_ name: String) -> String { prefix.map { "\($0).\(name)" } ?? name }
+        for key in values.keys.sorted() where !contains(where: { $0.name == key }) {
+            let known = map(\.name).joined(separator: ", ")
+            throw .invalidInput(
+                "Unknown field '\(key.prefix(80))'." + (known.isEmpty ? "" : " Known fields: \(known)."),
+                field: path(key)
+            )
+        }
+        var result = values
+        for field in self {
+            if let value = values[field.name], !value.isNull {
+                try field.check(value, path: path(field.name))
+            } else if values[field.name] != nil {
+                result[field.name] = nil
+            }
+            if result[field.name] == nil, !partial {
+                if let defaultValue = field.defaultValue {
+                    result[field.name] = defaultValue
+                } else if field.required {
+                    throw .invalidInput("Missing required field '\(field.name)'.", field: path(field.name))
+                }
+            }
+        }
+        return result
+    }
+}

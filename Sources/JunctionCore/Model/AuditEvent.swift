@@ -1,0 +1,54 @@
+import Foundation
+
+/// One recorded change or notable action: who did what to which thing, and how it ended.
+public struct AuditEvent: Sendable, Hashable, Codable {
+    /// The event's sequence number, assigned by the store.
+    public var sequence: Int64?
+    /// When it happened.
+    public var at: Date
+    /// The tenant it concerns, if any.
+    public var tenantID: String?
+    /// The id of the API key that acted (`system` for Junction itself).
+    public var actor: String
+    /// What was done, e.g. `connector.create`.
+    public var action: String
+    /// The kind of thing acted on, e.g. `connector`.
+    public var targetType: String
+    /// The thing's name or id.
+    public var target: String
+    /// `ok`, or an error code.
+    public var outcome: String
+    /// The request that caused it.
+    public var requestID: String?
+    /// Extra facts (never secrets), e.g. the fields a partial update changed.
+    public var details: JSONValue?
+
+    public init(
+        at: Date = Date(),
+        tenantID: String?,
+        actor: String,
+        action: String,
+        targetType: String,
+        target: String,
+        outcome: String = "ok",
+        requestID: String? = nil,
+        details: JSONValue? = nil
+    ) {
+        self.at = at
+        self.tenantID = tenantID
+        self.actor = actor
+        self.action = action
+        self.targetType = targetType
+        self.target = target
+        self.outcome = outcome
+        self.requestID = requestID
+        self.details = details
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, at, actor, action, target, outcome, details
+        case tenantID = "tenant_id"
+        case targetType = "target_type"
+        case requestID = "request_id"
+    }
+}
