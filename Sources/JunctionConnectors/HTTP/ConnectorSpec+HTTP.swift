@@ -1,0 +1,37 @@
+import JunctionCore
+
+extension ConnectorSpec {
+    /// `http`: a REST (or any HTTP) API at a base URL, with resources defined on the connector
+    /// or its template.
+    public static let http = ConnectorSpec(
+        type: "http",
+        displayName: "HTTP / REST API",
+        description: "Calls an HTTP API at connection_url. Resources map inputs to method, path, query, headers and body; the linked credential authenticates each request.",
+        category: "api",
+        capabilities: [.invoke, .test],
+        connectionURL: .required,
+        urlSchemes: ["http", "https"],
+        credentialKinds: CredentialKind.allCases,
+        fields: [
+            FieldSpec("headers", .stringMap, default: [:],
+                      description: "Headers sent with every request (not for secrets: use a credential)."),
+            FieldSpec("query", .stringMap, default: [:],
+                      description: "Query parameters added to every request."),
+            FieldSpec("insecure_skip_verify", .boolean, default: false,
+                      description: "Accept untrusted TLS certificates (development only; logged as a warning)."),
+            FieldSpec("test_path", .string,
+                      description: "Path requested by the live connectivity test (default: the connection URL itself)."),
+            FieldSpec("resources", .objectArray, default: [],
+                      description: "Actions this connector exposes, each with a slug, method, path and input schema."),
+        ]
+    )
+}
+
+extension ConnectorRegistry {
+    /// The connector types built into this Junction.
+    public static var builtIn: ConnectorRegistry {
+        var registry = ConnectorRegistry()
+        registry.register(spec: .http)
+        return registry
+    }
+}

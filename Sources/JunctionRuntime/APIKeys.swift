@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+import JunctionCore
+import JunctionStorage
+
+/// Issues and checks API keys.
+///
+/// A key reads `jk_<id>_<secret>`: the id finds the stored record, and the SHA-256 digest of
+/// the whole key is compared in constant time. Only the digest is stored.
+public struct APIKeys: Sendable {
+    private let store: any Store
+
+    public init(store: any Store) {
+        self.store = store
+    }
+
+    /// A freshly generated key: the text to hand out once, and the record to store.
+    public struct Issued: Sendable {
+        /// The full key, shown once.
+        public var text: String
+        /// What is stored.
+        public var record: APIKey
+    }
+
+    /// Generates a key for `scope`. Nothing is stored.
+    public static func generate(scope: APIKey.Scope, name: String) -> Issued {
+        let id = Identifier.make("key")
+        var generator = SystemRandomNumberGenerator()
+        let secretBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let secret = Data(secretBytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        let text = "jk_\(id.dropFirst(4))_\(secret)"
+        return Issued(text: text, record: APIKey(id: id, scope: scope, name: name, digest: digest(of: text)))
+    }
+
+    /// Stores a new key for `scope`, recording who made it.
+    public func create(scope: APIKey.Scope, name: String, by actor: AuditActor) async throws -> Issued {
+        let issued = Self.generate(scope: scope, name: name)
+        let audit = actor.event("key.create", tenantID: scope.tenantID, targetType: "api_key", target: issued.record.id)
+        try await store.insertKey(issued.record, audit: audit)
+        return issued
+    }
+
+    /// The principal for the key `text`, or `nil` when it is malformed, unknown or wrong.
+    public func authenticate(_ text: Substring) async throws -> Principal? {
+        let parts = text.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "jk", parts[1].count == 32, !parts[2].isEmpty, text.utf8.count < 200 else {
+            return nil
+        }
+        guard let record = try await store.key(id: "key_\(parts[1])") else { return nil }
+        guard Self.constantTimeEquals(Self.digest(of: text), record.digest) else { return nil }
+        return Principal(keyID: record.id, scope: record.scope)
+    }
+
+    static func digest(of text: some StringProtocol) -> [UInt8] {
+        Array(SHA256.hash(data: Array(text.utf8)))
+    }
+
+    /// Compares two byte strings in time that depends only on their lengths.
+    public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices {
+            difference |= lhs[index] ^ rhs[index]
+        }
+        return difference == 0
+    }
+}
+
+extension APIKey.Scope {
+    /// The tenant id of a tenant scope.
+    var tenantID: String? {
+        if case .tenant(let id) = self { return id }
+        return nil
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import JunctionCore
+import JunctionStorage
+
+/// Creates and changes connectors, validating each against its type's `ConnectorSpec`.
+public struct ConnectorService: Sendable {
+    private let store: any Store
+    private let registry: ConnectorRegistry
+    private let secrets: SecretBox
+
+    /// The most a connector's `timeout_ms` may be: 10 minutes.
+    public static let timeoutRange = 1...600_000
+    /// The most a connector's `max_retries` may be.
+    public static let retriesRange = 0...10
+
+    /// Record fields that callers may echo back but never set.
+    static let readOnlyFields = [
+        "id", "tenant_id", "health_status", "last_health_check", "last_error", "created_at", "updated_at",
+    ]
+
+    public init(store: any Store, registry: ConnectorRegistry, secrets: SecretBox) {
+        self.store = store
+        self.registry = registry
+        self.secrets = secrets
+    }
+
+    /// Validates a create body and stores the new connector.
+    public func create(tenantID: String, body: JSONValue, by actor: AuditActor) async throws -> ConnectorRecord {
+        var reader = try FieldReader(body)
+        let name = try reader.requiredSlug("connector_name")
+        let typeName = try reader.requiredString("connector_type", maxLength: 64)
+        guard let spec = registry.spec(for: typeName) else {
+            throw JunctionError.invalidInput(
+                "Unknown connector type '\(typeName.prefix(64))'. Types: \(registry.specs.map(\.type).joined(separator: ", ")).",
+                field: "connector_type"
+            )
+        }
+        var connector = ConnectorRecord(tenantID: tenantID, name: name, type: spec.type)
+        var options: [String: JSONValue] = [:]
+        try apply(&reader, to: &connector, options: &options, spec: spec)
+        try reader.finish()
+        try finalize(&connector, options: options, spec: spec)
+        let audit = actor.event("connector.create", tenantID: tenantID, targetType: "connector", target: name.rawValue,
+                                details: ["connector_type": .string(spec.type)])
+        try await store.insertConnector(connector, audit: audit)
+        return connector
+    }
+
+    /// Applies a partial update: members present in `body` replace the stored ones (`null`
+    /// clears an optional field); `options` merge key by key, a `null` option removing that key.
+    public func update(tenantID: String, name: Slug, body: JSONValue, by actor: AuditActor) async throws -> ConnectorRecord {
+        let probe = try FieldReader(body)
+        if probe.contains("connector_type") {
+            throw JunctionError.invalidInput("A connector's type cannot change; create a new connector.", field: "connector_type")
+        }
+        let changed = probe.remaining.keys.filter { !Self.readOnlyFields.contains($0) }.sorted()
+        let audit = actor.event("connector.update", tenantID: tenantID, targetType: "connector", target: name.rawValue,
+                                details: ["fields": .array(changed.map(JSONValue.string))])
+        let registry = self.registry
+        let secrets = self.secrets
+        let service = self
+        return try await store.updateConnector(tenantID: tenantID, name: name, audit: audit) { connector in
+            guard let spec = registry.spec(for: connector.type) else {
+                throw JunctionError.internal("Connector type '\(connector.type)' is no longer registered.")
+            }
+            var options = try connector.options.merging(
+                secrets.openJSON(connector.sealedSecretOptions, context: Self.sealContext(connector)),
+                uniquingKeysWith: { plain, _ in plain }
+            )
+            var reader = try FieldReader(body)
+            try service.apply(&reader, to: &connector, options: &options, spec: spec)
+            try reader.finish()
+            try service.finalize(&connector, options: options, spec: spec)
+            connector.updatedAt = Date()
+        }
+    }
+
+    /// Deletes a connector; `conflict` while agents depend on it unless `force`.
+    public func delete(tenantID: String, name: Slug, force: Bool, by actor: AuditActor) async throws {
+        let audit = actor.event("connector.delete", tenantID: tenantID, targetType: "connector", target: name.rawValue,
+                                details: force ? ["force": true] : nil)
+        try await store.deleteConnector(tenantID: tenantID, name: name, force: force, audit: audit)
+    }
+
+    /// The connector's options with secret options decrypted, for building an instance.
+    public func options(of connector: ConnectorRecord) throws -> [String: JSONValue] {
+        try connector.options.merging(
+            secrets.openJSON(connector.sealedSecretOptions, context: Self.sealContext(connector)),
+            uniquingKeysWith: { plain, _ in plain }
+        )
+    }
+
+    static func sealContext(_ connector: ConnectorRecord) -> String {
+        "connector:\(connector.tenantID):\(connector.id)"
+    }
+
+    /// Reads every settable member of `reader` into `connector` and `options`.
+    private func apply(
+        _ reader: inout FieldReader,
+        to connector: inout ConnectorRecord,
+        options: inout [String: JSONValue],
+        spec: ConnectorSpec
+    ) throws {
+        reader.skip(Self.readOnlyFields + ["connector_type"])
+        if reader.contains("connector_name") { connector.name = try reader.requiredSlug("connector_name") }
+        if reader.contains("template") {
+            if let template = try reader.string("template", maxLength: 200) {
+                throw JunctionError.invalidInput("Unknown template '\(template.prefix(80))'.", field: "template")
+            }
+            connector.template = nil
+        }
+        if reader.contains("display_name") { connector.displayName = try reader.string("display_name", maxLength: 200) }
+        if reader.contains("description") { connector.description = try reader.string("description", maxLength: 2000) }
+        if reader.contains("connection_url") { connector.connectionURL = try reader.string("connection_url", maxLength: 2048) }
+        if reader.contains("credential") { connector.credential = try reader.slug("credential") }
+        if reader.contains("timeout_ms") {
+            connector.timeoutMilliseconds = try reader.int("timeout_ms", in: Self.timeoutRange)
+                ?? ConnectorRecord.defaultTimeoutMilliseconds
+        }
+        if reader.contains("max_retries") {
+            connector.maxRetries = try reader.int("max_retries", in: Self.retriesRange) ?? ConnectorRecord.defaultMaxRetries
+        }
+        if reader.contains("enabled") { connector.enabled = try reader.bool("enabled") ?? true }
+        if reader.contains("mode") { connector.mode = try reader.string("mode", maxLength: 32) }
+        if reader.contains("options") {
+            for (key, value) in try reader.object("options") ?? [:] {
+                options[key] = value.isNull ? nil : value
+            }
+        }
+    }
+
+    /// Checks the combined record against the spec and seals secret options.
+    private func finalize(_ connector: inout ConnectorRecord, options: [String: JSONValue], spec: ConnectorSpec) throws {
+        switch (spec.connectionURL, connector.connectionURL) {
+        case (.required, nil):
+            throw JunctionError.invalidInput("Connector type '\(spec.type)' needs a connection_url.", field: "connection_url")
+        case (.none, _?):
+            throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no connection_url.", field: "connection_url")
+        case (_, let url?):
+            try URLCheck.check(url, schemes: spec.urlSchemes, field: "connection_url")
+        default:
+            break
+        }
+        if spec.modes.isEmpty {
+            if connector.mode != nil {
+                throw JunctionError.invalidInput("Connector type '\(spec.type)' has no modes.", field: "mode")
+            }
+        } else {
+            let mode = connector.mode ?? spec.modes[0]
+            guard spec.modes.contains(mode) else {
+                throw JunctionError.invalidInput("Mode must be one of: \(spec.modes.joined(separator: ", ")).", field: "mode")
+            }
+            connector.mode = mode
+        }
+        if connector.credential != nil, spec.credentialKinds.isEmpty {
+            throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no credential.", field: "credential")
+        }
+        let validated = try spec.validateOptions(options)
+        let secretNames = spec.secretFieldNames
+        let secretOptions = validated.filter { secretNames.contains($0.key) }
+        connector.options = validated.filter { !secretNames.contains($0.key) }
+        connector.secretOptionHints = secretOptions.mapValues(SecretMask.hint(for:))
+        connector.sealedSecretOptions = try secrets.sealJSON(secretOptions, context: Self.sealContext(connector))
+    }
+}

@@ -1,0 +1,47 @@
+import JunctionCore
+
+/// Who is calling: the API key that authenticated the request and what it may act for.
+public struct Principal: Sendable, Hashable {
+    /// The authenticating key's id, recorded as the actor in audit events.
+    public var keyID: String
+    /// Platform or one tenant.
+    public var scope: APIKey.Scope
+
+    public init(keyID: String, scope: APIKey.Scope) {
+        self.keyID = keyID
+        self.scope = scope
+    }
+
+    /// Whether this is the platform operator's key.
+    public var isPlatform: Bool { scope == .platform }
+}
+
+/// Who acts, for audit events: the principal and the request.
+public struct AuditActor: Sendable, Hashable {
+    /// The key id (or `system`).
+    public var keyID: String
+    /// The request id, if the action came through the API.
+    public var requestID: String?
+
+    public init(keyID: String, requestID: String?) {
+        self.keyID = keyID
+        self.requestID = requestID
+    }
+
+    /// Junction itself, e.g. for first-start bootstrap.
+    public static let system = AuditActor(keyID: "system", requestID: nil)
+
+    /// An audit event by this actor.
+    public func event(
+        _ action: String,
+        tenantID: String?,
+        targetType: String,
+        target: String,
+        details: JSONValue? = nil
+    ) -> AuditEvent {
+        AuditEvent(
+            tenantID: tenantID, actor: keyID, action: action, targetType: targetType, target: target,
+            requestID: requestID, details: details
+        )
+    }
+}

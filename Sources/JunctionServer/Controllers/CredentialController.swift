@@ -1,0 +1,60 @@
+import Hummingbird
+import JunctionCore
+import JunctionRuntime
+import JunctionStorage
+
+/// `/api/v1/credentials`: secrets go in, and only masked hints come out.
+struct CredentialController: Sendable {
+    let store: any Store
+    let credentials: CredentialService
+    let scope: TenantScope
+    let body: JSONBodyReader
+
+    func register(on group: RouterGroup<JunctionRequestContext>) {
+        group.get("credentials", use: list)
+        group.post("credentials", use: create)
+        group.get("credentials/{name}", use: get)
+        group.delete("credentials/{name}", use: delete)
+    }
+
+    @Sendable func list(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let tenantID = try await scope.forReading(try context.requirePrincipal(), requested: request.tenantParameter)
+        let all = try await store.credentials(tenantID: tenantID)
+        return JSONResponse.make(JSONValue.object(["credentials": .array(all.map(\.representation))]))
+    }
+
+    @Sendable func create(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
+        let credential = try await credentials.create(
+            tenantID: tenantID, body: try await body.read(request), by: try context.actor())
+        return JSONResponse.make(credential.representation, status: .created)
+    }
+
+    @Sendable func get(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let (tenantID, name) = try await target(request, context)
+        guard let credential = try await store.credential(tenantID: tenantID, name: name) else {
+            throw JunctionError.notFound("No credential named '\(name)'.")
+        }
+        return JSONResponse.make(credential.representation)
+    }
+
+    @Sendable func delete(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let (tenantID, name) = try await target(request, context)
+        try await credentials.delete(tenantID: tenantID, name: name, by: try context.actor())
+        return Response(status: .noContent)
+    }
+
+    private func target(_ request: Request, _ context: JunctionRequestContext) async throws -> (String, Slug) {
+        let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
+        let text = try context.parameters.require("name")
+        guard let name = Slug(text) else { throw JunctionError.notFound("No credential named '\(text.prefix(80))'.") }
+        return (tenantID, name)
+    }
+}
+
+extension Request {
+    /// The `?tenant=` query parameter, if given.
+    var tenantParameter: String? {
+        uri.queryParameters["tenant"].map(String.init)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import JunctionCore
+
+/// The API's JSON shapes of stored values. Absent optional fields are rendered as `null`, so
+/// every record has the same keys.
+extension ConnectorRecord {
+    var representation: JSONValue {
+        .object([
+            "id": .string(id),
+            "tenant_id": .string(tenantID),
+            "connector_name": .string(name.rawValue),
+            "connector_type": .string(type),
+            "template": template.map(JSONValue.string) ?? .null,
+            "display_name": displayName.map(JSONValue.string) ?? .null,
+            "description": description.map(JSONValue.string) ?? .null,
+            "connection_url": connectionURL.map(JSONValue.string) ?? .null,
+            "options": .object(options.merging(secretOptionHints, uniquingKeysWith: { plain, _ in plain })),
+            "credential": credential.map { .string($0.rawValue) } ?? .null,
+            "timeout_ms": .integer(timeoutMilliseconds),
+            "max_retries": .integer(maxRetries),
+            "enabled": .bool(enabled),
+            "mode": mode.map(JSONValue.string) ?? .null,
+            "health_status": .string(healthStatus.rawValue),
+            "last_health_check": lastHealthCheck.map { .string(Timestamp.format($0)) } ?? .null,
+            "last_error": lastError.map(JSONValue.string) ?? .null,
+            "created_at": .string(Timestamp.format(createdAt)),
+            "updated_at": .string(Timestamp.format(updatedAt)),
+        ])
+    }
+}
+
+extension Credential {
+    /// Public fields and masked hints in place of secrets; never a secret value.
+    var representation: JSONValue {
+        var object = config.merging(hints, uniquingKeysWith: { plain, _ in plain })
+        object["id"] = .string(id)
+        object["tenant_id"] = .string(tenantID)
+        object["name"] = .string(name.rawValue)
+        object["kind"] = .string(kind.rawValue)
+        object["created_at"] = .string(Timestamp.format(createdAt))
+        object["updated_at"] = .string(Timestamp.format(updatedAt))
+        return .object(object)
+    }
+}
+
+extension Tenant {
+    var representation: JSONValue {
+        ["id": .string(id), "name": .string(name.rawValue), "created_at": .string(Timestamp.format(createdAt))]
+    }
+}
+
+extension APIKey {
+    var representation: JSONValue {
+        [
+            "id": .string(id),
+            "name": .string(name),
+            "tenant_id": tenantID.map(JSONValue.string) ?? .null,
+            "created_at": .string(Timestamp.format(createdAt)),
+        ]
+    }
+}

@@ -1,0 +1,121 @@
+import Hummingbird
+import JunctionCore
+import JunctionRuntime
+import JunctionStorage
+
+/// `/api/v1/tenants` and `/api/v1/keys`: tenants and their API keys.
+struct TenantController: Sendable {
+    let store: any Store
+    let body: JSONBodyReader
+
+    func register(on group: RouterGroup<JunctionRequestContext>) {
+        group.post("tenants", use: createTenant)
+        group.get("tenants", use: listTenants)
+        group.get("tenants/{tenant}", use: getTenant)
+        group.post("keys", use: createKey)
+        group.get("keys", use: listKeys)
+        group.delete("keys/{id}", use: deleteKey)
+    }
+
+    @Sendable func createTenant(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        try requirePlatform(context)
+        var reader = try FieldReader(try await body.read(request))
+        let name = try reader.requiredSlug("name")
+        try reader.finish()
+        let tenant = Tenant(name: name)
+        let issued = APIKeys.generate(scope: .tenant(tenant.id), name: "default")
+        let audit = try context.actor().event("tenant.create", tenantID: tenant.id, targetType: "tenant", target: name.rawValue)
+        try await store.insertTenant(tenant, firstKey: issued.record, audit: audit)
+        var representation = tenant.representation.objectValue ?? [:]
+        representation["api_key"] = .string(issued.text)
+        representation["api_key_id"] = .string(issued.record.id)
+        return JSONResponse.make(JSONValue.object(representation), status: .created)
+    }
+
+    @Sendable func listTenants(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let tenants: [Tenant]
+        switch principal.scope {
+        case .platform: tenants = try await store.tenants()
+        case .tenant(let id): tenants = try await store.tenant(idOrName: id).map { [$0] } ?? []
+        }
+        return JSONResponse.make(JSONValue.object(["tenants": .array(tenants.map(\.representation))]))
+    }
+
+    @Sendable func getTenant(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let requested = try context.parameters.require("tenant")
+        guard let tenant = try await store.tenant(idOrName: requested),
+              principal.isPlatform || principal.scope == .tenant(tenant.id)
+        else {
+            throw JunctionError.notFound("No tenant '\(requested.prefix(80))'.")
+        }
+        return JSONResponse.make(tenant.representation)
+    }
+
+    /// A tenant key makes keys for its own tenant; the platform key names `tenant` in the body
+    /// (or omits it to make another platform key).
+    @Sendable func createKey(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        var reader = try FieldReader(request.headers[.contentLength] == "0" ? .object([:]) : try await body.read(request))
+        let name = try reader.string("name", maxLength: 100) ?? "default"
+        let requestedTenant = try reader.string("tenant", maxLength: 200)
+        try reader.finish()
+        let scope: APIKey.Scope
+        switch (principal.scope, requestedTenant) {
+        case (.tenant(let own), nil):
+            scope = .tenant(own)
+        case (.tenant(let own), let requested?):
+            guard let tenant = try await store.tenant(idOrName: requested), tenant.id == own else {
+                throw JunctionError(.notFound, "No tenant '\(requested.prefix(80))'.", field: "tenant")
+            }
+            scope = .tenant(own)
+        case (.platform, nil):
+            scope = .platform
+        case (.platform, let requested?):
+            guard let tenant = try await store.tenant(idOrName: requested) else {
+                throw JunctionError(.notFound, "No tenant '\(requested.prefix(80))'.", field: "tenant")
+            }
+            scope = .tenant(tenant.id)
+        }
+        let issued = try await APIKeys(store: store).create(scope: scope, name: name, by: try context.actor())
+        var representation = issued.record.representation.objectValue ?? [:]
+        representation["api_key"] = .string(issued.text)
+        return JSONResponse.make(JSONValue.object(representation), status: .created)
+    }
+
+    @Sendable func listKeys(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let keys: [APIKey]
+        switch principal.scope {
+        case .tenant(let own):
+            keys = try await store.keys(tenantID: own)
+        case .platform:
+            if let requested = request.uri.queryParameters["tenant"].map(String.init) {
+                guard let tenant = try await store.tenant(idOrName: requested) else {
+                    throw JunctionError(.notFound, "No tenant '\(requested.prefix(80))'.", field: "tenant")
+                }
+                keys = try await store.keys(tenantID: tenant.id)
+            } else {
+                keys = try await store.keys(tenantID: nil)
+            }
+        }
+        return JSONResponse.make(JSONValue.object(["keys": .array(keys.map(\.representation))]))
+    }
+
+    @Sendable func deleteKey(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = try context.parameters.require("id")
+        let target = try await store.key(id: id)
+        let scope: APIKey.Scope? = principal.isPlatform ? nil : principal.scope
+        let audit = try context.actor().event("key.delete", tenantID: target?.tenantID, targetType: "api_key", target: id)
+        try await store.deleteKey(id: id, scope: scope, audit: audit)
+        return Response(status: .noContent)
+    }
+
+    private func requirePlatform(_ context: JunctionRequestContext) throws {
+        guard try context.requirePrincipal().isPlatform else {
+            throw JunctionError(.forbidden, "Only the platform key can create tenants.")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import JunctionCore
+import NIOCore
+
+/// Builds JSON responses with Junction's encoder (sorted keys, ISO 8601 dates).
+enum JSONResponse {
+    /// A response whose body is `value` encoded as JSON.
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        do {
+            return make(bytes: try JSONCoding.encode(value), status: status)
+        } catch {
+            return ErrorBody.response(.internal("Response encoding failed.", cause: error))
+        }
+    }
+
+    static func make(bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeBytes(bytes)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: buffer)
+        )
+    }
+}
+
+/// The error shape every endpoint uses: `{"error":{"code","message","field","details"}}`.
+enum ErrorBody {
+    static func response(_ error: JunctionError) -> Response {
+        var body: [String: JSONValue] = [
+            "code": .string(error.code.description),
+            "message": .string(error.message),
+        ]
+        if let field = error.field { body["field"] = .string(field) }
+        if let details = error.details { body["details"] = details }
+        if error.retryable { body["retryable"] = true }
+        var response = JSONResponse.make(JSONValue.object(["error": .object(body)]), status: error.code.httpStatus)
+        if error.code == .unauthorized {
+            response.headers[.wwwAuthenticate] = "Bearer"
+        }
+        return response
+    }
+}
+
+extension JunctionError.Code {
+    /// The HTTP status this code is answered with on the control plane.
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .invalidInput: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden, .policyDenied: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .methodNotAllowed: .methodNotAllowed
+        case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .timeout: .gatewayTimeout
+        case .approvalRequired: .accepted
+        case .connectionRefused, .authenticationFailed, .tlsError, .tooManyConnections, .schemaDiscoveryFailed,
+             .upstreamError:
+            .badGateway
+        case .connectorDisabled: .conflict
+        default: .internalServerError
+        }
+    }
+}
+
+/// Reads JSON request bodies under the configured size limit.
+struct JSONBodyReader: Sendable {
+    /// The largest body accepted, in bytes.
+    let limit: Int
+
+    /// The body as JSON: `payload_too_large` past the limit, `unsupported_media_type` for a
+    /// non-JSON content type, `invalid_input` for an empty or malformed body.
+    func read(_ request: Request) async throws -> JSONValue {
+        if let contentType = request.headers[.contentType]?.lowercased(),
+           !contentType.hasPrefix("application/json"), !contentType.contains("+json")
+        {
+            throw JunctionError(.unsupportedMediaType, "Send the body as application/json.")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
+        }
+        guard buffer.readableBytes > 0 else { throw JunctionError.invalidInput("Request body is empty.") }
+        return try JSONCoding.decode(buffer.readableBytesView)
+    }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+import JunctionCore
+import JunctionRuntime
+import Logging
+
+/// Requires `Authorization: Bearer <api key>` and records the caller in the context.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = JunctionRequestContext
+    let keys: APIKeys
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw JunctionError(.unauthorized, "Missing API key: send 'Authorization: Bearer <key>'.")
+        }
+        let prefix = "Bearer "
+        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix.lowercased(),
+              let principal = try await keys.authenticate(header.dropFirst(prefix.count).drop(while: { $0 == " " }))
+        else {
+            throw JunctionError(.unauthorized, "Invalid API key.")
+        }
+        var context = context
+        context.principal = principal
+        context.logger[metadataKey: "api_key.id"] = .string(principal.keyID)
+        return try await next(request, context)
+    }
+}

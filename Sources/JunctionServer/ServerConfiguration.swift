@@ -1,0 +1,74 @@
+import Configuration
+import Foundation
+import JunctionCore
+import SystemPackage
+
+/// Who the platform key may see.
+public enum ServerMode: String, Sendable, Hashable, CaseIterable {
+    /// One organisation's own deployment: the platform key sees every tenant.
+    case invpc
+    /// A shared service: the platform key manages tenants and keys but reads no tenant's data.
+    case saas
+}
+
+/// How a Junction server runs. Read with apple/swift-configuration: command-line flags over
+/// `JUNCTION_*` environment variables over `junction.yaml` over the defaults documented here.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on. Default `127.0.0.1`.
+    public var host: String = "127.0.0.1"
+    /// The port; `0` picks any free port. Default `8080`.
+    public var port: Int = 8080
+    /// Where the database, master key and admin key live. Default `./junction-data`.
+    public var dataDirectory: String = "./junction-data"
+    /// Whom the platform key may see. Default `invpc`.
+    public var mode: ServerMode = .invpc
+    /// The largest request body accepted, in bytes. Default 1 MiB.
+    public var maxBodyBytes: Int = 1 << 20
+    /// The master key, base64 of 32 bytes; when unset a key file in the data directory is used.
+    /// Never logged. Default: unset.
+    public var masterKey: String?
+
+    public init() {}
+
+    /// The configuration from the environment (`JUNCTION_HOST`, `JUNCTION_PORT`,
+    /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`)
+    /// over the YAML file at `configFile` (keys `host`, `port`, `data_dir`, `mode`,
+    /// `max_body_bytes`; default `./junction.yaml`, optional unless named). Command-line flags
+    /// are applied over the result by the caller.
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configFile: String? = nil
+    ) async throws -> ServerConfiguration {
+        let path = configFile ?? environment["JUNCTION_CONFIG"] ?? "junction.yaml"
+        let file = try await FileProvider<YAMLSnapshot>(
+            filePath: FilePath(path), allowMissing: configFile == nil && environment["JUNCTION_CONFIG"] == nil)
+        let reader = ConfigReader(providers: [
+            EnvironmentVariablesProvider(
+                environmentVariables: environment,
+                secretsSpecifier: .specific(["JUNCTION_MASTER_KEY"])
+            ).prefixKeys(with: "junction"),
+            file,
+        ])
+        var configuration = ServerConfiguration()
+        configuration.host = reader.string(forKey: "host", default: configuration.host)
+        configuration.port = try Self.integer(reader, "port", default: configuration.port, in: 0...65535)
+        configuration.dataDirectory = reader.string(forKey: "data_dir", default: configuration.dataDirectory)
+        let mode = reader.string(forKey: "mode", default: configuration.mode.rawValue)
+        guard let parsedMode = ServerMode(rawValue: mode) else {
+            throw JunctionError.invalidInput("mode must be one of: invpc, saas.", field: "mode")
+        }
+        configuration.mode = parsedMode
+        configuration.maxBodyBytes = try Self.integer(
+            reader, "max_body_bytes", default: configuration.maxBodyBytes, in: 1024...(1 << 30))
+        configuration.masterKey = reader.string(forKey: "master_key", isSecret: true)
+        return configuration
+    }
+
+    private static func integer(_ reader: ConfigReader, _ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw JunctionError.invalidInput("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound).", field: key)
+        }
+        return number
+    }
+}

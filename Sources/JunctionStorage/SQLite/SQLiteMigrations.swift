@@ -1,0 +1,84 @@
+import GRDB
+
+/// The versioned schema of the embedded store. Migrations only ever append.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenants (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    digest BLOB NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
+                CREATE TABLE credentials (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    hints TEXT NOT NULL,
+                    sealed_secrets BLOB NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (tenant_id, name)
+                );
+                CREATE TABLE connectors (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    template TEXT,
+                    display_name TEXT,
+                    description TEXT,
+                    connection_url TEXT,
+                    options TEXT NOT NULL,
+                    secret_option_hints TEXT NOT NULL,
+                    sealed_secret_options BLOB NOT NULL,
+                    credential TEXT,
+                    timeout_ms INTEGER NOT NULL,
+                    max_retries INTEGER NOT NULL,
+                    enabled BOOLEAN NOT NULL,
+                    mode TEXT,
+                    health_status TEXT NOT NULL,
+                    last_health_check DATETIME,
+                    last_error TEXT,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (tenant_id, name),
+                    FOREIGN KEY (tenant_id, credential) REFERENCES credentials(tenant_id, name)
+                );
+                CREATE INDEX connectors_credential ON connectors(tenant_id, credential);
+                CREATE TABLE agent_links (
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    agent_name TEXT NOT NULL,
+                    connector_id TEXT NOT NULL REFERENCES connectors(id),
+                    created_at DATETIME NOT NULL,
+                    PRIMARY KEY (connector_id, agent_name)
+                );
+                CREATE TABLE audit_events (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at DATETIME NOT NULL,
+                    tenant_id TEXT,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target_type TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    request_id TEXT,
+                    details TEXT
+                );
+                CREATE INDEX audit_events_tenant ON audit_events(tenant_id, sequence);
+                """)
+        }
+        return migrator
+    }
+}

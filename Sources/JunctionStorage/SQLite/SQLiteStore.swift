@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import JunctionCore
+
+/// The embedded store: one SQLite file in WAL mode with one writer and a pool of readers.
+public final class SQLiteStore: Store {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func checkReadiness() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// Runs `body` in a write transaction, translating SQLite constraint errors.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? DatabaseError)?.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+            || (error as? DatabaseError)?.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+    }
+}
+
+// MARK: - Audit
+
+extension SQLiteStore {
+    static func insert(_ event: AuditEvent, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO audit_events (at, tenant_id, actor, action, target_type, target, outcome, request_id, details)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                event.at, event.tenantID, event.actor, event.action, event.targetType, event.target,
+                event.outcome, event.requestID, try event.details.map(SQLiteJSON.text),
+            ]
+        )
+    }
+
+    public func recordAudit(_ event: AuditEvent) async throws {
+        try await write { db in try Self.insert(event, in: db) }
+    }
+
+    public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
+        try await read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let tenantID = query.tenantID {
+                clauses.append("tenant_id = ?")
+                arguments += [tenantID]
+            }
+            if !query.actions.isEmpty {
+                clauses.append("action IN (\(query.actions.map { _ in "?" }.joined(separator: ",")))")
+                arguments += StatementArguments(query.actions.sorted())
+            }
+            if let before = query.before {
+                clauses.append("sequence < ?")
+                arguments += [before]
+            }
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            arguments += [query.limit]
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM audit_events \(filter) ORDER BY sequence DESC LIMIT ?",
+                arguments: arguments
+            ).map { row in
+                var event = AuditEvent(
+                    at: row["at"],
+                    tenantID: row["tenant_id"],
+                    actor: row["actor"],
+                    action: row["action"],
+                    targetType: row["target_type"],
+                    target: row["target"],
+                    outcome: row["outcome"],
+                    requestID: row["request_id"],
+                    details: try (row["details"] as String?).map(SQLiteJSON.value)
+                )
+                event.sequence = row["sequence"]
+                return event
+            }
+        }
+    }
+}
+
+/// JSON columns are stored as text.
+enum SQLiteJSON {
+    static func text(_ value: JSONValue) throws -> String {
+        String(decoding: try JSONCoding.encode(value), as: UTF8.self)
+    }
+
+    static func text(_ object: [String: JSONValue]) throws -> String {
+        try text(.object(object))
+    }
+
+    static func value(_ text: String) throws -> JSONValue {
+        try JSONCoding.decode(Array(text.utf8))
+    }
+
+    static func object(_ text: String) throws -> [String: JSONValue] {
+        try value(text).objectValue ?? [:]
+    }
+}

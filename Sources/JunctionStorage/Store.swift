@@ -1,0 +1,111 @@
+import JunctionCore
+
+/// Persistence for everything Junction keeps. Each write that changes state also records its
+/// audit event in the same transaction, so a change and its audit trail land together or not
+/// at all.
+///
+/// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
+public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, AuditStore {
+    /// Throws unless the store can serve queries (for `/ready`).
+    func checkReadiness() async throws
+}
+
+/// Tenants.
+public protocol TenantStore: Sendable {
+    /// Inserts a tenant with its first API key. A duplicate name is `conflict` on `name`.
+    func insertTenant(_ tenant: Tenant, firstKey: APIKey, audit: AuditEvent) async throws
+    /// The tenant with this id or name.
+    func tenant(idOrName: String) async throws -> Tenant?
+    /// Every tenant, oldest first.
+    func tenants() async throws -> [Tenant]
+}
+
+/// API keys (digests only).
+public protocol APIKeyStore: Sendable {
+    /// Inserts a key.
+    func insertKey(_ key: APIKey, audit: AuditEvent) async throws
+    /// The key with this id.
+    func key(id: String) async throws -> APIKey?
+    /// The keys of one tenant, or the platform keys when `tenantID` is `nil`.
+    func keys(tenantID: String?) async throws -> [APIKey]
+    /// Deletes a key; `not_found` when there is none with this id in that scope.
+    func deleteKey(id: String, scope: APIKey.Scope?, audit: AuditEvent) async throws
+}
+
+/// Credentials (secrets sealed by the caller).
+public protocol CredentialStore: Sendable {
+    /// Inserts a credential. A duplicate name in the tenant is `conflict` on `name`.
+    func insertCredential(_ credential: Credential, audit: AuditEvent) async throws
+    /// One credential by tenant and name.
+    func credential(tenantID: String, name: Slug) async throws -> Credential?
+    /// A tenant's credentials (every tenant's when `tenantID` is `nil`), by name.
+    func credentials(tenantID: String?) async throws -> [Credential]
+    /// Deletes a credential: `not_found` when absent, `conflict` naming the connectors that
+    /// use it (in `details.connectors`).
+    func deleteCredential(tenantID: String, name: Slug, audit: AuditEvent) async throws
+}
+
+/// Which connectors to list.
+public struct ConnectorQuery: Sendable, Hashable {
+    /// One tenant's, or every tenant's when `nil`.
+    public var tenantID: String?
+    /// Only this type.
+    public var type: String?
+    /// Only enabled (or disabled) connectors.
+    public var enabled: Bool?
+
+    public init(tenantID: String?, type: String? = nil, enabled: Bool? = nil) {
+        self.tenantID = tenantID
+        self.type = type
+        self.enabled = enabled
+    }
+}
+
+/// Connectors.
+public protocol ConnectorStore: Sendable {
+    /// Inserts a connector: `conflict` on a duplicate name, `not_found` on `credential` when the
+    /// credential does not exist in the tenant.
+    func insertConnector(_ connector: ConnectorRecord, audit: AuditEvent) async throws
+    /// Applies `change` to the stored connector inside one transaction and stores the result.
+    /// `change` runs synchronously and may throw to abort.
+    func updateConnector(
+        tenantID: String,
+        name: Slug,
+        audit: AuditEvent,
+        _ change: @Sendable (inout ConnectorRecord) throws -> Void
+    ) async throws -> ConnectorRecord
+    /// One connector by tenant and name.
+    func connector(tenantID: String, name: Slug) async throws -> ConnectorRecord?
+    /// Connectors matching `query`, by tenant and name.
+    func connectors(_ query: ConnectorQuery) async throws -> [ConnectorRecord]
+    /// Deletes a connector: `conflict` listing dependents (agent links, triggers) unless
+    /// `force`, which removes those links too.
+    func deleteConnector(tenantID: String, name: Slug, force: Bool, audit: AuditEvent) async throws
+}
+
+/// Which audit events to list.
+public struct AuditQuery: Sendable, Hashable {
+    /// One tenant's events, or all when `nil`.
+    public var tenantID: String?
+    /// Only these actions (any when empty).
+    public var actions: Set<String>
+    /// Only events older than this sequence number (for paging backwards).
+    public var before: Int64?
+    /// At most this many, newest first.
+    public var limit: Int
+
+    public init(tenantID: String?, actions: Set<String> = [], before: Int64? = nil, limit: Int = 100) {
+        self.tenantID = tenantID
+        self.actions = actions
+        self.before = before
+        self.limit = limit
+    }
+}
+
+/// The audit log.
+public protocol AuditStore: Sendable {
+    /// Appends an event that has no state change of its own (e.g. a failed login).
+    func recordAudit(_ event: AuditEvent) async throws
+    /// Events matching `query`, newest first.
+    func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
+}
