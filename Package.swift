@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "junction", targets: ["junction"]),
         .library(name: "JunctionCore", targets: ["JunctionCore"]),
         .library(name: "JunctionServer", targets: ["JunctionServer"]),
+        .library(name: "JunctionClient", targets: ["JunctionClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -80,6 +81,8 @@ let package = Package(
             dependencies: [
                 "JunctionCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -90,6 +93,9 @@ let package = Package(
                 "JunctionServer",
                 "JunctionClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -48,6 +48,12 @@ public enum Timestamp {
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
     private static let plainStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
 
+    /// The current time truncated to whole milliseconds, the precision every store keeps, so
+    /// that a value returned on creation equals the one read back later.
+    public static func now() -> Date {
+        Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
+
     /// `2026-11-22T21:19:31.123Z`.
     public static func format(_ date: Date) -> String {
         style.format(date)

@@ -71,7 +71,7 @@ public struct ConnectorService: Sendable {
             try service.apply(&reader, to: &connector, options: &options, spec: spec)
             try reader.finish()
             try service.finalize(&connector, options: options, spec: spec)
-            connector.updatedAt = Date()
+            connector.updatedAt = Timestamp.now()
         }
     }
 

@@ -42,7 +42,12 @@ public struct JunctionApplication: Sendable {
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let (secrets, createdMasterKey) = try MasterKeyFile.loadKeyring(
             environmentKey: configuration.masterKey, directory: directory)
-        let store = try SQLiteStore(path: directory.appendingPathComponent(Self.databaseFileName).path)
+        let databaseURL = directory.appendingPathComponent(Self.databaseFileName)
+        if !FileManager.default.fileExists(atPath: databaseURL.path) {
+            // SQLite gives its -wal and -shm files the database file's mode: make it 0600 first.
+            try PrivateFile.write("", to: databaseURL)
+        }
+        let store = try SQLiteStore(path: databaseURL.path)
         let adminKeyURL = directory.appendingPathComponent(Self.adminKeyFileName)
         var createdAdminKey: String?
         if try await store.keys(tenantID: nil).isEmpty {

@@ -22,7 +22,7 @@ public struct APIKey: Sendable, Hashable {
     /// When it was created.
     public var createdAt: Date
 
-    public init(id: String, scope: Scope, name: String, digest: [UInt8], createdAt: Date = Date()) {
+    public init(id: String, scope: Scope, name: String, digest: [UInt8], createdAt: Date = Timestamp.now()) {
         self.id = id
         self.scope = scope
         self.name = name

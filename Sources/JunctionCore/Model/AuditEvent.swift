@@ -24,7 +24,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var details: JSONValue?
 
     public init(
-        at: Date = Date(),
+        at: Date = Timestamp.now(),
         tenantID: String?,
         actor: String,
         action: String,

@@ -76,7 +76,7 @@ public struct ConnectorRecord: Sendable, Hashable {
         healthStatus: HealthStatus = .unknown,
         lastHealthCheck: Date? = nil,
         lastError: String? = nil,
-        createdAt: Date = Date(),
+        createdAt: Date = Timestamp.now(),
         updatedAt: Date? = nil
     ) {
         self.id = id

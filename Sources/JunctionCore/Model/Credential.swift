@@ -29,7 +29,7 @@ public struct Credential: Sendable, Hashable {
         config: [String: JSONValue],
         hints: [String: JSONValue],
         sealedSecrets: [UInt8],
-        createdAt: Date = Date(),
+        createdAt: Date = Timestamp.now(),
         updatedAt: Date? = nil
     ) {
         self.id = id

@@ -9,7 +9,7 @@ public struct Tenant: Sendable, Hashable, Codable {
     /// When it was created.
     public var createdAt: Date
 
-    public init(id: String = Identifier.make("ten"), name: Slug, createdAt: Date = Date()) {
+    public init(id: String = Identifier.make("ten"), name: Slug, createdAt: Date = Timestamp.now()) {
         self.id = id
         self.name = name
         self.createdAt = createdAt

@@ -128,7 +128,7 @@ extension SQLiteStore {
             arguments: [connector.tenantID, credential.rawValue]
         ) ?? false
         guard exists else {
-            throw JunctionError(.notFound, "No credential named '\(credential)'.", field: "credential")
+            throw JunctionError.invalidInput("No credential named '\(credential)' in this tenant.", field: "credential")
         }
     }
 

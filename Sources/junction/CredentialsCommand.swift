@@ -1,0 +1,68 @@
+import ArgumentParser
+import JunctionClient
+import JunctionCore
+
+/// `junction credentials …`.
+struct CredentialsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credentials",
+        abstract: "Manage credentials (secrets are accepted, never shown again).",
+        subcommands: [List.self, Create.self, Delete.self]
+    )
+
+    static let columns = [("NAME", "name"), ("KIND", "kind"), ("CREATED", "created_at")]
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List credentials.")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await runClient {
+                let page = try await options.client().send(.get, "/api/v1/credentials", query: options.tenantQuery)
+                try options.output(page, rows: page["credentials"]?.arrayValue ?? [], columns: CredentialsCommand.columns)
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a credential.",
+            discussion: """
+                Examples:
+                  junction credentials create stripe --kind bearer --field token=@-        (token read from stdin)
+                  junction credentials create crm --kind api_key --field key_name=X-Api-Key --field value=env:CRM_KEY
+                  junction credentials create db --kind basic --field username=app --field password=file:/run/secrets/db
+                """
+        )
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The credential's name (a slug).") var name: String
+        @Option(help: "api_key, bearer, basic, oauth2_client_credentials or headers.") var kind: String
+        @Option(name: .customLong("field"), help: "A field as KEY=VALUE (VALUE @- reads stdin, @PATH a file).")
+        var fields: [String] = []
+
+        func run() async throws {
+            try await runClient {
+                var body = try parseFields(fields, option: "--field", typed: false)
+                body["name"] = .string(name)
+                body["kind"] = .string(kind)
+                let credential = try await options.client().send(
+                    .post, "/api/v1/credentials", query: options.tenantQuery, body: .object(body))
+                try options.output(credential, columns: CredentialsCommand.columns)
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a credential no connector uses.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The credential's name.") var name: String
+
+        func run() async throws {
+            try await runClient {
+                _ = try await options.client().send(
+                    .delete, "/api/v1/credentials/\(segment(name))", query: options.tenantQuery)
+                print("Deleted credential \(name).")
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `junction`: the Junction server and its command-line client.
+@main
+struct JunctionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "junction",
+        abstract: "A self-hosted connector gateway for AI agents and workflows.",
+        subcommands: [
+            ServeCommand.self, TenantsCommand.self, KeysCommand.self, CredentialsCommand.self, ConnectorsCommand.self,
+            ConnectorTypesCommand.self,
+        ]
+    )
+}

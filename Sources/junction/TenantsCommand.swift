@@ -1,0 +1,84 @@
+import ArgumentParser
+import JunctionClient
+import JunctionCore
+
+/// `junction tenants …` (platform key).
+struct TenantsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenants", abstract: "Create and list tenants.", subcommands: [Create.self, List.self])
+
+    static let columns = [("ID", "id"), ("NAME", "name"), ("CREATED", "created_at")]
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant and print its first API key (shown once).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The tenant's name (a slug).") var name: String
+
+        func run() async throws {
+            try await runClient {
+                let tenant = try await options.client().send(.post, "/api/v1/tenants", body: ["name": .string(name)])
+                try options.output(tenant, columns: TenantsCommand.columns + [("API KEY (shown once)", "api_key")])
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tenants.")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await runClient {
+                let page = try await options.client().send(.get, "/api/v1/tenants")
+                try options.output(page, rows: page["tenants"]?.arrayValue ?? [], columns: TenantsCommand.columns)
+            }
+        }
+    }
+}
+
+/// `junction keys …`.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Create, list and revoke API keys.", subcommands: [Create.self, List.self, Delete.self])
+
+    static let columns = [("ID", "id"), ("NAME", "name"), ("TENANT", "tenant_id"), ("CREATED", "created_at")]
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key (printed once).")
+        @OptionGroup var options: ClientOptions
+        @Option(help: "A label for the key.") var name = "default"
+
+        func run() async throws {
+            try await runClient {
+                var body: [String: JSONValue] = ["name": .string(name)]
+                if let tenant = options.tenant { body["tenant"] = .string(tenant) }
+                let key = try await options.client().send(.post, "/api/v1/keys", body: .object(body))
+                try options.output(key, columns: KeysCommand.columns + [("API KEY (shown once)", "api_key")])
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List API keys (never their secrets).")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await runClient {
+                let page = try await options.client().send(.get, "/api/v1/keys", query: options.tenantQuery)
+                try options.output(page, rows: page["keys"]?.arrayValue ?? [], columns: KeysCommand.columns)
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The key's id (key_…).") var id: String
+
+        func run() async throws {
+            try await runClient {
+                _ = try await options.client().send(.delete, "/api/v1/keys/\(segment(id))")
+                print("Revoked \(id).")
+            }
+        }
+    }
+}
