@@ -107,7 +107,7 @@ extension JSONSchema {
 
         private mutating func checkNumber(_ node: Node, _ value: JSONValue) -> Bool {
             var valid = true
-            if let bound = node.minimum, JSONSchema.compare(value, bound) <= 0 {
+            if let bound = node.minimum, JSONSchema.compare(value, bound) < 0 {
                 valid = false
                 if flag("must be at least \(JSONSchema.numberText(bound))") { return false }
             }
@@ -228,7 +228,7 @@ extension JSONSchema {
             }
             guard node.hasMemberKeywords else { return valid }
             if collecting {
-                for name in members.keys {
+                for name in members.keys.sorted() {
                     valid = checkMember(node, name, members[name]!, scope) && valid
                 }
             } else {
