@@ -106,17 +106,25 @@ let package = Package(
                 "JunctionServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JunctionCoreTests",
-            dependencies: ["JunctionCore"],
+            dependencies: ["JunctionCore", "JunctionConnectors"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JunctionStorageTests",
-            dependencies: ["JunctionStorage", "JunctionTesting"],
+            dependencies: [
+                "JunctionStorage",
+                "JunctionCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -125,7 +133,12 @@ let package = Package(
                 "JunctionServer",
                 "JunctionTesting",
                 "JunctionClient",
+                "JunctionCore",
+                "JunctionRuntime",
+                "JunctionStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -44,9 +44,12 @@ public enum JSONCoding {
 }
 
 /// ISO 8601 timestamps with millisecond precision in UTC, as every Junction surface writes them.
+///
+/// Dates are carried as whole milliseconds: `now()` makes them, `normalized(_:)` brings a date
+/// read from storage back to the exact same value, and `format`/`parse` round-trip them.
 public enum Timestamp {
-    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-    private static let plainStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
+    private static let secondsStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
+    private static let fractionalStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 
     /// The current time truncated to whole milliseconds, the precision every store keeps, so
     /// that a value returned on creation equals the one read back later.
@@ -54,13 +57,37 @@ public enum Timestamp {
         Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 
-    /// `2026-11-22T21:19:31.123Z`.
-    public static func format(_ date: Date) -> String {
-        style.format(date)
+    /// `date` rounded to the nearest whole millisecond (the value `now()` would have made).
+    public static func normalized(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
-    /// Parses a timestamp with or without fractional seconds.
+    /// `2026-11-22T21:19:31.123Z`, with the date's own millisecond (rounded, not truncated).
+    public static func format(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let wholeSeconds = fraction < 0 ? seconds - 1 : seconds
+        let positiveFraction = fraction < 0 ? fraction + 1000 : fraction
+        var text = secondsStyle.format(Date(timeIntervalSince1970: TimeInterval(wholeSeconds)))
+        guard text.last == "Z" else { return text }
+        text.removeLast()
+        let digits = String(positiveFraction)
+        return text + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
+    /// Parses a timestamp with or without fractional seconds; UTC `Z` forms are exact to the
+    /// millisecond.
     public static func parse(_ text: String) -> Date? {
-        (try? style.parse(text)) ?? (try? plainStyle.parse(text))
+        if text.hasSuffix("Z"), let dot = text.lastIndex(of: ".") {
+            let digits = text[text.index(after: dot)..<text.index(before: text.endIndex)]
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let fraction = Int(digits),
+                  let seconds = try? secondsStyle.parse(String(text[..<dot]) + "Z")
+            else {
+                return try? fractionalStyle.parse(text)
+            }
+            let milliseconds = (Double(fraction) * pow(10, Double(3 - digits.count))).rounded()
+            return Date(timeIntervalSince1970: (seconds.timeIntervalSince1970 * 1000 + milliseconds).rounded() / 1000)
+        }
+        return (try? secondsStyle.parse(text)) ?? (try? fractionalStyle.parse(text))
     }
 }

@@ -50,10 +50,7 @@ public struct ConnectorService: Sendable {
     /// clears an optional field); `options` merge key by key, a `null` option removing that key.
     public func update(tenantID: String, name: Slug, body: JSONValue, by actor: AuditActor) async throws -> ConnectorRecord {
         let probe = try FieldReader(body)
-        if probe.contains("connector_type") {
-            throw JunctionError.invalidInput("A connector's type cannot change; create a new connector.", field: "connector_type")
-        }
-        let changed = probe.remaining.keys.filter { !Self.readOnlyFields.contains($0) }.sorted()
+        let changed = probe.remaining.keys.filter { !Self.readOnlyFields.contains($0) && $0 != "connector_type" }.sorted()
         let audit = actor.event("connector.update", tenantID: tenantID, targetType: "connector", target: name.rawValue,
                                 details: ["fields": .array(changed.map(JSONValue.string))])
         let registry = self.registry
@@ -68,6 +65,10 @@ public struct ConnectorService: Sendable {
                 uniquingKeysWith: { plain, _ in plain }
             )
             var reader = try FieldReader(body)
+            if let type = reader.value("connector_type"), type != .string(connector.type) {
+                throw JunctionError.invalidInput(
+                    "A connector's type cannot change; create a new connector.", field: "connector_type")
+            }
             try service.apply(&reader, to: &connector, options: &options, spec: spec)
             try reader.finish()
             try service.finalize(&connector, options: options, spec: spec)

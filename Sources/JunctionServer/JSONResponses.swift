@@ -25,7 +25,8 @@ enum JSONResponse {
     }
 }
 
-/// The error shape every endpoint uses: `{"error":{"code","message","field","details"}}`.
+/// The error shape every endpoint uses: `{"error":{"code","message","field","details","retryable"}}`,
+/// where `field`, `details` and `retryable` appear only when they apply.
 enum ErrorBody {
     static func response(_ error: JunctionError) -> Response {
         var body: [String: JSONValue] = [
@@ -58,7 +59,7 @@ extension JunctionError.Code {
         case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         case .timeout: .gatewayTimeout
-        case .approvalRequired: .accepted
+        case .approvalRequired: .forbidden
         case .connectionRefused, .authenticationFailed, .tlsError, .tooManyConnections, .schemaDiscoveryFailed,
              .upstreamError:
             .badGateway
@@ -74,8 +75,9 @@ struct JSONBodyReader: Sendable {
     let limit: Int
 
     /// The body as JSON: `payload_too_large` past the limit, `unsupported_media_type` for a
-    /// non-JSON content type, `invalid_input` for an empty or malformed body.
-    func read(_ request: Request) async throws -> JSONValue {
+    /// non-JSON content type, `invalid_input` for a malformed body or an empty one (unless
+    /// `allowEmpty`, which reads an empty body as `{}`).
+    func read(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
         if let contentType = request.headers[.contentType]?.lowercased(),
            !contentType.hasPrefix("application/json"), !contentType.contains("+json")
         {
@@ -90,7 +92,10 @@ struct JSONBodyReader: Sendable {
         } catch is NIOTooManyBytesError {
             throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
         }
-        guard buffer.readableBytes > 0 else { throw JunctionError.invalidInput("Request body is empty.") }
+        guard buffer.readableBytes > 0 else {
+            if allowEmpty { return .object([:]) }
+            throw JunctionError.invalidInput("Request body is empty.")
+        }
         return try JSONCoding.decode(buffer.readableBytesView)
     }
 }

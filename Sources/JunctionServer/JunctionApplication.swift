@@ -67,10 +67,11 @@ public struct JunctionApplication: Sendable {
     public func router() -> Router<JunctionRequestContext> {
         let router = Router(context: JunctionRequestContext.self)
         router.add(middleware: RequestMiddleware())
+        router.add(middleware: APIKeyMiddleware(keys: APIKeys(store: store), pathPrefix: "/api/"))
         let body = JSONBodyReader(limit: configuration.maxBodyBytes)
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store).register(on: router.group())
-        let api = router.group("api/v1").add(middleware: APIKeyMiddleware(keys: APIKeys(store: store)))
+        let api = router.group("api/v1")
         TenantController(store: store, body: body).register(on: api)
         CredentialController(
             store: store, credentials: CredentialService(store: store, secrets: secrets), scope: scope, body: body

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Foundation
 import JunctionCore
@@ -35,7 +37,10 @@ public enum MasterKeyFile {
             return (SecretBox(primary: primary, previous: previous), false)
         }
         let material = SymmetricKeyBytes.random()
-        try PrivateFile.write(Data(material).base64EncodedString() + "\n", to: url)
+        guard try PrivateFile.create(Data(material).base64EncodedString() + "\n", at: url) else {
+            // Another process created the file first: use its key.
+            return (try loadKeyring(environmentKey: nil, directory: directory).0, false)
+        }
         return (SecretBox(primary: try SecretBox.Key(bytes: material)), true)
     }
 
@@ -59,13 +64,29 @@ enum SymmetricKeyBytes {
 public enum PrivateFile {
     /// Creates or replaces `url` with `text`, readable and writable by the owner only.
     public static func write(_ text: String, to url: URL) throws {
+        _ = try create(text, at: url, replacing: true)
+    }
+
+    /// Creates `url` with `text` unless it exists; returns whether it created the file.
+    public static func create(_ text: String, at url: URL, replacing: Bool = false) throws -> Bool {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (replacing ? O_TRUNC : O_EXCL)
+        let descriptor = open(url.path, flags, 0o600)
+        if descriptor < 0 && errno == EEXIST && !replacing { return false }
         guard descriptor >= 0 else { throw JunctionError.internal("Could not create \(url.path) (errno \(errno)).") }
         defer { close(descriptor) }
         guard fchmod(descriptor, 0o600) == 0 else { throw JunctionError.internal("Could not restrict \(url.path).") }
         let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let written = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count else { throw JunctionError.internal("Could not write \(url.path).") }
+        return true
+    }
+
+    private static func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.write(descriptor, buffer, count)
+        #else
+        Darwin.write(descriptor, buffer, count)
+        #endif
     }
 }

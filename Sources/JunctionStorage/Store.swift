@@ -63,8 +63,8 @@ public struct ConnectorQuery: Sendable, Hashable {
 
 /// Connectors.
 public protocol ConnectorStore: Sendable {
-    /// Inserts a connector: `conflict` on a duplicate name, `not_found` on `credential` when the
-    /// credential does not exist in the tenant.
+    /// Inserts a connector: `conflict` on a duplicate name, `invalid_input` on `credential` when
+    /// the credential does not exist in the tenant.
     func insertConnector(_ connector: ConnectorRecord, audit: AuditEvent) async throws
     /// Applies `change` to the stored connector inside one transaction and stores the result.
     /// `change` runs synchronously and may throw to abort.
@@ -78,8 +78,8 @@ public protocol ConnectorStore: Sendable {
     func connector(tenantID: String, name: Slug) async throws -> ConnectorRecord?
     /// Connectors matching `query`, by tenant and name.
     func connectors(_ query: ConnectorQuery) async throws -> [ConnectorRecord]
-    /// Deletes a connector: `conflict` listing dependents (agent links, triggers) unless
-    /// `force`, which removes those links too.
+    /// Deletes a connector: `conflict` listing the agents linked to it (in `details.agents`)
+    /// unless `force`, which removes those links too.
     func deleteConnector(tenantID: String, name: Slug, force: Bool, audit: AuditEvent) async throws
 }
 
@@ -89,14 +89,23 @@ public struct AuditQuery: Sendable, Hashable {
     public var tenantID: String?
     /// Only these actions (any when empty).
     public var actions: Set<String>
+    /// Only events by these actors (any when empty).
+    public var actors: Set<String>
     /// Only events older than this sequence number (for paging backwards).
     public var before: Int64?
     /// At most this many, newest first.
     public var limit: Int
 
-    public init(tenantID: String?, actions: Set<String> = [], before: Int64? = nil, limit: Int = 100) {
+    public init(
+        tenantID: String?,
+        actions: Set<String> = [],
+        actors: Set<String> = [],
+        before: Int64? = nil,
+        limit: Int = 100
+    ) {
         self.tenantID = tenantID
         self.actions = actions
+        self.actors = actors
         self.before = before
         self.limit = limit
     }

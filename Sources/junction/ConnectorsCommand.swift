@@ -17,7 +17,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
 
     /// The settable fields shared by create and update.
     struct Fields: ParsableArguments {
-        @Option(help: "Base URL or address.") var url: String?
+        @Option(name: .customLong("connection-url"), help: "Base URL or address.") var connectionURL: String?
         @Option(help: "Credential name (empty to unlink on update).") var credential: String?
         @Option(name: .customLong("display-name"), help: "Human name.") var displayName: String?
         @Option(help: "What the connector is for.") var description: String?
@@ -31,7 +31,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
 
         func json() throws -> [String: JSONValue] {
             var object = try parseBody(body)
-            if let url { object["connection_url"] = .string(url) }
+            if let connectionURL { object["connection_url"] = .string(connectionURL) }
             if let credential { object["credential"] = credential.isEmpty ? .null : .string(credential) }
             if let displayName { object["display_name"] = .string(displayName) }
             if let description { object["description"] = .string(description) }
@@ -82,7 +82,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a connector.",
-            discussion: "Example: junction connectors create crm --type http --url https://api.example.com --credential crm-key"
+            discussion: "Example: junction connectors create crm --type http --connection-url https://api.example.com --credential crm-key"
         )
         @OptionGroup var options: ClientOptions
         @Argument(help: "The connector's name (a slug).") var name: String

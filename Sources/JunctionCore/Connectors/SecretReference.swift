@@ -51,7 +51,7 @@ public enum SecretMask {
     /// `••••` plus the last four characters of a long literal; references are shown as they
     /// are, since they name where the secret lives rather than holding it.
     public static func hint(for value: String) -> String {
-        if value.hasPrefix("env:") || value.hasPrefix("file:") { return value }
+        if (try? SecretReference(parsing: value, field: "")) != nil { return value }
         guard value.count >= 16 else { return "••••" }
         return "••••" + value.suffix(4)
     }

@@ -51,4 +51,19 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         case targetType = "target_type"
         case requestID = "request_id"
     }
+
+    /// Writes absent optionals as `null`, like every other record of the API.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sequence, forKey: .sequence)
+        try container.encode(at, forKey: .at)
+        try container.encode(tenantID, forKey: .tenantID)
+        try container.encode(actor, forKey: .actor)
+        try container.encode(action, forKey: .action)
+        try container.encode(targetType, forKey: .targetType)
+        try container.encode(target, forKey: .target)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(requestID, forKey: .requestID)
+        try container.encode(details, forKey: .details)
+    }
 }

@@ -8,8 +8,6 @@ struct AuditController: Sendable {
     let store: any Store
     let scope: TenantScope
 
-    /// What the platform key sees of the log in `saas` mode: its own management actions.
-    static let platformActions: Set<String> = ["tenant.create", "key.create", "key.delete"]
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
         group.get("audit", use: list)
@@ -20,7 +18,8 @@ struct AuditController: Sendable {
         let parameters = request.uri.queryParameters
         var query = AuditQuery(tenantID: nil)
         if scope.mode == .saas && principal.isPlatform {
-            query.actions = Self.platformActions
+            // The operator sees what platform keys (and Junction itself) did, nothing tenants did.
+            query.actors = Set(try await store.keys(tenantID: nil).map(\.id) + [AuditActor.system.keyID])
         } else {
             query.tenantID = try await scope.forReading(principal, requested: request.tenantParameter)
         }

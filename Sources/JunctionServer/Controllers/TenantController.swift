@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import JunctionCore
 import JunctionRuntime
@@ -57,8 +58,11 @@ struct TenantController: Sendable {
     /// (or omits it to make another platform key).
     @Sendable func createKey(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        var reader = try FieldReader(request.headers[.contentLength] == "0" ? .object([:]) : try await body.read(request))
+        var reader = try FieldReader(try await body.read(request, allowEmpty: true))
         let name = try reader.string("name", maxLength: 100) ?? "default"
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else {
+            throw JunctionError.invalidInput("A key name must be 1–100 printable characters.", field: "name")
+        }
         let requestedTenant = try reader.string("tenant", maxLength: 200)
         try reader.finish()
         let scope: APIKey.Scope
@@ -89,6 +93,11 @@ struct TenantController: Sendable {
         let keys: [APIKey]
         switch principal.scope {
         case .tenant(let own):
+            if let requested = request.tenantParameter {
+                guard let tenant = try await store.tenant(idOrName: requested), tenant.id == own else {
+                    throw JunctionError(.notFound, "No tenant '\(requested.prefix(80))'.", field: "tenant")
+                }
+            }
             keys = try await store.keys(tenantID: own)
         case .platform:
             if let requested = request.uri.queryParameters["tenant"].map(String.init) {
@@ -107,6 +116,9 @@ struct TenantController: Sendable {
         let principal = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         let target = try await store.key(id: id)
+        if let target, target.scope == .platform, try await store.keys(tenantID: nil).count == 1 {
+            throw JunctionError.conflict("This is the last platform key; create another before revoking it.")
+        }
         let scope: APIKey.Scope? = principal.isPlatform ? nil : principal.scope
         let audit = try context.actor().event("key.delete", tenantID: target?.tenantID, targetType: "api_key", target: id)
         try await store.deleteKey(id: id, scope: scope, audit: audit)

@@ -3,16 +3,20 @@ import JunctionCore
 import JunctionRuntime
 import Logging
 
-/// Requires `Authorization: Bearer <api key>` and records the caller in the context.
+/// Requires `Authorization: Bearer <api key>` on every path under `pathPrefix` — matched
+/// route or not, so that unknown API paths answer 401 before 404 — and records the caller in
+/// the context.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = JunctionRequestContext
     let keys: APIKeys
+    let pathPrefix: String
 
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        guard request.uri.path.hasPrefix(pathPrefix) else { return try await next(request, context) }
         guard let header = request.headers[.authorization] else {
             throw JunctionError(.unauthorized, "Missing API key: send 'Authorization: Bearer <key>'.")
         }

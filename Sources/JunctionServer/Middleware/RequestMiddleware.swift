@@ -5,7 +5,8 @@ import JunctionCore
 import Logging
 
 /// Gives each request an id (echoed in `X-Request-Id`) and renders every error as
-/// `{"error":{"code","message","field"}}` with the status its code calls for.
+/// `{"error":{"code","message","field","details","retryable"}}` (optional members omitted)
+/// with the status its code calls for.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = JunctionRequestContext
 

@@ -174,10 +174,10 @@ extension SQLiteStore {
             enabled: row["enabled"],
             mode: row["mode"],
             healthStatus: ConnectorRecord.HealthStatus(rawValue: row["health_status"]) ?? .unknown,
-            lastHealthCheck: row["last_health_check"],
+            lastHealthCheck: Self.optionalDate(row, "last_health_check"),
             lastError: row["last_error"],
-            createdAt: row["created_at"],
-            updatedAt: row["updated_at"]
+            createdAt: Self.date(row, "created_at"),
+            updatedAt: Self.date(row, "updated_at")
         )
     }
 }

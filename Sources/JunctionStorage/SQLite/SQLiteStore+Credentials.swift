@@ -82,8 +82,8 @@ extension SQLiteStore {
             config: try SQLiteJSON.object(row["config"]),
             hints: try SQLiteJSON.object(row["hints"]),
             sealedSecrets: Array(sealed),
-            createdAt: row["created_at"],
-            updatedAt: row["updated_at"]
+            createdAt: Self.date(row, "created_at"),
+            updatedAt: Self.date(row, "updated_at")
         )
     }
 }

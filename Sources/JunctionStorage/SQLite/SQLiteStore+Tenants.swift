@@ -32,7 +32,7 @@ extension SQLiteStore {
     }
 
     private static func tenant(from row: Row) throws -> Tenant {
-        Tenant(id: row["id"], name: try Slug(validating: row["name"], field: "name"), createdAt: row["created_at"])
+        Tenant(id: row["id"], name: try Slug(validating: row["name"], field: "name"), createdAt: Self.date(row, "created_at"))
     }
 
     // MARK: API keys
@@ -92,7 +92,7 @@ extension SQLiteStore {
             scope: tenantID.map(APIKey.Scope.tenant) ?? .platform,
             name: row["name"],
             digest: Array(digest),
-            createdAt: row["created_at"]
+            createdAt: Self.date(row, "created_at")
         )
     }
 }

@@ -23,13 +23,39 @@ public final class SQLiteStore: Store {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
-    /// Runs `body` in a write transaction, translating SQLite constraint errors.
+    /// Runs `body` in a write transaction. Errors `body` throws pass through; a foreign key
+    /// violation becomes `not_found` and any other database error `internal`.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write(body)
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError {
+            throw Self.translate(error)
+        }
     }
 
+    /// Runs `body` against a read-only snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.read(body)
+        do {
+            return try await pool.read(body)
+        } catch let error as DatabaseError {
+            throw Self.translate(error)
+        }
+    }
+
+    private static func translate(_ error: DatabaseError) -> JunctionError {
+        if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            return JunctionError(.notFound, "A record this change refers to does not exist.", cause: error)
+        }
+        return .internal("The database failed.", cause: error)
+    }
+
+    /// A stored date, brought back to the exact whole millisecond it was written with.
+    static func date(_ row: Row, _ column: String) -> Date {
+        Timestamp.normalized(row[column])
+    }
+
+    static func optionalDate(_ row: Row, _ column: String) -> Date? {
+        (row[column] as Date?).map(Timestamp.normalized)
     }
 
     static func isUniqueViolation(_ error: any Error) -> Bool {
@@ -70,6 +96,10 @@ extension SQLiteStore {
                 clauses.append("action IN (\(query.actions.map { _ in "?" }.joined(separator: ",")))")
                 arguments += StatementArguments(query.actions.sorted())
             }
+            if !query.actors.isEmpty {
+                clauses.append("actor IN (\(query.actors.map { _ in "?" }.joined(separator: ",")))")
+                arguments += StatementArguments(query.actors.sorted())
+            }
             if let before = query.before {
                 clauses.append("sequence < ?")
                 arguments += [before]
@@ -82,7 +112,7 @@ extension SQLiteStore {
                 arguments: arguments
             ).map { row in
                 var event = AuditEvent(
-                    at: row["at"],
+                    at: Self.date(row, "at"),
                     tenantID: row["tenant_id"],
                     actor: row["actor"],
                     action: row["action"],

@@ -1,0 +1,174 @@
+import Foundation
+import JunctionClient
+import JunctionCore
+import Testing
+
+/// Runs the real `junction` executable: `serve` on a fresh directory, then the CLI against it.
+@Suite(.serialized) struct ServeProcessTests {
+    /// The `junction` executable built beside the test bundle.
+    static var executable: URL? {
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("junction")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    /// A running `junction serve` child process and the lines it printed.
+    final class Server: @unchecked Sendable {  // Mutated only under `lock`.
+        let process = Process()
+        let directory: URL
+        private let lock = NSLock()
+        private var output = ""
+
+        init(executable: URL, directory: URL) throws {
+            self.directory = directory
+            process.executableURL = executable
+            process.arguments = ["serve", "--port", "0"]
+            process.currentDirectoryURL = directory
+            var environment = ProcessInfo.processInfo.environment
+            environment.removeValue(forKey: "JUNCTION_MASTER_KEY")
+            environment.removeValue(forKey: "JUNCTION_DATA_DIR")
+            environment.removeValue(forKey: "JUNCTION_PORT")
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.withLock { self.output += String(decoding: data, as: UTF8.self) }
+            }
+            try process.run()
+        }
+
+        var printed: String { lock.withLock { output } }
+
+        /// Waits (bounded) until the server prints its URL.
+        func url() async throws -> String {
+            for _ in 0..<300 {
+                if let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("Junction listening on ") }) {
+                    return String(line.dropFirst("Junction listening on ".count))
+                }
+                guard process.isRunning else { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw HarnessFailure("junction serve printed no URL: \(printed)")
+        }
+
+        /// Sends SIGTERM and waits (bounded) for the exit status.
+        func terminate() async throws -> Int32 {
+            process.terminate()
+            for _ in 0..<200 where process.isRunning {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                throw HarnessFailure("junction serve ignored SIGTERM")
+            }
+            return process.terminationStatus
+        }
+    }
+
+    struct HarnessFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Runs the CLI and returns its exit status and standard output.
+    static func cli(_ arguments: [String], url: String, key: String?, input: String? = nil) throws -> (Int32, String, String) {
+        guard let executable else { throw HarnessFailure("no junction executable") }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["JUNCTION_URL"] = url
+        environment["JUNCTION_API_KEY"] = key
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))
+    func serveOnAFreshDirectoryThenDriveItWithTheCLI() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(executable: try #require(Self.executable), directory: directory)
+        let url = try await server.url()
+        #expect(url.hasPrefix("http://127.0.0.1:"))
+        let adminKey = try String(contentsOf: directory.appendingPathComponent("junction-data/admin.key"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(server.printed.contains(adminKey))
+
+        let (tenantStatus, tenantOut, _) = try Self.cli(["tenants", "create", "acme", "--json"], url: url, key: adminKey)
+        #expect(tenantStatus == 0)
+        let tenant = try JSONCoding.decode(Array(tenantOut.utf8))
+        let key = try #require(tenant["api_key"]?.stringValue)
+
+        let (credentialStatus, credentialOut, _) = try Self.cli(
+            ["credentials", "create", "crm-key", "--kind", "bearer", "--field", "token=@-"],
+            url: url, key: key, input: "piped-secret-token-0987654321\n")
+        #expect(credentialStatus == 0)
+        #expect(credentialOut.contains("crm-key"))
+        #expect(!credentialOut.contains("piped-secret-token"))
+
+        let (createStatus, _, createErr) = try Self.cli(
+            ["connectors", "create", "crm", "--type", "http", "--connection-url", "https://api.example.com", "--credential", "crm-key",
+             "--option", "headers={\"X-Team\":\"core\"}", "--timeout-ms", "5000"],
+            url: url, key: key)
+        #expect(createStatus == 0, "\(createErr)")
+        let (listStatus, listOut, _) = try Self.cli(["connectors", "list"], url: url, key: key)
+        #expect(listStatus == 0)
+        #expect(listOut.contains("NAME"))
+        #expect(listOut.contains("crm"))
+        #expect(listOut.contains("https://api.example.com"))
+        let (_, getOut, _) = try Self.cli(["connectors", "get", "crm", "--json"], url: url, key: key)
+        let record = try JSONCoding.decode(Array(getOut.utf8))
+        #expect(record["timeout_ms"] == 5000)
+        #expect(record["options"]?["headers"] == ["X-Team": "core"])
+        let (updateStatus, _, _) = try Self.cli(["connectors", "update", "crm", "--enabled", "false"], url: url, key: key)
+        #expect(updateStatus == 0)
+
+        let (blockedStatus, _, blockedErr) = try Self.cli(["credentials", "delete", "crm-key"], url: url, key: key)
+        #expect(blockedStatus == 1)
+        #expect(blockedErr.contains("conflict"))
+        #expect(blockedErr.contains("crm"))
+        let (badStatus, _, badErr) = try Self.cli(
+            ["connectors", "create", "Bad", "--type", "http", "--connection-url", "https://x.example.com"], url: url, key: key)
+        #expect(badStatus == 1)
+        #expect(badErr.contains("field: connector_name"))
+        let (deleteStatus, _, _) = try Self.cli(["connectors", "delete", "crm"], url: url, key: key)
+        #expect(deleteStatus == 0)
+        let (credentialsStatus, credentialsOut, _) = try Self.cli(["credentials", "list"], url: url, key: key)
+        #expect(credentialsStatus == 0)
+        #expect(credentialsOut.contains("bearer"))
+        let (unauthorizedStatus, _, unauthorizedErr) = try Self.cli(["connectors", "list"], url: url, key: "jk_bad")
+        #expect(unauthorizedStatus == 1)
+        #expect(unauthorizedErr.contains("unauthorized"))
+
+        #expect(try await server.terminate() == 0)
+        #expect(server.printed.contains("Junction stopped."))
+
+        // A second start reuses the data directory and prints no new admin key.
+        let again = try Server(executable: try #require(Self.executable), directory: directory)
+        let secondURL = try await again.url()
+        let (_, listAgain, _) = try Self.cli(["credentials", "list"], url: secondURL, key: key)
+        #expect(listAgain.contains("crm-key"))
+        #expect(!again.printed.contains("Platform admin API key"))
+        #expect(try await again.terminate() == 0)
+    }
+}
