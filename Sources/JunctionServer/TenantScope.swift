@@ -1,3 +1,4 @@
+import Hummingbird
 import JunctionCore
 import JunctionRuntime
 import JunctionStorage
@@ -35,6 +36,15 @@ struct TenantScope: Sendable {
             }
             return try await resolve(requested)
         }
+    }
+
+    /// The tenant and the `{name}` path parameter a single-record route acts on. A name that
+    /// is not a slug cannot exist, so it is `not_found` naming `noun` (e.g. "connector").
+    func target(_ request: Request, _ context: JunctionRequestContext, noun: String) async throws -> (tenantID: String, name: Slug) {
+        let tenantID = try await forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
+        let text = try context.parameters.require("name")
+        guard let name = Slug(text) else { throw JunctionError.notFound("No \(noun) named '\(text.prefix(80))'.") }
+        return (tenantID, name)
     }
 
     /// A tenant key's own tenant; naming any other tenant is `not_found`, so names don't leak.

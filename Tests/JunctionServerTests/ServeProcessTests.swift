@@ -32,10 +32,11 @@ import Testing
             environment.removeValue(forKey: "JUNCTION_MASTER_KEY")
             environment.removeValue(forKey: "JUNCTION_DATA_DIR")
             environment.removeValue(forKey: "JUNCTION_PORT")
+            environment["JUNCTION_LOG_LEVEL"] = "trace"
             process.environment = environment
             let pipe = Pipe()
             process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
+            process.standardError = pipe
             pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
                 let data = handle.availableData
                 guard let self, !data.isEmpty else { return }
@@ -162,6 +163,10 @@ import Testing
 
         #expect(try await server.terminate() == 0)
         #expect(server.printed.contains("Junction stopped."))
+        // Everything the server printed or logged, at trace level, holds no secret.
+        #expect(server.printed.contains("Handled request"))
+        #expect(!server.printed.contains("piped-secret-token"))
+        #expect(!server.printed.contains(key))
 
         // A second start reuses the data directory and prints no new admin key.
         let again = try Server(executable: try #require(Self.executable), directory: directory)

@@ -41,7 +41,7 @@ struct ConnectorController: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: JunctionRequestContext) async throws -> Response {
-        let (tenantID, name) = try await target(request, context)
+        let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         guard let connector = try await store.connector(tenantID: tenantID, name: name) else {
             throw JunctionError.notFound("No connector named '\(name)'.")
         }
@@ -49,14 +49,14 @@ struct ConnectorController: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: JunctionRequestContext) async throws -> Response {
-        let (tenantID, name) = try await target(request, context)
+        let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         let connector = try await connectors.update(
             tenantID: tenantID, name: name, body: try await body.read(request), by: try context.actor())
         return JSONResponse.make(connector.representation)
     }
 
     @Sendable func delete(_ request: Request, context: JunctionRequestContext) async throws -> Response {
-        let (tenantID, name) = try await target(request, context)
+        let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         let force: Bool
         switch request.uri.queryParameters["force"] {
         case nil, "false": force = false
@@ -65,12 +65,5 @@ struct ConnectorController: Sendable {
         }
         try await connectors.delete(tenantID: tenantID, name: name, force: force, by: try context.actor())
         return Response(status: .noContent)
-    }
-
-    private func target(_ request: Request, _ context: JunctionRequestContext) async throws -> (String, Slug) {
-        let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
-        let text = try context.parameters.require("name")
-        guard let name = Slug(text) else { throw JunctionError.notFound("No connector named '\(text.prefix(80))'.") }
-        return (tenantID, name)
     }
 }

@@ -31,7 +31,7 @@ struct CredentialController: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: JunctionRequestContext) async throws -> Response {
-        let (tenantID, name) = try await target(request, context)
+        let (tenantID, name) = try await scope.target(request, context, noun: "credential")
         guard let credential = try await store.credential(tenantID: tenantID, name: name) else {
             throw JunctionError.notFound("No credential named '\(name)'.")
         }
@@ -39,16 +39,9 @@ struct CredentialController: Sendable {
     }
 
     @Sendable func delete(_ request: Request, context: JunctionRequestContext) async throws -> Response {
-        let (tenantID, name) = try await target(request, context)
+        let (tenantID, name) = try await scope.target(request, context, noun: "credential")
         try await credentials.delete(tenantID: tenantID, name: name, by: try context.actor())
         return Response(status: .noContent)
-    }
-
-    private func target(_ request: Request, _ context: JunctionRequestContext) async throws -> (String, Slug) {
-        let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
-        let text = try context.parameters.require("name")
-        guard let name = Slug(text) else { throw JunctionError.notFound("No credential named '\(text.prefix(80))'.") }
-        return (tenantID, name)
     }
 }
 

@@ -4,7 +4,8 @@ import Hummingbird
 import JunctionCore
 import Logging
 
-/// Gives each request an id (echoed in `X-Request-Id`) and renders every error as
+/// Gives each request an id (echoed in `X-Request-Id`), logs it at debug level (method, path,
+/// status, duration; never headers or bodies), and renders every error as
 /// `{"error":{"code","message","field","details","retryable"}}` (optional members omitted)
 /// with the status its code calls for.
 struct RequestMiddleware: RouterMiddleware {
@@ -15,6 +16,7 @@ struct RequestMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let start = ContinuousClock.now
         var context = context
         context.requestID = Self.requestID(from: request)
         context.logger[metadataKey: "request.id"] = .string(context.requestID)
@@ -32,6 +34,15 @@ struct RequestMiddleware: RouterMiddleware {
             response = ErrorBody.response(apiError)
         }
         response.headers[.xRequestID] = context.requestID
+        context.logger.debug(
+            "Handled request",
+            metadata: [
+                "http.method": "\(request.method)",
+                "http.path": "\(request.uri.path)",
+                "http.status": "\(response.status.code)",
+                "duration_ms": "\((ContinuousClock.now - start).milliseconds)",
+            ]
+        )
         return response
     }
 
@@ -67,4 +78,12 @@ struct RequestMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let xRequestID = HTTPField.Name("X-Request-Id")!
+}
+
+extension Duration {
+    /// The duration in whole milliseconds.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
 }

@@ -72,25 +72,14 @@ extension SQLiteStore {
 
     public func connectors(_ query: ConnectorQuery) async throws -> [ConnectorRecord] {
         try await read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let tenantID = query.tenantID {
-                clauses.append("tenant_id = ?")
-                arguments += [tenantID]
-            }
-            if let type = query.type {
-                clauses.append("type = ?")
-                arguments += [type]
-            }
-            if let enabled = query.enabled {
-                clauses.append("enabled = ?")
-                arguments += [enabled]
-            }
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            var filter = SQLFilter()
+            filter.equal("tenant_id", query.tenantID)
+            filter.equal("type", query.type)
+            filter.equal("enabled", query.enabled)
             return try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM connectors \(filter) ORDER BY tenant_id, name",
-                arguments: arguments
+                sql: "SELECT * FROM connectors \(filter.sql) ORDER BY tenant_id, name",
+                arguments: filter.arguments
             ).map(Self.connector(from:))
         }
     }

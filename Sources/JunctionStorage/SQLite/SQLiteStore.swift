@@ -86,29 +86,16 @@ extension SQLiteStore {
 
     public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
         try await read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let tenantID = query.tenantID {
-                clauses.append("tenant_id = ?")
-                arguments += [tenantID]
-            }
-            if !query.actions.isEmpty {
-                clauses.append("action IN (\(query.actions.map { _ in "?" }.joined(separator: ",")))")
-                arguments += StatementArguments(query.actions.sorted())
-            }
-            if !query.actors.isEmpty {
-                clauses.append("actor IN (\(query.actors.map { _ in "?" }.joined(separator: ",")))")
-                arguments += StatementArguments(query.actors.sorted())
-            }
-            if let before = query.before {
-                clauses.append("sequence < ?")
-                arguments += [before]
-            }
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            var filter = SQLFilter()
+            filter.equal("tenant_id", query.tenantID)
+            filter.oneOf("action", query.actions)
+            filter.oneOf("actor", query.actors)
+            filter.less("sequence", query.before)
+            var arguments = filter.arguments
             arguments += [query.limit]
             return try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM audit_events \(filter) ORDER BY sequence DESC LIMIT ?",
+                sql: "SELECT * FROM audit_events \(filter.sql) ORDER BY sequence DESC LIMIT ?",
                 arguments: arguments
             ).map { row in
                 var event = AuditEvent(

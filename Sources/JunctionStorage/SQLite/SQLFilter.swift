@@ -1,0 +1,33 @@
+import GRDB
+
+/// Builds a `WHERE` clause and its arguments from optional conditions.
+struct SQLFilter {
+    private var clauses: [String] = []
+    private(set) var arguments: StatementArguments = []
+
+    /// Adds `column = value` when `value` is given.
+    mutating func equal(_ column: String, _ value: (some DatabaseValueConvertible)?) {
+        guard let value else { return }
+        clauses.append("\(column) = ?")
+        arguments += [value]
+    }
+
+    /// Adds `column IN (values…)` when `values` is not empty.
+    mutating func oneOf(_ column: String, _ values: Set<String>) {
+        guard !values.isEmpty else { return }
+        clauses.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ",")))")
+        arguments += StatementArguments(values.sorted())
+    }
+
+    /// Adds `column < value` when `value` is given.
+    mutating func less(_ column: String, _ value: (some DatabaseValueConvertible)?) {
+        guard let value else { return }
+        clauses.append("\(column) < ?")
+        arguments += [value]
+    }
+
+    /// `WHERE …`, or nothing when no condition was added.
+    var sql: String {
+        clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+    }
+}
