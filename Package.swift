@@ -128,6 +128,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "JunctionRuntimeTests",
+            dependencies: ["JunctionRuntime", "JunctionStorage", "JunctionCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "JunctionServerTests",
             dependencies: [
                 "JunctionServer",

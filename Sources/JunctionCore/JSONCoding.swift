@@ -12,6 +12,16 @@ public enum JSONCoding {
         }
     }
 
+    /// Decodes `JSONValue` that Junction itself stored; a failure is `internal`, not the
+    /// caller's fault.
+    public static func decodeStored(_ bytes: some Collection<UInt8>) throws(JunctionError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw JunctionError.internal("Stored data is not valid JSON.", cause: error)
+        }
+    }
+
     /// Encodes a value with sorted keys and ISO 8601 dates.
     public static func encode(_ value: some Encodable) throws -> Data {
         try encoder().encode(value)

@@ -68,11 +68,3 @@ public struct APIKeys: Sendable {
         return difference == 0
     }
 }
-
-extension APIKey.Scope {
-    /// The tenant id of a tenant scope.
-    var tenantID: String? {
-        if case .tenant(let id) = self { return id }
-        return nil
-    }
-}

@@ -125,6 +125,8 @@ public struct ConnectorService: Sendable {
         if reader.contains("mode") { connector.mode = try reader.string("mode", maxLength: 32) }
         if reader.contains("options") {
             for (key, value) in try reader.object("options") ?? [:] {
+                // A secret option echoed back as its masked hint keeps the stored secret.
+                if let hint = connector.secretOptionHints[key], hint == value { continue }
                 options[key] = value.isNull ? nil : value
             }
         }

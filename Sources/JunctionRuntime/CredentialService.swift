@@ -9,7 +9,9 @@ public struct CredentialService: Sendable {
     private let secrets: SecretBox
     private let resolver: SecretResolver
 
-    public init(store: any Store, secrets: SecretBox, resolver: SecretResolver = SecretResolver()) {
+    /// A service sealing with `secrets` and reading references through `resolver`, whose policy
+    /// also decides which references may be stored.
+    public init(store: any Store, secrets: SecretBox, resolver: SecretResolver) {
         self.store = store
         self.secrets = secrets
         self.resolver = resolver
@@ -27,9 +29,17 @@ public struct CredentialService: Sendable {
             )
         }
         let fields = try kind.fields.validate(reader.remaining)
-        try Self.checkSecretReferences(fields, kind: kind)
+        try checkSecretReferences(fields, kind: kind)
         if kind == .oauth2ClientCredentials, let tokenURL = fields["token_url"]?.stringValue {
             try URLCheck.http(tokenURL, field: "token_url")
+        }
+        if kind == .apiKey, let keyName = fields["key_name"]?.stringValue {
+            let inHeader = fields["in"]?.stringValue == "header"
+            guard inHeader ? HTTPHeaderRules.isToken(keyName) : (!keyName.isEmpty && HTTPHeaderRules.isSafeValue(keyName)) else {
+                throw JunctionError.invalidInput(
+                    inHeader ? "'\(keyName.prefix(80))' is not a valid header name." : "A query parameter name must not be empty.",
+                    field: "key_name")
+            }
         }
         let secretNames = Set(kind.fields.filter(\.secret).map(\.name))
         let id = Identifier.make("cred")
@@ -70,86 +80,30 @@ public struct CredentialService: Sendable {
         return ResolvedCredential(name: credential.name, kind: credential.kind, fields: fields)
     }
 
-    static func sealContext(tenantID: String, id: String) -> String {
+    /// The authenticated context a credential's secrets are sealed with.
+    public static func sealContext(tenantID: String, id: String) -> String {
         "credential:\(tenantID):\(id)"
     }
 
-    /// Rejects malformed `env:`/`file:` references in secret fields at creation time.
-    private static func checkSecretReferences(_ fields: [String: JSONValue], kind: CredentialKind) throws {
+    /// Rejects malformed `env:`/`file:` references, and references the policy forbids, in secret
+    /// fields at creation time.
+    private func checkSecretReferences(_ fields: [String: JSONValue], kind: CredentialKind) throws {
+        func check(_ text: String, field: String) throws {
+            if let reference = try SecretReference(parsing: text, field: field) {
+                try resolver.policy.check(reference, field: field)
+            }
+        }
         for field in kind.fields where field.secret {
             switch fields[field.name] {
             case .string(let text)?:
-                _ = try SecretReference(parsing: text, field: field.name)
+                try check(text, field: field.name)
             case .object(let members)?:
                 for (key, value) in members {
-                    if let text = value.stringValue { _ = try SecretReference(parsing: text, field: "\(field.name).\(key)") }
+                    if let text = value.stringValue { try check(text, field: "\(field.name).\(key)") }
                 }
             default:
                 break
             }
         }
-    }
-}
-
-/// Reads `env:NAME` and `file:PATH` secret references at the moment of use.
-public struct SecretResolver: Sendable {
-    private let environment: @Sendable (String) -> String?
-
-    /// A resolver over the process environment, or `environment` for tests.
-    public init(environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }) {
-        self.environment = environment
-    }
-
-    /// `value` with every string reference replaced by what it refers to.
-    public func resolve(_ value: JSONValue, field: String) throws -> JSONValue {
-        switch value {
-        case .string(let text):
-            return .string(try resolve(text, field: field))
-        case .object(let members):
-            var resolved: [String: JSONValue] = [:]
-            for (key, member) in members {
-                resolved[key] = try resolve(member, field: "\(field).\(key)")
-            }
-            return .object(resolved)
-        default:
-            return value
-        }
-    }
-
-    /// `text`, or what it refers to when it is a reference.
-    public func resolve(_ text: String, field: String) throws -> String {
-        switch try SecretReference(parsing: text, field: field) {
-        case nil:
-            return text
-        case .environment(let name)?:
-            guard let value = environment(name), !value.isEmpty else {
-                throw JunctionError(.authenticationFailed, "Secret reference env:\(name) is not set.", field: field)
-            }
-            return value
-        case .file(let path)?:
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw JunctionError(.authenticationFailed, "Secret reference file:\(path) cannot be read.", field: field)
-            }
-            return text.trimmingCharacters(in: .newlines)
-        }
-    }
-}
-
-/// Checks URLs given in configuration.
-enum URLCheck {
-    /// Throws unless `text` is an absolute URL with a host and one of `schemes`.
-    static func check(_ text: String, schemes: [String], field: String) throws(JunctionError) {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty
-        else {
-            throw .invalidInput("'\(text.prefix(200))' is not an absolute URL.", field: field)
-        }
-        guard schemes.isEmpty || schemes.contains(scheme) else {
-            throw .invalidInput("URL scheme must be one of: \(schemes.joined(separator: ", ")).", field: field)
-        }
-    }
-
-    static func http(_ text: String, field: String) throws(JunctionError) {
-        try check(text, schemes: ["http", "https"], field: field)
     }
 }

@@ -20,16 +20,19 @@ public struct Principal: Sendable, Hashable {
 public struct AuditActor: Sendable, Hashable {
     /// The key id (or `system`).
     public var keyID: String
+    /// What kind of key it is.
+    public var scope: AuditEvent.ActorScope
     /// The request id, if the action came through the API.
     public var requestID: String?
 
-    public init(keyID: String, requestID: String?) {
+    public init(keyID: String, scope: AuditEvent.ActorScope, requestID: String?) {
         self.keyID = keyID
+        self.scope = scope
         self.requestID = requestID
     }
 
     /// Junction itself, e.g. for first-start bootstrap.
-    public static let system = AuditActor(keyID: "system", requestID: nil)
+    public static let system = AuditActor(keyID: "system", scope: .system, requestID: nil)
 
     /// An audit event by this actor.
     public func event(
@@ -40,7 +43,7 @@ public struct AuditActor: Sendable, Hashable {
         details: JSONValue? = nil
     ) -> AuditEvent {
         AuditEvent(
-            tenantID: tenantID, actor: keyID, action: action, targetType: targetType, target: target,
+            tenantID: tenantID, actor: keyID, actorScope: scope, action: action, targetType: targetType, target: target,
             requestID: requestID, details: details
         )
     }

@@ -40,19 +40,28 @@ public struct JunctionApplication: Sendable {
         let directory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true)
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let (secrets, createdMasterKey) = try MasterKeyFile.loadKeyring(
-            environmentKey: configuration.masterKey, directory: directory)
+        try Self.checkSecretFilesDirectory(configuration.secretReferences.fileDirectory, dataDirectory: directory)
         let databaseURL = directory.appendingPathComponent(Self.databaseFileName)
-        if !FileManager.default.fileExists(atPath: databaseURL.path) {
+        let databaseExisted = FileManager.default.fileExists(atPath: databaseURL.path)
+        let (secrets, createdMasterKey) = try MasterKeyFile.loadKeyring(
+            environmentKey: configuration.masterKey, directory: directory, allowCreating: !databaseExisted)
+        if !databaseExisted {
             // SQLite gives its -wal and -shm files the database file's mode: make it 0600 first.
             try PrivateFile.write("", to: databaseURL)
         }
         let store = try SQLiteStore(path: databaseURL.path)
+        try await Self.checkKeyring(secrets, opens: store)
         let adminKeyURL = directory.appendingPathComponent(Self.adminKeyFileName)
         var createdAdminKey: String?
         if try await store.keys(tenantID: nil).isEmpty {
-            let issued = try await APIKeys(store: store).create(scope: .platform, name: "admin", by: .system)
+            // The key file is written before the key is stored: a crash between the two leaves
+            // no platform key, and the next start makes a new one.
+            let issued = APIKeys.generate(scope: .platform, name: "admin")
             try PrivateFile.write(issued.text + "\n", to: adminKeyURL)
+            try await store.insertKey(
+                issued.record,
+                audit: AuditActor.system.event("key.create", tenantID: nil, targetType: "api_key", target: issued.record.id)
+            )
             createdAdminKey = issued.text
         }
         self.configuration = configuration
@@ -63,18 +72,50 @@ public struct JunctionApplication: Sendable {
             createdAdminKey: createdAdminKey, adminKeyPath: adminKeyURL.path, createdMasterKey: createdMasterKey)
     }
 
+    /// Refuses to start when the keyring cannot open a secret already in the database (a
+    /// wrong or replaced master key), rather than failing later on every use.
+    private static func checkKeyring(_ secrets: SecretBox, opens store: any Store) async throws {
+        guard let sample = try await store.credentials(tenantID: nil).first(where: { !$0.sealedSecrets.isEmpty }) else {
+            return
+        }
+        do {
+            _ = try secrets.open(
+                sample.sealedSecrets, context: CredentialService.sealContext(tenantID: sample.tenantID, id: sample.id))
+        } catch {
+            throw JunctionError.invalidInput(
+                "The master key does not open the secrets in this database: start with the master key they were sealed with."
+            )
+        }
+    }
+
+    /// The secret files directory must not hold the data directory (or the reverse): tenants
+    /// could otherwise reference the master key or the database.
+    private static func checkSecretFilesDirectory(_ secretFiles: String?, dataDirectory: URL) throws {
+        guard let secretFiles else { return }
+        let secrets = URL(fileURLWithPath: secretFiles).standardizedFileURL.resolvingSymlinksInPath().path
+        let data = dataDirectory.standardizedFileURL.resolvingSymlinksInPath().path
+        if secrets == data || SecretReferencePolicy.isInside(data, directory: secrets)
+            || SecretReferencePolicy.isInside(secrets, directory: data)
+        {
+            throw JunctionError.invalidInput(
+                "secret_files_dir must not contain, or be inside, the data directory.", field: "secret_files_dir")
+        }
+    }
+
     /// The HTTP router with every route.
     public func router() -> Router<JunctionRequestContext> {
         let router = Router(context: JunctionRequestContext.self)
         router.add(middleware: RequestMiddleware())
-        router.add(middleware: APIKeyMiddleware(keys: APIKeys(store: store), pathPrefix: "/api/"))
+        router.add(middleware: APIKeyMiddleware(keys: APIKeys(store: store), firstSegment: "api"))
         let body = JSONBodyReader(limit: configuration.maxBodyBytes)
         let scope = TenantScope(store: store, mode: configuration.mode)
-        HealthController(store: store).register(on: router.group())
+        HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes).register(on: router.group())
         let api = router.group("api/v1")
-        TenantController(store: store, body: body).register(on: api)
+        TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
+        let resolver = SecretResolver(policy: configuration.secretReferences)
         CredentialController(
-            store: store, credentials: CredentialService(store: store, secrets: secrets), scope: scope, body: body
+            store: store, credentials: CredentialService(store: store, secrets: secrets, resolver: resolver),
+            scope: scope, body: body
         ).register(on: api)
         ConnectorController(
             store: store, connectors: ConnectorService(store: store, registry: registry, secrets: secrets),

@@ -25,6 +25,7 @@ public struct JunctionRequestContext: RequestContext {
 
     /// The actor recorded in audit events for this request.
     func actor() throws -> AuditActor {
-        AuditActor(keyID: try requirePrincipal().keyID, requestID: requestID)
+        let principal = try requirePrincipal()
+        return AuditActor(keyID: principal.keyID, scope: principal.isPlatform ? .platform : .tenant, requestID: requestID)
     }
 }

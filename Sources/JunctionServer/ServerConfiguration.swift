@@ -27,13 +27,17 @@ public struct ServerConfiguration: Sendable {
     /// The master key, base64 of 32 bytes; when unset a key file in the data directory is used.
     /// Never logged. Default: unset.
     public var masterKey: String?
+    /// Which `env:`/`file:` secret references tenants may store. Default: environment variables
+    /// starting with `JUNCTION_SECRET_`; no file references.
+    public var secretReferences = SecretReferencePolicy()
 
     public init() {}
 
     /// The configuration from the environment (`JUNCTION_HOST`, `JUNCTION_PORT`,
-    /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`)
-    /// over the YAML file at `configFile` (keys `host`, `port`, `data_dir`, `mode`,
-    /// `max_body_bytes`; default `./junction.yaml`, optional unless named). Command-line flags
+    /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`,
+    /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`) over the YAML file at
+    /// `configFile` (the same keys in snake case without the prefix, e.g. `data_dir`; default
+    /// `./junction.yaml`, optional unless named). Command-line flags
     /// are applied over the result by the caller.
     public static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -61,6 +65,9 @@ public struct ServerConfiguration: Sendable {
         configuration.maxBodyBytes = try Self.integer(
             reader, "max_body_bytes", default: configuration.maxBodyBytes, in: 1024...(1 << 30))
         configuration.masterKey = reader.string(forKey: "master_key", isSecret: true)
+        configuration.secretReferences.environmentPrefix = reader.string(
+            forKey: "secret_env_prefix", default: configuration.secretReferences.environmentPrefix)
+        configuration.secretReferences.fileDirectory = reader.string(forKey: "secret_files_dir")
         return configuration
     }
 

@@ -18,8 +18,15 @@ public enum MasterKeyFile {
 
     /// Builds the keyring from `environmentKey` or the key file in `directory`.
     ///
+    /// - Parameter allowCreating: whether a missing key file may be created with a new key;
+    ///   pass `false` when the database already exists, since a new key could open none of its
+    ///   secrets.
     /// - Returns: the keyring, and whether a new key file was written.
-    public static func loadKeyring(environmentKey: String?, directory: URL) throws -> (SecretBox, created: Bool) {
+    public static func loadKeyring(
+        environmentKey: String?,
+        directory: URL,
+        allowCreating: Bool = true
+    ) throws -> (SecretBox, created: Bool) {
         if let environmentKey, !environmentKey.isEmpty {
             return (SecretBox(primary: try key(fromBase64: environmentKey, source: "JUNCTION_MASTER_KEY")), false)
         }
@@ -35,6 +42,11 @@ public enum MasterKeyFile {
             let primary = try key(fromBase64: first, source: url.path)
             let previous = try lines.dropFirst().map { try key(fromBase64: $0, source: url.path) }
             return (SecretBox(primary: primary, previous: previous), false)
+        }
+        guard allowCreating else {
+            throw JunctionError.invalidInput(
+                "\(url.path) is missing but the database already exists: restore the master key file (or set JUNCTION_MASTER_KEY); a new key could not open the stored secrets."
+            )
         }
         let material = SymmetricKeyBytes.random()
         guard try PrivateFile.create(Data(material).base64EncodedString() + "\n", at: url) else {
@@ -60,26 +72,53 @@ enum SymmetricKeyBytes {
     }
 }
 
-/// Writes files only their owner can read (mode 0600 from the moment they exist).
+/// Writes small private files (keys) safely: mode 0600 from the moment they exist, written to a
+/// temporary file, flushed to disk, then moved into place, so a crash never leaves a partial key.
 public enum PrivateFile {
-    /// Creates or replaces `url` with `text`, readable and writable by the owner only.
+    /// Creates or replaces `url` with `text`.
     public static func write(_ text: String, to url: URL) throws {
-        _ = try create(text, at: url, replacing: true)
+        let temporary = try writeTemporary(text, beside: url)
+        guard rename(temporary.path, url.path) == 0 else {
+            let code = errno
+            unlink(temporary.path)
+            throw JunctionError.internal("Could not move \(temporary.path) to \(url.path) (errno \(code)).")
+        }
+        syncDirectory(of: url)
     }
 
     /// Creates `url` with `text` unless it exists; returns whether it created the file.
-    public static func create(_ text: String, at url: URL, replacing: Bool = false) throws -> Bool {
+    public static func create(_ text: String, at url: URL) throws -> Bool {
+        let temporary = try writeTemporary(text, beside: url)
+        defer { unlink(temporary.path) }
+        guard link(temporary.path, url.path) == 0 else {
+            if errno == EEXIST { return false }
+            throw JunctionError.internal("Could not create \(url.path) (errno \(errno)).")
+        }
+        syncDirectory(of: url)
+        return true
+    }
+
+    private static func writeTemporary(_ text: String, beside url: URL) throws -> URL {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (replacing ? O_TRUNC : O_EXCL)
-        let descriptor = open(url.path, flags, 0o600)
-        if descriptor < 0 && errno == EEXIST && !replacing { return false }
-        guard descriptor >= 0 else { throw JunctionError.internal("Could not create \(url.path) (errno \(errno)).") }
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(Identifier.make("tmp"))")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw JunctionError.internal("Could not create \(temporary.path) (errno \(errno)).") }
         defer { close(descriptor) }
-        guard fchmod(descriptor, 0o600) == 0 else { throw JunctionError.internal("Could not restrict \(url.path).") }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw JunctionError.internal("Could not write \(url.path).") }
-        return true
+        guard written == bytes.count, fsync(descriptor) == 0 else {
+            unlink(temporary.path)
+            throw JunctionError.internal("Could not write \(temporary.path).")
+        }
+        return temporary
+    }
+
+    private static func syncDirectory(of url: URL) {
+        let descriptor = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
     }
 
     private static func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {

@@ -98,7 +98,7 @@ public struct SecretBox: Sendable {
     public func openJSON(_ sealed: [UInt8], context: String) throws -> [String: JSONValue] {
         guard !sealed.isEmpty else { return [:] }
         let bytes = try open(sealed, context: context)
-        guard case .object(let object) = try JSONCoding.decode(bytes) else {
+        guard case .object(let object) = try JSONCoding.decodeStored(bytes) else {
             throw JunctionError.internal("A sealed secret is not a JSON object.")
         }
         return object

@@ -28,7 +28,8 @@ public protocol APIKeyStore: Sendable {
     func key(id: String) async throws -> APIKey?
     /// The keys of one tenant, or the platform keys when `tenantID` is `nil`.
     func keys(tenantID: String?) async throws -> [APIKey]
-    /// Deletes a key; `not_found` when there is none with this id in that scope.
+    /// Deletes a key: `not_found` when there is none with this id in that scope (any scope
+    /// when `nil`), `conflict` when it is the last platform key.
     func deleteKey(id: String, scope: APIKey.Scope?, audit: AuditEvent) async throws
 }
 
@@ -91,6 +92,8 @@ public struct AuditQuery: Sendable, Hashable {
     public var actions: Set<String>
     /// Only events by these actors (any when empty).
     public var actors: Set<String>
+    /// Only events by actors of these scopes (any when empty).
+    public var actorScopes: Set<AuditEvent.ActorScope>
     /// Only events older than this sequence number (for paging backwards).
     public var before: Int64?
     /// At most this many, newest first.
@@ -100,12 +103,14 @@ public struct AuditQuery: Sendable, Hashable {
         tenantID: String?,
         actions: Set<String> = [],
         actors: Set<String> = [],
+        actorScopes: Set<AuditEvent.ActorScope> = [],
         before: Int64? = nil,
         limit: Int = 100
     ) {
         self.tenantID = tenantID
         self.actions = actions
         self.actors = actors
+        self.actorScopes = actorScopes
         self.before = before
         self.limit = limit
     }

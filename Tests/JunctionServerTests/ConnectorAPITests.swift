@@ -157,6 +157,9 @@ import Testing
         (body(["mode": "inbound"]), "mode"),
         (body(["template": "slack"]), "template"),
         (body(["credential": "ghost"]), "credential"),
+        (body(["connection_url": "https://user:pw@x.example.com"]), "connection_url"),
+        (body(["options": ["headers": ["Authorization": "Bearer abc"]]]), "options.headers.Authorization"),
+        (body(["options": ["headers": ["Bad Header": "x"]]]), "options.headers.Bad Header"),
     ]
 
     @Test(arguments: badBodies)
@@ -212,7 +215,7 @@ import Testing
             #expect(http["connection_url"] == "required")
             #expect(http["capabilities"] == ["invoke", "test"])
             let fields = http["fields"]?.arrayValue ?? []
-            #expect(fields.contains { $0["name"] == "headers" && $0["type"] == "string_map" && $0["secret"] == false })
+            #expect(fields.contains { $0["name"] == "headers" && $0["type"] == "headers" && $0["secret"] == false })
             #expect(fields.contains { $0["name"] == "insecure_skip_verify" && $0["default"] == false })
             let one = try await junction.request(.get, "/api/v1/connector-types/http", key: tenant.key)
             #expect(one.json == http)

@@ -54,13 +54,59 @@ import Testing
             let tenant = try await junction.createTenant("acme")
             let created = try await junction.request(
                 .post, "/api/v1/credentials", key: tenant.key,
-                json: ["name": "from-env", "kind": "bearer", "token": "env:CRM_TOKEN"])
+                json: ["name": "from-env", "kind": "bearer", "token": "env:JUNCTION_SECRET_CRM_TOKEN"])
             #expect(created.status == .created)
-            #expect(created.json["token"] == "env:CRM_TOKEN")
-            let bad = try await junction.request(
-                .post, "/api/v1/credentials", key: tenant.key, json: ["name": "bad", "kind": "bearer", "token": "file:relative"])
-            #expect(bad.status == .badRequest)
-            #expect(bad.errorField == "token")
+            #expect(created.json["token"] == "env:JUNCTION_SECRET_CRM_TOKEN")
+        }
+    }
+
+    /// A reference is read with the server's privileges: tenants may not point one at the
+    /// server's own environment, its data directory or any file outside the operator's choice.
+    @Test(arguments: [
+        "file:relative", "env:JUNCTION_MASTER_KEY", "env:HOME", "env:JUNCTION_SECRET_", "file:/etc/passwd",
+        "file:/tmp/junction-data/master.key",
+    ] as [String])
+    func referencesOutsideThePolicyAreRefused(reference: String) async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            for body: JSONValue in [
+                ["name": "bad", "kind": "bearer", "token": .string(reference)],
+                ["name": "bad", "kind": "headers", "headers": ["X-Key": .string(reference)]],
+            ] {
+                let answer = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: body)
+                #expect(answer.status == .badRequest, "\(reference)")
+                #expect(answer.errorField?.hasPrefix(body["kind"] == "headers" ? "headers.X-Key" : "token") == true)
+            }
+        }
+    }
+
+    static let malformed: [(JSONValue, String)] = [
+        (["name": "h", "kind": "headers", "headers": ["Bad Name": "v"]], "headers.Bad Name"),
+        (["name": "h", "kind": "headers", "headers": ["X-Ok": "line\r\nX-Evil: 1"]], "headers.X-Ok"),
+        (["name": "h", "kind": "api_key", "key_name": "", "value": "v"], "key_name"),
+        (["name": "h", "kind": "api_key", "key_name": "X Key", "value": "v"], "key_name"),
+        (["name": "h", "kind": "oauth2_client_credentials", "token_url": "https://id:pw@auth.example.com/t",
+          "client_id": "c", "client_secret": "s"], "token_url"),
+    ]
+
+    @Test(arguments: malformed)
+    func headerNamesAndURLsAreChecked(body: JSONValue, field: String) async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let answer = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: body)
+            #expect(answer.status == .badRequest)
+            #expect(answer.errorField == field)
+        }
+    }
+
+    @Test func credentialHeadersMayCarryAuthorization() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let answer = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
+                "name": "h", "kind": "headers", "headers": ["Authorization": "Token abcdefghijklmnopqrstu"],
+            ])
+            #expect(answer.status == .created)
+            #expect(answer.json["headers"]?["Authorization"] == "••••rstu")
         }
     }
 

@@ -86,3 +86,59 @@ import Testing
         }
     }
 }
+
+@Suite struct KeyringSafetyTests {
+    static func configuration(_ directory: URL) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = directory.path
+        return configuration
+    }
+
+    /// A store with one credential, sealed under the directory's master key.
+    static func seed(_ directory: URL) async throws {
+        let junction = try await JunctionApplication(configuration: configuration(directory))
+        let tenant = Tenant(name: Slug("acme")!)
+        try await junction.store.insertTenant(
+            tenant, firstKey: APIKey(id: Identifier.make("key"), scope: .tenant(tenant.id), name: "k", digest: [1]),
+            audit: AuditEvent(tenantID: tenant.id, actor: "system", action: "tenant.create", targetType: "tenant", target: "acme"))
+        let id = Identifier.make("cred")
+        let credential = Credential(
+            id: id, tenantID: tenant.id, name: Slug("crm")!, kind: .bearer, config: [:], hints: [:],
+            sealedSecrets: try junction.secrets.sealJSON(["token": "t"], context: "credential:\(tenant.id):\(id)"))
+        try await junction.store.insertCredential(
+            credential, audit: AuditEvent(tenantID: tenant.id, actor: "system", action: "credential.create", targetType: "credential", target: "crm"))
+    }
+
+    @Test func aMissingMasterKeyFileBesideAnExistingDatabaseRefusesToStart() async throws {
+        let directory = FirstStartTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        try await Self.seed(directory)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("master.key"))
+        let error = await #expect(throws: JunctionError.self) {
+            try await JunctionApplication(configuration: Self.configuration(directory))
+        }
+        #expect(error?.message.contains("master.key") == true)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("master.key").path))
+    }
+
+    @Test func aDifferentMasterKeyRefusesToStart() async throws {
+        let directory = FirstStartTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        try await Self.seed(directory)
+        var configuration = Self.configuration(directory)
+        configuration.masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let error = await #expect(throws: JunctionError.self) { try await JunctionApplication(configuration: configuration) }
+        #expect(error?.message.contains("does not open") == true)
+        // The right key still starts.
+        _ = try await JunctionApplication(configuration: Self.configuration(directory))
+    }
+
+    @Test func theSecretFilesDirectoryMayNotHoldTheDataDirectory() async throws {
+        let directory = FirstStartTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        var configuration = Self.configuration(directory)
+        configuration.secretReferences.fileDirectory = directory.deletingLastPathComponent().path
+        let error = await #expect(throws: JunctionError.self) { try await JunctionApplication(configuration: configuration) }
+        #expect(error?.field == "secret_files_dir")
+    }
+}

@@ -152,6 +152,25 @@ import Testing
         }
     }
 
+    @Test(arguments: ["//api/v1/connector-types", "/api//v1/connectors", "//api//v1/tenants"])
+    func pathsWithEmptySegmentsAreGuardedToo(path: String) async throws {
+        try await withJunction { junction in
+            let answer = try await junction.request(.get, path, key: nil)
+            #expect(answer.status == .unauthorized)
+        }
+    }
+
+    @Test func aTenantProbingThePlatformKeyGetsNotFound() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let keys = try await junction.request(.get, "/api/v1/keys", key: junction.adminKey)
+            let adminID = try #require(keys.json["keys"]?.arrayValue?.first?["id"]?.stringValue)
+            let probe = try await junction.request(.delete, "/api/v1/keys/\(adminID)", key: tenant.key)
+            #expect(probe.status == .notFound)
+            #expect(try await junction.request(.get, "/api/v1/keys", key: junction.adminKey).status == .ok)
+        }
+    }
+
     @Test func unknownRoutesAnswerTheErrorShape() async throws {
         try await withJunction { junction in
             let answer = try await junction.request(.get, "/api/v1/nope", key: junction.adminKey)

@@ -101,8 +101,14 @@ import Testing
             let actions = Set(audit.json["events"]?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? [])
             #expect(actions.contains("tenant.create"))
             #expect(!actions.contains("connector.create"))
+            // Nor can it mint itself a way in: keys for a tenant are made by the tenant.
             let key = try await junction.request(.post, "/api/v1/keys", key: junction.adminKey, json: ["tenant": "tenant-a"])
-            #expect(key.status == .created)
+            #expect(key.status == .forbidden)
+            #expect(key.errorField == "tenant")
+            // It may still list (and so revoke) a tenant's keys: that is key management.
+            let keys = try await junction.request(.get, "/api/v1/keys?tenant=tenant-a", key: junction.adminKey)
+            #expect(keys.status == .ok)
+            #expect(keys.json["keys"]?.arrayValue?.count == 1)
             #expect(try await junction.request(.get, "/api/v1/connectors", key: a.key).json["connectors"]?.arrayValue?.count == 1)
         }
     }

@@ -368,9 +368,17 @@ extension Store {
 
         try await store.deleteKey(id: acmeKey.id, scope: .tenant(acme.id), audit: auditEvent("key.delete", tenantID: acme.id, target: acmeKey.id))
         #expect(try await store.key(id: acmeKey.id) == nil)
+        // The last platform key is kept: revoking it would lock the operator out.
+        let last = try await #require(throws: JunctionError.self) {
+            try await store.deleteKey(id: platformKey.id, scope: .platform, audit: auditEvent("key.delete", tenantID: nil, target: platformKey.id))
+        }
+        #expect(last.code == .conflict)
+        #expect(try await store.auditCount() == before + 1)
+        let spare = APIKey(id: Identifier.make("key"), scope: .platform, name: "spare", digest: [2])
+        try await store.insertKey(spare, audit: auditEvent("key.create", tenantID: nil, target: spare.id))
         try await store.deleteKey(id: platformKey.id, scope: .platform, audit: auditEvent("key.delete", tenantID: nil, target: platformKey.id))
         #expect(try await store.key(id: platformKey.id) == nil)
-        #expect(try await store.auditCount() == before + 2)
+        #expect(try await store.auditCount() == before + 3)
 
         // Deleting again is not_found.
         let again = try await #require(throws: JunctionError.self) {

@@ -13,7 +13,7 @@ extension ConnectorSpec {
         urlSchemes: ["http", "https"],
         credentialKinds: CredentialKind.allCases,
         fields: [
-            FieldSpec("headers", .stringMap, default: [:],
+            FieldSpec("headers", .headers, default: [:],
                       description: "Headers sent with every request (not for secrets: use a credential)."),
             FieldSpec("query", .stringMap, default: [:],
                       description: "Query parameters added to every request."),

@@ -38,7 +38,7 @@ public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
                 FieldSpec("audience", .string, description: "An optional `audience` parameter some providers require."),
             ]
         case .headers:
-            [FieldSpec("headers", .stringMap, required: true, secret: true,
+            [FieldSpec("headers", .headers, required: true, secret: true,
                        description: "Header names and values, sent as they are.")]
         }
     }

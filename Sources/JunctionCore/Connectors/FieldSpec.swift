@@ -8,8 +8,11 @@ public struct FieldSpec: Sendable, Hashable, Codable {
         case number
         case boolean
         case object
-        /// An object whose every value is a string (HTTP headers, query parameters).
+        /// An object whose every value is a string (e.g. query parameters).
         case stringMap = "string_map"
+        /// HTTP headers: names are RFC 9110 tokens and values hold no line breaks. When the field
+        /// is not secret, headers that carry credentials (`Authorization`, `Cookie`, …) are refused.
+        case headers
         /// An array of strings.
         case stringArray = "string_array"
         /// An array of objects.
@@ -66,12 +69,15 @@ extension FieldSpec {
         case .number: matches = value.doubleValue != nil
         case .boolean: matches = value.boolValue != nil
         case .object: matches = value.objectValue != nil
-        case .stringMap: matches = value.objectValue?.values.allSatisfy { $0.stringValue != nil } ?? false
+        case .stringMap, .headers: matches = value.objectValue?.values.allSatisfy { $0.stringValue != nil } ?? false
         case .stringArray: matches = value.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
         case .objectArray: matches = value.arrayValue?.allSatisfy { $0.objectValue != nil } ?? false
         }
         guard matches else {
             throw .invalidInput("Expected \(type.readableName), got \(value.typeName).", field: path)
+        }
+        if type == .headers, let headers = value.objectValue {
+            try HTTPHeaderRules.check(headers, allowCredentials: secret, path: path)
         }
         if let allowedValues, let text = value.stringValue, !allowedValues.contains(text) {
             throw .invalidInput(
@@ -92,6 +98,7 @@ extension FieldSpec.FieldType {
         case .boolean: "a boolean"
         case .object: "an object"
         case .stringMap: "an object of strings"
+        case .headers: "an object of header names and string values"
         case .stringArray: "an array of strings"
         case .objectArray: "an array of objects"
         }

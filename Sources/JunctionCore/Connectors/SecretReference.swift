@@ -66,3 +66,47 @@ public enum SecretMask {
         }
     }
 }
+
+/// Which secret references tenants may store, set by the operator.
+///
+/// A reference is read with the server's own privileges, so it must not reach the server's
+/// master key, database or unrelated environment: environment references must use a prefix
+/// reserved for tenant secrets, and file references must lie inside one directory.
+public struct SecretReferencePolicy: Sendable, Hashable {
+    /// Environment variables a reference may name start with this. Default `JUNCTION_SECRET_`.
+    public var environmentPrefix: String
+    /// The directory file references must be inside; `nil` refuses file references. Default `nil`.
+    public var fileDirectory: String?
+
+    public init(environmentPrefix: String = "JUNCTION_SECRET_", fileDirectory: String? = nil) {
+        self.environmentPrefix = environmentPrefix
+        self.fileDirectory = fileDirectory
+    }
+
+    /// Throws `invalid_input` naming `field` when `reference` is outside the policy.
+    public func check(_ reference: SecretReference, field: String) throws(JunctionError) {
+        switch reference {
+        case .environment(let name):
+            guard !environmentPrefix.isEmpty, name.hasPrefix(environmentPrefix), name.count > environmentPrefix.count else {
+                throw .invalidInput(
+                    "Environment references must name a variable starting with \(environmentPrefix).", field: field)
+            }
+        case .file(let path):
+            guard let directory = fileDirectory else {
+                throw .invalidInput(
+                    "File references are disabled on this server (the operator sets secret_files_dir).", field: field)
+            }
+            guard Self.isInside(path, directory: directory) else {
+                throw .invalidInput("File references must name a file inside \(directory).", field: field)
+            }
+        }
+    }
+
+    /// Whether `path`, taken lexically, lies strictly inside `directory`.
+    public static func isInside(_ path: String, directory: String) -> Bool {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard !components.contains(".."), !components.contains(".") else { return false }
+        let base = directory.split(separator: "/", omittingEmptySubsequences: true)
+        return components.count > base.count && Array(components.prefix(base.count)) == base
+    }
+}

@@ -9,6 +9,12 @@ public struct APIKey: Sendable, Hashable {
         case platform
         /// One tenant's data.
         case tenant(String)
+
+        /// The tenant id of a tenant scope, `nil` for the platform.
+        public var tenantID: String? {
+            if case .tenant(let id) = self { return id }
+            return nil
+        }
     }
 
     /// The key's public id (`key_…`), also embedded in the key text.
@@ -31,8 +37,5 @@ public struct APIKey: Sendable, Hashable {
     }
 
     /// The tenant id for tenant keys, `nil` for platform keys.
-    public var tenantID: String? {
-        if case .tenant(let id) = scope { return id }
-        return nil
-    }
+    public var tenantID: String? { scope.tenantID }
 }

@@ -2,6 +2,16 @@ import Foundation
 
 /// One recorded change or notable action: who did what to which thing, and how it ended.
 public struct AuditEvent: Sendable, Hashable, Codable {
+    /// What kind of key acted.
+    public enum ActorScope: String, Sendable, Hashable, Codable {
+        /// A platform (operator) key.
+        case platform
+        /// A tenant's key.
+        case tenant
+        /// Junction itself.
+        case system
+    }
+
     /// The event's sequence number, assigned by the store.
     public var sequence: Int64?
     /// When it happened.
@@ -10,6 +20,8 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var tenantID: String?
     /// The id of the API key that acted (`system` for Junction itself).
     public var actor: String
+    /// Whether the actor was a platform key, a tenant key or Junction itself.
+    public var actorScope: ActorScope
     /// What was done, e.g. `connector.create`.
     public var action: String
     /// The kind of thing acted on, e.g. `connector`.
@@ -27,6 +39,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         at: Date = Timestamp.now(),
         tenantID: String?,
         actor: String,
+        actorScope: ActorScope = .tenant,
         action: String,
         targetType: String,
         target: String,
@@ -37,6 +50,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         self.at = at
         self.tenantID = tenantID
         self.actor = actor
+        self.actorScope = actorScope
         self.action = action
         self.targetType = targetType
         self.target = target
@@ -50,6 +64,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         case tenantID = "tenant_id"
         case targetType = "target_type"
         case requestID = "request_id"
+        case actorScope = "actor_scope"
     }
 
     /// Writes absent optionals as `null`, like every other record of the API.
@@ -59,6 +74,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         try container.encode(at, forKey: .at)
         try container.encode(tenantID, forKey: .tenantID)
         try container.encode(actor, forKey: .actor)
+        try container.encode(actorScope, forKey: .actorScope)
         try container.encode(action, forKey: .action)
         try container.encode(targetType, forKey: .targetType)
         try container.encode(target, forKey: .target)

@@ -19,7 +19,7 @@ struct AuditController: Sendable {
         var query = AuditQuery(tenantID: nil)
         if scope.mode == .saas && principal.isPlatform {
             // The operator sees what platform keys (and Junction itself) did, nothing tenants did.
-            query.actors = Set(try await store.keys(tenantID: nil).map(\.id) + [AuditActor.system.keyID])
+            query.actorScopes = [.platform, .system]
         } else {
             query.tenantID = try await scope.forReading(principal, requested: request.tenantParameter)
         }

@@ -8,6 +8,8 @@ import Logging
 /// `GET /openapi.json` (this API's OpenAPI 3.1 document).
 struct HealthController: Sendable {
     let store: any Store
+    /// The OpenAPI document, read once at start-up (never on a request).
+    let openAPIDocument: [UInt8]?
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
         group.get("health") { _, _ in
@@ -23,7 +25,7 @@ struct HealthController: Sendable {
             }
         }
         group.get("openapi.json") { _, _ in
-            guard let document = OpenAPIDocument.bytes else {
+            guard let document = openAPIDocument else {
                 throw JunctionError.internal("The OpenAPI document is missing from this build.")
             }
             return JSONResponse.make(bytes: document, status: .ok)

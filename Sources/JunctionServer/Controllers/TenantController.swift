@@ -8,6 +8,7 @@ import JunctionStorage
 struct TenantController: Sendable {
     let store: any Store
     let body: JSONBodyReader
+    let mode: ServerMode
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
         group.post("tenants", use: createTenant)
@@ -76,6 +77,10 @@ struct TenantController: Sendable {
             scope = .tenant(own)
         case (.platform, nil):
             scope = .platform
+        case (.platform, _?) where mode == .saas:
+            throw JunctionError(
+                .forbidden, "In saas mode the platform key cannot make keys for a tenant: a tenant key makes them.",
+                field: "tenant")
         case (.platform, let requested?):
             guard let tenant = try await store.tenant(idOrName: requested) else {
                 throw JunctionError(.notFound, "No tenant '\(requested.prefix(80))'.", field: "tenant")
@@ -116,9 +121,6 @@ struct TenantController: Sendable {
         let principal = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         let target = try await store.key(id: id)
-        if let target, target.scope == .platform, try await store.keys(tenantID: nil).count == 1 {
-            throw JunctionError.conflict("This is the last platform key; create another before revoking it.")
-        }
         let scope: APIKey.Scope? = principal.isPlatform ? nil : principal.scope
         let audit = try context.actor().event("key.delete", tenantID: target?.tenantID, targetType: "api_key", target: id)
         try await store.deleteKey(id: id, scope: scope, audit: audit)

@@ -69,6 +69,7 @@ enum SQLiteMigrations {
                     at DATETIME NOT NULL,
                     tenant_id TEXT,
                     actor TEXT NOT NULL,
+                    actor_scope TEXT NOT NULL,
                     action TEXT NOT NULL,
                     target_type TEXT NOT NULL,
                     target TEXT NOT NULL,

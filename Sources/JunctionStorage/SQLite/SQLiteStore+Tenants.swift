@@ -69,17 +69,20 @@ extension SQLiteStore {
 
     public func deleteKey(id: String, scope: APIKey.Scope?, audit: AuditEvent) async throws {
         try await write { db in
-            var sql = "DELETE FROM api_keys WHERE id = ?"
-            var arguments: StatementArguments = [id]
-            switch scope {
-            case .platform?: sql += " AND tenant_id IS NULL"
-            case .tenant(let tenantID)?:
-                sql += " AND tenant_id = ?"
-                arguments += [tenantID]
-            case nil: break
+            guard let row = try Row.fetchOne(db, sql: "SELECT tenant_id FROM api_keys WHERE id = ?", arguments: [id]) else {
+                throw JunctionError.notFound("No API key '\(id)'.")
             }
-            try db.execute(sql: sql, arguments: arguments)
-            guard db.changesCount == 1 else { throw JunctionError.notFound("No API key '\(id)'.") }
+            let owner: String? = row["tenant_id"]
+            switch scope {
+            case .platform? where owner != nil, .tenant? where owner != scope?.tenantID:
+                throw JunctionError.notFound("No API key '\(id)'.")
+            default:
+                break
+            }
+            if owner == nil, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys WHERE tenant_id IS NULL") == 1 {
+                throw JunctionError.conflict("This is the last platform key; create another before revoking it.")
+            }
+            try db.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [id])
             try Self.insert(audit, in: db)
         }
     }

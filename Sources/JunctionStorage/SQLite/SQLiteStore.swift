@@ -70,11 +70,11 @@ extension SQLiteStore {
     static func insert(_ event: AuditEvent, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO audit_events (at, tenant_id, actor, action, target_type, target, outcome, request_id, details)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit_events (at, tenant_id, actor, actor_scope, action, target_type, target, outcome, request_id, details)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                event.at, event.tenantID, event.actor, event.action, event.targetType, event.target,
+                event.at, event.tenantID, event.actor, event.actorScope.rawValue, event.action, event.targetType, event.target,
                 event.outcome, event.requestID, try event.details.map(SQLiteJSON.text),
             ]
         )
@@ -90,6 +90,7 @@ extension SQLiteStore {
             filter.equal("tenant_id", query.tenantID)
             filter.oneOf("action", query.actions)
             filter.oneOf("actor", query.actors)
+            filter.oneOf("actor_scope", Set(query.actorScopes.map(\.rawValue)))
             filter.less("sequence", query.before)
             var arguments = filter.arguments
             arguments += [query.limit]
@@ -102,6 +103,7 @@ extension SQLiteStore {
                     at: Self.date(row, "at"),
                     tenantID: row["tenant_id"],
                     actor: row["actor"],
+                    actorScope: AuditEvent.ActorScope(rawValue: row["actor_scope"]) ?? .tenant,
                     action: row["action"],
                     targetType: row["target_type"],
                     target: row["target"],
@@ -127,7 +129,7 @@ enum SQLiteJSON {
     }
 
     static func value(_ text: String) throws -> JSONValue {
-        try JSONCoding.decode(Array(text.utf8))
+        try JSONCoding.decodeStored(Array(text.utf8))
     }
 
     static func object(_ text: String) throws -> [String: JSONValue] {
