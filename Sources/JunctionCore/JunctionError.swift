@@ -32,6 +32,11 @@ public struct JunctionError: Error, Sendable, CustomStringConvertible {
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
+        /// The code with this wire name, or `internal` for an unknown one.
+        public static func named(_ name: String) -> Code {
+            Code(Base(rawValue: name) ?? .internal)
+        }
+
         /// The snake_case wire form, e.g. `not_found`.
         public var description: String { base.rawValue }
 
@@ -68,6 +73,12 @@ public struct JunctionError: Error, Sendable, CustomStringConvertible {
     public var retryable: Bool
     /// Extra structured detail for the caller, such as the connectors that block a delete.
     public var details: JSONValue?
+    /// The upstream's status (e.g. the HTTP status) when the failure came from the upstream.
+    public var upstreamStatus: Int?
+    /// The upstream's answer body, for `upstream_error` failures.
+    public var upstreamBody: JSONValue?
+    /// How long the upstream asked callers to wait before retrying (`Retry-After`).
+    public var retryAfter: Duration?
     /// The underlying error, for logs only; never rendered to callers.
     public var cause: (any Error)?
 
@@ -77,6 +88,8 @@ public struct JunctionError: Error, Sendable, CustomStringConvertible {
         field: String? = nil,
         retryable: Bool = false,
         details: JSONValue? = nil,
+        upstreamStatus: Int? = nil,
+        upstreamBody: JSONValue? = nil,
         cause: (any Error)? = nil
     ) {
         self.code = code
@@ -84,6 +97,8 @@ public struct JunctionError: Error, Sendable, CustomStringConvertible {
         self.field = field
         self.retryable = retryable
         self.details = details
+        self.upstreamStatus = upstreamStatus
+        self.upstreamBody = upstreamBody
         self.cause = cause
     }
 

@@ -7,6 +7,7 @@ public struct ConnectorService: Sendable {
     private let store: any Store
     private let registry: ConnectorRegistry
     private let secrets: SecretBox
+    private let cache: ConnectorCache?
 
     /// The most a connector's `timeout_ms` may be: 10 minutes.
     public static let timeoutRange = 1...600_000
@@ -18,10 +19,12 @@ public struct ConnectorService: Sendable {
         "id", "tenant_id", "health_status", "last_health_check", "last_error", "created_at", "updated_at",
     ]
 
-    public init(store: any Store, registry: ConnectorRegistry, secrets: SecretBox) {
+    /// A service over `store`; every write drops the connector from `cache`.
+    public init(store: any Store, registry: ConnectorRegistry, secrets: SecretBox, cache: ConnectorCache? = nil) {
         self.store = store
         self.registry = registry
         self.secrets = secrets
+        self.cache = cache
     }
 
     /// Validates a create body and stores the new connector.
@@ -43,6 +46,7 @@ public struct ConnectorService: Sendable {
         let audit = actor.event("connector.create", tenantID: tenantID, targetType: "connector", target: name.rawValue,
                                 details: ["connector_type": .string(spec.type)])
         try await store.insertConnector(connector, audit: audit)
+        cache?.invalidate(tenantID: tenantID, name: name.rawValue)
         return connector
     }
 
@@ -56,6 +60,7 @@ public struct ConnectorService: Sendable {
         let registry = self.registry
         let secrets = self.secrets
         let service = self
+        defer { cache?.invalidate(tenantID: tenantID) }
         return try await store.updateConnector(tenantID: tenantID, name: name, audit: audit) { connector in
             guard let spec = registry.spec(for: connector.type) else {
                 throw JunctionError.internal("Connector type '\(connector.type)' is no longer registered.")
@@ -81,6 +86,21 @@ public struct ConnectorService: Sendable {
         let audit = actor.event("connector.delete", tenantID: tenantID, targetType: "connector", target: name.rawValue,
                                 details: force ? ["force": true] : nil)
         try await store.deleteConnector(tenantID: tenantID, name: name, force: force, audit: audit)
+        cache?.invalidate(tenantID: tenantID, name: name.rawValue)
+    }
+
+    /// Stores the outcome of a live test: health status, when, and the error if it failed.
+    public func recordHealth(
+        tenantID: String, name: Slug, failure: JunctionError?, by actor: AuditActor
+    ) async throws -> ConnectorRecord {
+        let audit = actor.event(
+            "connector.test", tenantID: tenantID, targetType: "connector", target: name.rawValue,
+            details: ["outcome": .string(failure?.code.description ?? "ok")])
+        return try await store.updateConnector(tenantID: tenantID, name: name, audit: audit) { connector in
+            connector.healthStatus = failure == nil ? .healthy : .unhealthy
+            connector.lastHealthCheck = Timestamp.now()
+            connector.lastError = failure.map { "\($0.code): \($0.message)" }
+        }
     }
 
     /// The connector's options with secret options decrypted, for building an instance.
@@ -159,6 +179,7 @@ public struct ConnectorService: Sendable {
             throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no credential.", field: "credential")
         }
         let validated = try spec.validateOptions(options)
+        _ = try Resource.parseAll(validated["resources"], bindingFields: spec.resourceFields, field: "options.resources")
         let secretNames = spec.secretFieldNames
         let secretOptions = validated.filter { secretNames.contains($0.key) }
         connector.options = validated.filter { !secretNames.contains($0.key) }

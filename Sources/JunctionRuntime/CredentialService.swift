@@ -8,13 +8,15 @@ public struct CredentialService: Sendable {
     private let store: any Store
     private let secrets: SecretBox
     private let resolver: SecretResolver
+    private let cache: ConnectorCache?
 
     /// A service sealing with `secrets` and reading references through `resolver`, whose policy
     /// also decides which references may be stored.
-    public init(store: any Store, secrets: SecretBox, resolver: SecretResolver) {
+    public init(store: any Store, secrets: SecretBox, resolver: SecretResolver, cache: ConnectorCache? = nil) {
         self.store = store
         self.secrets = secrets
         self.resolver = resolver
+        self.cache = cache
     }
 
     /// Validates a credential body (`name`, `kind` and the kind's fields) and stores it.
@@ -65,6 +67,7 @@ public struct CredentialService: Sendable {
     public func delete(tenantID: String, name: Slug, by actor: AuditActor) async throws {
         let audit = actor.event("credential.delete", tenantID: tenantID, targetType: "credential", target: name.rawValue)
         try await store.deleteCredential(tenantID: tenantID, name: name, audit: audit)
+        cache?.invalidate(tenantID: tenantID)
     }
 
     /// The credential with its secrets opened and every `env:`/`file:` reference read.

@@ -102,25 +102,26 @@ public struct JunctionApplication: Sendable {
         }
     }
 
-    /// The HTTP router with every route.
-    public func router() -> Router<JunctionRequestContext> {
+    /// The HTTP router with every route, running actions through `runtime`.
+    public func router(runtime: RuntimeServices) -> Router<JunctionRequestContext> {
         let router = Router(context: JunctionRequestContext.self)
         router.add(middleware: RequestMiddleware())
         router.add(middleware: APIKeyMiddleware(keys: APIKeys(store: store), firstSegment: "api"))
         let body = JSONBodyReader(limit: configuration.maxBodyBytes)
         let scope = TenantScope(store: store, mode: configuration.mode)
+        let resolver = SecretResolver(policy: configuration.secretReferences)
+        let credentials = CredentialService(store: store, secrets: secrets, resolver: resolver, cache: runtime.cache)
+        let connectors = ConnectorService(store: store, registry: registry, secrets: secrets, cache: runtime.cache)
+        let invoker = Invoker(
+            store: store, registry: registry, cache: runtime.cache, credentials: credentials, connectors: connectors,
+            services: runtime.connectorServices)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes).register(on: router.group())
         let api = router.group("api/v1")
         TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
-        let resolver = SecretResolver(policy: configuration.secretReferences)
-        CredentialController(
-            store: store, credentials: CredentialService(store: store, secrets: secrets, resolver: resolver),
-            scope: scope, body: body
-        ).register(on: api)
-        ConnectorController(
-            store: store, connectors: ConnectorService(store: store, registry: registry, secrets: secrets),
-            scope: scope, body: body
-        ).register(on: api)
+        CredentialController(store: store, credentials: credentials, scope: scope, body: body).register(on: api)
+        ConnectorController(store: store, connectors: connectors, scope: scope, body: body).register(on: api)
+        InvokeController(invoker: invoker, connectors: connectors, cache: runtime.cache, scope: scope, body: body)
+            .register(on: api)
         CatalogController(registry: registry).register(on: api)
         AuditController(store: store, scope: scope).register(on: api)
         return router
@@ -132,9 +133,11 @@ public struct JunctionApplication: Sendable {
         onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let host = configuration.host
+        let runtime = RuntimeServices()
         return Application(
-            router: router(),
+            router: router(runtime: runtime),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
+            services: [runtime],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

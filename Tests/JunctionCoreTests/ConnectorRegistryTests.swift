@@ -13,13 +13,13 @@ private func makeSpec(_ type: String, displayName: String = "Test") -> Connector
 private struct EchoConnector: Connector {
     static let spec = makeSpec("echo", displayName: "Echo (implemented)")
     init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {}
-    func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> JSONValue { input }
+    func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult { ConnectorResult(data: input) }
 }
 
 private struct OtherEchoConnector: Connector {
     static let spec = makeSpec("echo", displayName: "Echo v2")
     init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {}
-    func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> JSONValue { nil }
+    func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult { ConnectorResult(data: nil) }
 }
 
 @Suite struct ConnectorRegistryTests {

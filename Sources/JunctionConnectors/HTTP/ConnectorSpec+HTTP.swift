@@ -23,6 +23,14 @@ extension ConnectorSpec {
                       description: "Path requested by the live connectivity test (default: the connection URL itself)."),
             FieldSpec("resources", .objectArray, default: [],
                       description: "Actions this connector exposes, each with a slug, method, path and input schema."),
+        ],
+        resourceFields: [
+            FieldSpec("method", .string, default: "GET", allowedValues: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
+                      description: "The HTTP method."),
+            FieldSpec("path", .string, default: "",
+                      description: "Path after connection_url, with {name} parameters filled from the input."),
+            FieldSpec("headers", .headers, default: [:], description: "Headers sent with this resource's requests."),
+            FieldSpec("query", .stringMap, default: [:], description: "Query parameters sent with this resource's requests."),
         ]
     )
 }
@@ -31,7 +39,7 @@ extension ConnectorRegistry {
     /// The connector types built into this Junction.
     public static var builtIn: ConnectorRegistry {
         var registry = ConnectorRegistry()
-        registry.register(spec: .http)
+        registry.register(HTTPConnector.self)
         return registry
     }
 }

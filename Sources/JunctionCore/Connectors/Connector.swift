@@ -8,8 +8,25 @@ public protocol Connector: Sendable {
     static var spec: ConnectorSpec { get }
     /// Creates an instance for one configured connector.
     init(configuration: ConnectorConfiguration, context: ConnectorContext) throws
-    /// Runs `resource` with validated `input`, returning its output.
-    func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> JSONValue
+    /// Runs `resource` with validated `input`, returning its output and the upstream status.
+    ///
+    /// Failures are thrown as `JunctionError` with the code that fits (`connection_refused`,
+    /// `timeout`, `upstream_error` with `upstreamStatus`, …) and `retryable` set when
+    /// repeating the call may succeed.
+    func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult
+}
+
+/// What one successful execution returned.
+public struct ConnectorResult: Sendable {
+    /// The output: parsed JSON, text, or base64 for binary bodies.
+    public var data: JSONValue
+    /// The upstream status (an HTTP status for HTTP types), if the type has one.
+    public var status: Int?
+
+    public init(data: JSONValue, status: Int? = nil) {
+        self.data = data
+        self.status = status
+    }
 }
 
 /// An optional ability: a live check that the connector can reach its system.
@@ -33,6 +50,8 @@ public struct ConnectorConfiguration: Sendable {
     public var options: [String: JSONValue]
     /// The linked credential with its secrets resolved, if any.
     public var credential: ResolvedCredential?
+    /// The resources this connector exposes (from the connector or its template).
+    public var resources: [Resource]
     /// How long one call may take.
     public var timeout: Duration
     /// How many times a retryable failure is retried.
@@ -45,6 +64,7 @@ public struct ConnectorConfiguration: Sendable {
         connectionURL: String?,
         options: [String: JSONValue],
         credential: ResolvedCredential?,
+        resources: [Resource] = [],
         timeout: Duration,
         maxRetries: Int
     ) {
@@ -54,6 +74,7 @@ public struct ConnectorConfiguration: Sendable {
         self.connectionURL = connectionURL
         self.options = options
         self.credential = credential
+        self.resources = resources
         self.timeout = timeout
         self.maxRetries = maxRetries
     }
@@ -79,17 +100,38 @@ public struct ResolvedCredential: Sendable, CustomStringConvertible {
     public var description: String { "ResolvedCredential(\(name), \(kind.rawValue), <redacted>)" }
 }
 
-/// Services a connector instance may use, shared across instances.
+/// Services a connector instance may use, shared across instances (HTTP client pools, token
+/// caches), looked up by key so that Core need not know their types.
 public struct ConnectorContext: Sendable {
-    /// The id of the request that caused the instance to be built, for logs.
-    public var requestID: String?
+    /// The shared services.
+    public var services: ServiceValues
 
-    public init(requestID: String? = nil) {
-        self.requestID = requestID
+    public init(services: ServiceValues = ServiceValues()) {
+        self.services = services
     }
 }
 
-/// Per-call facts: who asked, by when an answer is needed, and the caller's idempotency key.
+/// A key for a shared service in `ServiceValues`.
+public protocol ServiceKey {
+    /// The service's type.
+    associatedtype Value: Sendable
+}
+
+/// A type-keyed set of shared services.
+public struct ServiceValues: Sendable {
+    private var values: [ObjectIdentifier: any Sendable] = [:]
+
+    public init() {}
+
+    /// The service for `key`, if one was set.
+    public subscript<Key: ServiceKey>(key: Key.Type) -> Key.Value? {
+        get { values[ObjectIdentifier(key)] as? Key.Value }
+        set { values[ObjectIdentifier(key)] = newValue }
+    }
+}
+
+/// Per-call facts: who asked, by when an answer is needed, the caller's idempotency key and
+/// headers that take precedence over the credential.
 public struct CallContext: Sendable {
     /// The request id echoed in the envelope's metadata.
     public var requestID: String
@@ -97,53 +139,18 @@ public struct CallContext: Sendable {
     public var deadline: ContinuousClock.Instant
     /// The caller's idempotency key; write resources are retried only when one is present.
     public var idempotencyKey: String?
+    /// Headers given with the call (`options.headers`); they win over any credential.
+    public var headers: [String: String]
 
-    public init(requestID: String, deadline: ContinuousClock.Instant, idempotencyKey: String? = nil) {
+    public init(
+        requestID: String,
+        deadline: ContinuousClock.Instant,
+        idempotencyKey: String? = nil,
+        headers: [String: String] = [:]
+    ) {
         self.requestID = requestID
         self.deadline = deadline
         self.idempotencyKey = idempotencyKey
-    }
-}
-
-/// An action of a connector, with its input and output JSON Schemas.
-public struct Resource: Sendable, Hashable, Codable {
-    /// Whether an action only reads or also changes the remote system.
-    public enum Kind: String, Sendable, Hashable, Codable {
-        case read, write
-    }
-
-    /// The resource's slug, e.g. `create-contact`.
-    public var slug: Slug
-    /// A human name.
-    public var name: String
-    /// What the action does, for people and models.
-    public var description: String
-    /// Whether it reads or writes.
-    public var kind: Kind
-    /// The JSON Schema of its input.
-    public var inputSchema: JSONValue
-    /// The JSON Schema of its output, if known.
-    public var outputSchema: JSONValue?
-
-    public init(
-        slug: Slug,
-        name: String,
-        description: String,
-        kind: Kind,
-        inputSchema: JSONValue,
-        outputSchema: JSONValue? = nil
-    ) {
-        self.slug = slug
-        self.name = name
-        self.description = description
-        self.kind = kind
-        self.inputSchema = inputSchema
-        self.outputSchema = outputSchema
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case slug, name, description, kind
-        case inputSchema = "input_schema"
-        case outputSchema = "output_schema"
+        self.headers = headers
     }
 }

@@ -60,6 +60,8 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
     public var credentialKinds: [CredentialKind]
     /// The type-specific fields of `options`.
     public var fields: [FieldSpec]
+    /// The type-specific fields of each resource definition (for `http`: method, path, …).
+    public var resourceFields: [FieldSpec]
 
     public init(
         type: String,
@@ -71,7 +73,8 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
         urlSchemes: [String] = [],
         modes: [String] = [],
         credentialKinds: [CredentialKind] = [],
-        fields: [FieldSpec]
+        fields: [FieldSpec],
+        resourceFields: [FieldSpec] = []
     ) {
         self.type = type
         self.displayName = displayName
@@ -83,10 +86,12 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
         self.modes = modes
         self.credentialKinds = credentialKinds
         self.fields = fields
+        self.resourceFields = resourceFields
     }
 
     enum CodingKeys: String, CodingKey {
         case type, description, category, capabilities, modes, fields
+        case resourceFields = "resource_fields"
         case displayName = "display_name"
         case connectionURL = "connection_url"
         case urlSchemes = "url_schemes"

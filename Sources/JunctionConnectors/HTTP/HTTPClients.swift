@@ -1,0 +1,39 @@
+import AsyncHTTPClient
+import JunctionCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// The HTTP connection pools every `http`-family connector shares: one verifying TLS
+/// certificates and one that does not (for `insecure_skip_verify`). Pools are bounded per host.
+public final class HTTPClients: Sendable {
+    /// Verifies certificates (the default).
+    public let verifying: HTTPClient
+    /// Accepts any certificate; used only by connectors with `insecure_skip_verify`.
+    public let insecure: HTTPClient
+
+    /// Creates both pools on `eventLoopGroup`, with at most `connectionsPerHost` connections
+    /// to each host.
+    public init(eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectionsPerHost: Int = 64) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(10))
+        verifying = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        configuration.tlsConfiguration = tls
+        insecure = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+    }
+
+    /// Closes both pools.
+    public func shutdown() async throws {
+        try await verifying.shutdown()
+        try await insecure.shutdown()
+    }
+}
+
+/// The `ServiceValues` key for the shared `HTTPClients`.
+public enum HTTPClientsKey: ServiceKey {
+    public typealias Value = HTTPClients
+}

@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import JunctionCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Maps transport failures and upstream answers to Junction's error codes.
+enum HTTPFailure {
+    /// The `JunctionError` for an error thrown while sending a request to `context` (a name for
+    /// messages, e.g. the connector). Connect failures are retryable; timeouts after a request
+    /// may have reached the upstream are not.
+    static func map(_ error: any Error, context: String) -> JunctionError {
+        switch error {
+        case let error as JunctionError:
+            return error
+        case is NIOConnectionError:
+            let text = String(describing: error)
+            let message = text.hasPrefix("DNS error")
+                ? "Could not resolve the host of \(context)."
+                : "Connection to \(context) was refused."
+            return JunctionError(.connectionRefused, message, retryable: true, cause: error)
+        case let error as IOError where error.errnoCode == ECONNREFUSED || error.errnoCode == ECONNRESET:
+            return JunctionError(.connectionRefused, "Connection to \(context) was refused.", retryable: true, cause: error)
+        case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
+            return JunctionError(.tlsError, "TLS with \(context) failed: \(error).", cause: error)
+        case let error as HTTPClientError:
+            switch error {
+            case .connectTimeout, .tlsHandshakeTimeout:
+                return JunctionError(.timeout, "Connecting to \(context) timed out.", retryable: true, cause: error)
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                return JunctionError(.timeout, "\(context) did not answer in time.", cause: error)
+            case .remoteConnectionClosed:
+                return JunctionError(.upstreamError, "\(context) closed the connection.", retryable: true, cause: error)
+            case .getConnectionFromPoolTimeout:
+                return JunctionError(.tooManyConnections, "No connection to \(context) became free in time.", retryable: true, cause: error)
+            default:
+                return JunctionError(.upstreamError, "The request to \(context) failed: \(error).", cause: error)
+            }
+        case let error as ChannelError:
+            if case .connectTimeout = error {
+                return JunctionError(.timeout, "Connecting to \(context) timed out.", retryable: true, cause: error)
+            }
+            return JunctionError(.upstreamError, "The connection to \(context) failed: \(error).", retryable: true, cause: error)
+        default:
+            return JunctionError(.upstreamError, "The request to \(context) failed: \(error).", cause: error)
+        }
+    }
+
+    /// The `JunctionError` for an upstream answer with a non-2xx `status`.
+    static func answer(status: Int, body: JSONValue, retryAfter: Duration?, context: String) -> JunctionError {
+        switch status {
+        case 401, 403:
+            return JunctionError(
+                .authenticationFailed, "\(context) refused the credentials (HTTP \(status)).",
+                upstreamStatus: status, upstreamBody: body)
+        case 429:
+            var error = JunctionError(
+                .rateLimited, "\(context) is rate limiting (HTTP 429).", retryable: true,
+                upstreamStatus: status, upstreamBody: body)
+            error.retryAfter = retryAfter
+            return error
+        case 502, 503, 504:
+            var error = JunctionError(
+                .upstreamError, "\(context) is unavailable (HTTP \(status)).", retryable: true,
+                upstreamStatus: status, upstreamBody: body)
+            error.retryAfter = retryAfter
+            return error
+        default:
+            return JunctionError(
+                .upstreamError, "\(context) answered HTTP \(status).", upstreamStatus: status, upstreamBody: body)
+        }
+    }
+}

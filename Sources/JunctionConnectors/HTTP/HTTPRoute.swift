@@ -1,0 +1,110 @@
+import JunctionCore
+import NIOHTTP1
+
+/// How one `http` resource becomes a request: its method, path template, fixed headers and
+/// query, and where each input field goes. Built once per resource when the connector is built.
+struct HTTPRoute: Sendable {
+    /// Where an input field is sent.
+    enum Location: String, Sendable {
+        case path, query, header, body
+    }
+
+    let method: HTTPMethod
+    let path: PathTemplate
+    let headers: [(String, String)]
+    let query: [(String, String)]
+    /// Explicit placements from the input schema's `x-in` annotations.
+    let placements: [String: Location]
+
+    init(_ resource: Resource, field: String) throws(JunctionError) {
+        let methodText = resource.binding["method"]?.stringValue ?? "GET"
+        method = HTTPMethod(rawValue: methodText)
+        path = try PathTemplate(resource.binding["path"]?.stringValue ?? "", field: "\(field).path")
+        headers = (resource.binding["headers"]?.objectValue ?? [:]).compactMap { key, value in
+            value.stringValue.map { (key, $0) }
+        }.sorted { $0.0 < $1.0 }
+        query = (resource.binding["query"]?.objectValue ?? [:]).compactMap { key, value in
+            value.stringValue.map { (key, $0) }
+        }.sorted { $0.0 < $1.0 }
+        var placements: [String: Location] = [:]
+        for (name, property) in resource.inputSchema["properties"]?.objectValue ?? [:] {
+            if let location = property["x-in"]?.stringValue.flatMap(Location.init(rawValue:)) {
+                placements[name] = location
+            }
+        }
+        for name in path.parameters where placements[name] == nil {
+            placements[name] = .path
+        }
+        self.placements = placements
+    }
+
+    /// Whether requests of this method carry a body by default.
+    var sendsBody: Bool {
+        switch method {
+        case .POST, .PUT, .PATCH: true
+        default: false
+        }
+    }
+
+    /// The parts of a request, from input given either structured (`{path, query, headers,
+    /// body}`) or flat (fields placed by `x-in`, path parameters by name, the rest in the body
+    /// for POST/PUT/PATCH and in the query otherwise).
+    struct Parts {
+        var path: [String: String] = [:]
+        var query: [(String, String)] = []
+        var headers: [(String, String)] = []
+        var body: JSONValue?
+        /// The field prefix for path errors (`path.` for structured input).
+        var pathFieldPrefix = ""
+    }
+
+    static let structuredKeys: Set<String> = ["path", "query", "headers", "body"]
+
+    func parts(from input: JSONValue) throws(JunctionError) -> Parts {
+        var parts = Parts()
+        guard case .object(let members) = input, !members.isEmpty else {
+            if !input.isNull, input.objectValue == nil { parts.body = input }
+            return parts
+        }
+        if members.keys.allSatisfy(Self.structuredKeys.contains) && placements.keys.allSatisfy({ members[$0] == nil }) {
+            parts.pathFieldPrefix = "path."
+            for (key, value) in members["path"]?.objectValue ?? [:] { parts.path[key] = Self.text(value) }
+            for (key, value) in members["query"]?.objectValue ?? [:] { Self.append(key, value, to: &parts.query) }
+            for (key, value) in members["headers"]?.objectValue ?? [:] { parts.headers.append((key, Self.text(value))) }
+            parts.body = members["body"]
+            return parts
+        }
+        var body: [String: JSONValue] = [:]
+        for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+            switch placements[key] ?? (sendsBody ? .body : .query) {
+            case .path: parts.path[key] = Self.text(value)
+            case .query: Self.append(key, value, to: &parts.query)
+            case .header: parts.headers.append((key, Self.text(value)))
+            case .body: body[key] = value
+            }
+        }
+        if !body.isEmpty { parts.body = .object(body) }
+        return parts
+    }
+
+    /// Arrays become repeated parameters; `null` is left out.
+    private static func append(_ key: String, _ value: JSONValue, to query: inout [(String, String)]) {
+        switch value {
+        case .null: return
+        case .array(let items): for item in items where !item.isNull { query.append((key, text(item))) }
+        default: query.append((key, text(value)))
+        }
+    }
+
+    /// Scalars as their plain text; objects and arrays as JSON.
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .integer(let number): return String(number)
+        case .number(let number): return number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return ""
+        case .array, .object: return (try? String(decoding: JSONCoding.encode(value), as: UTF8.self)) ?? ""
+        }
+    }
+}

@@ -1,0 +1,109 @@
+/// An action of a connector: a slug, what it does, whether it writes, the JSON Schemas of its
+/// input and output, an optional mock answer, and the type-specific binding that says how it
+/// runs (for `http`: method, path, headers).
+public struct Resource: Sendable, Hashable {
+    /// Whether an action only reads or also changes the remote system.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case read, write
+    }
+
+    /// The resource's slug, e.g. `create-contact`.
+    public var slug: Slug
+    /// A human name.
+    public var name: String
+    /// What the action does, for people and models.
+    public var description: String
+    /// Whether it reads or writes.
+    public var kind: Kind
+    /// The JSON Schema of its input.
+    public var inputSchema: JSONValue
+    /// The JSON Schema of its output, if known.
+    public var outputSchema: JSONValue?
+    /// The answer given in mock mode, if any.
+    public var mock: JSONValue?
+    /// Whether the connectivity test runs this resource.
+    public var isConnectionTest: Bool
+    /// Type-specific fields, validated against the type's `resourceFields`.
+    public var binding: [String: JSONValue]
+
+    public init(
+        slug: Slug,
+        name: String? = nil,
+        description: String = "",
+        kind: Kind = .read,
+        inputSchema: JSONValue = ["type": "object"],
+        outputSchema: JSONValue? = nil,
+        mock: JSONValue? = nil,
+        isConnectionTest: Bool = false,
+        binding: [String: JSONValue] = [:]
+    ) {
+        self.slug = slug
+        self.name = name ?? slug.rawValue
+        self.description = description
+        self.kind = kind
+        self.inputSchema = inputSchema
+        self.outputSchema = outputSchema
+        self.mock = mock
+        self.isConnectionTest = isConnectionTest
+        self.binding = binding
+    }
+}
+
+extension Resource {
+    /// The members every resource definition may have, besides its type's binding fields.
+    public static let commonFields = ["slug", "name", "description", "kind", "input_schema", "output_schema", "mock", "test"]
+
+    /// Parses one resource definition, validating the common members and the type's
+    /// `bindingFields` (unknown members are refused), naming `field` (e.g. `options.resources[2]`).
+    public init(definition: JSONValue, bindingFields: [FieldSpec], field: String) throws(JunctionError) {
+        var reader = try FieldReader(definition, field: field)
+        let slug = try reader.requiredSlug("slug")
+        let name = try reader.string("name", maxLength: 200)
+        let description = try reader.string("description", maxLength: 4000) ?? ""
+        let kindText = try reader.string("kind", maxLength: 16) ?? "read"
+        guard let kind = Kind(rawValue: kindText) else {
+            throw .invalidInput("Must be read or write.", field: reader.path("kind"))
+        }
+        let inputSchema = try reader.object("input_schema").map(JSONValue.object) ?? ["type": "object"]
+        let outputSchema = try reader.object("output_schema").map(JSONValue.object)
+        let mock = reader.value("mock")
+        let isTest = try reader.bool("test") ?? false
+        let binding = try bindingFields.validate(reader.remaining, prefix: field)
+        self.init(
+            slug: slug, name: name, description: description, kind: kind, inputSchema: inputSchema,
+            outputSchema: outputSchema, mock: mock.flatMap { $0.isNull ? nil : $0 }, isConnectionTest: isTest,
+            binding: binding
+        )
+    }
+
+    /// The definition as JSON, as the API shows it.
+    public var representation: JSONValue {
+        var object = binding
+        object["slug"] = .string(slug.rawValue)
+        object["name"] = .string(name)
+        object["description"] = .string(description)
+        object["kind"] = .string(kind.rawValue)
+        object["input_schema"] = inputSchema
+        object["output_schema"] = outputSchema ?? .null
+        object["has_mock"] = .bool(mock != nil)
+        object["test"] = .bool(isConnectionTest)
+        return .object(object)
+    }
+
+    /// Parses a connector's `resources` option: every definition valid, slugs unique.
+    public static func parseAll(_ value: JSONValue?, bindingFields: [FieldSpec], field: String) throws(JunctionError) -> [Resource] {
+        guard let value, !value.isNull else { return [] }
+        guard let items = value.arrayValue else { throw .invalidInput("Expected an array of resources.", field: field) }
+        var seen: Set<Slug> = []
+        var resources: [Resource] = []
+        resources.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            let resource = try Resource(definition: item, bindingFields: bindingFields, field: "\(field)[\(index)]")
+            guard seen.insert(resource.slug).inserted else {
+                throw .invalidInput("Duplicate resource slug '\(resource.slug)'.", field: "\(field)[\(index)].slug")
+            }
+            resources.append(resource)
+        }
+        return resources
+    }
+}

@@ -1,0 +1,127 @@
+/// The one answer shape of every action call:
+/// `{"success", "data", "error", "metadata"}`.
+public struct InvokeEnvelope: Sendable, Encodable {
+    /// Facts about the call, on success and failure alike.
+    public struct Metadata: Sendable, Encodable {
+        /// The connector's name (or template slug).
+        public var connector: String
+        /// The resource's slug.
+        public var resource: String
+        /// The tenant's id.
+        public var tenant: String
+        /// The upstream status, when the type has one and an answer arrived.
+        public var status: Int?
+        /// Wall time of the whole call, in milliseconds.
+        public var durationMilliseconds: Int
+        /// How many times the upstream was called (0 for mocks and rejected calls).
+        public var attempts: Int
+        /// Whether the answer came from the resource's mock.
+        public var mock: Bool
+        /// The request id, also in `X-Request-Id`.
+        public var requestID: String
+
+        public init(
+            connector: String, resource: String, tenant: String, status: Int? = nil, durationMilliseconds: Int = 0,
+            attempts: Int = 0, mock: Bool = false, requestID: String
+        ) {
+            self.connector = connector
+            self.resource = resource
+            self.tenant = tenant
+            self.status = status
+            self.durationMilliseconds = durationMilliseconds
+            self.attempts = attempts
+            self.mock = mock
+            self.requestID = requestID
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case connector, resource, tenant, status, attempts, mock
+            case durationMilliseconds = "duration_ms"
+            case requestID = "request_id"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(connector, forKey: .connector)
+            try container.encode(resource, forKey: .resource)
+            try container.encode(tenant, forKey: .tenant)
+            try container.encode(status, forKey: .status)
+            try container.encode(durationMilliseconds, forKey: .durationMilliseconds)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(mock, forKey: .mock)
+            try container.encode(requestID, forKey: .requestID)
+        }
+    }
+
+    /// What went wrong, when `success` is false.
+    public struct Failure: Sendable, Encodable {
+        /// A stable code such as `upstream_error`.
+        public var code: String
+        /// A message fit for the caller; never a secret.
+        public var message: String
+        /// Whether repeating the call may succeed.
+        public var retryable: Bool
+        /// The upstream's status, when the upstream answered.
+        public var upstreamStatus: Int?
+        /// The input field at fault, for `invalid_input`.
+        public var field: String?
+
+        enum CodingKeys: String, CodingKey {
+            case code, message, retryable, field
+            case upstreamStatus = "upstream_status"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(code, forKey: .code)
+            try container.encode(message, forKey: .message)
+            try container.encode(retryable, forKey: .retryable)
+            try container.encode(upstreamStatus, forKey: .upstreamStatus)
+            try container.encodeIfPresent(field, forKey: .field)
+        }
+    }
+
+    /// Whether the action succeeded.
+    public var success: Bool
+    /// The action's output; on an upstream failure, the upstream's answer body.
+    public var data: JSONValue?
+    /// The failure, when `success` is false.
+    public var error: Failure?
+    /// Facts about the call.
+    public var metadata: Metadata
+
+    /// A successful answer.
+    public static func success(_ data: JSONValue, metadata: Metadata) -> InvokeEnvelope {
+        InvokeEnvelope(success: true, data: data, error: nil, metadata: metadata)
+    }
+
+    /// A failed answer built from `error`.
+    public static func failure(_ error: JunctionError, metadata: Metadata) -> InvokeEnvelope {
+        var metadata = metadata
+        if metadata.status == nil { metadata.status = error.upstreamStatus }
+        return InvokeEnvelope(
+            success: false,
+            data: error.upstreamBody,
+            error: Failure(
+                code: error.code.description, message: error.message, retryable: error.retryable,
+                upstreamStatus: error.upstreamStatus, field: error.field),
+            metadata: metadata
+        )
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case success, data, error, metadata
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(success, forKey: .success)
+        if success {
+            try container.encode(data ?? .null, forKey: .data)
+        } else {
+            try container.encodeIfPresent(data, forKey: .data)
+            try container.encode(error, forKey: .error)
+        }
+        try container.encode(metadata, forKey: .metadata)
+    }
+}

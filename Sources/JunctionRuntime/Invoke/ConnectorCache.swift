@@ -1,0 +1,95 @@
+import JunctionCore
+import Synchronization
+
+/// The tenant runtime cache (DESIGN §3): prepared connectors keyed `tenant:connector`, kept for
+/// a time-to-live, dropped on every write through the API and on refresh requests.
+public final class ConnectorCache: Sendable {
+    /// Hits, misses, evictions and live entries of one tenant.
+    public struct Stats: Sendable, Hashable, Encodable {
+        public var entries = 0
+        public var hits = 0
+        public var misses = 0
+        public var evictions = 0
+    }
+
+    private struct Entry {
+        var connector: PreparedConnector
+        var expires: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var stats: [String: Stats] = [:]
+    }
+
+    private let state = Mutex(State())
+    /// How long a prepared connector is kept. Default 30 s.
+    public let timeToLive: Duration
+
+    public init(timeToLive: Duration = .seconds(30)) {
+        self.timeToLive = timeToLive
+    }
+
+    private static func key(_ tenantID: String, _ name: String) -> String { tenantID + ":" + name }
+
+    /// The cached connector, or the one `build` makes (then cached).
+    public func connector(
+        tenantID: String,
+        name: String,
+        build: () async throws -> PreparedConnector
+    ) async throws -> PreparedConnector {
+        let key = Self.key(tenantID, name)
+        let now = ContinuousClock.now
+        let cached: PreparedConnector? = state.withLock { state in
+            if let entry = state.entries[key] {
+                if entry.expires > now {
+                    state.stats[tenantID, default: Stats()].hits += 1
+                    return entry.connector
+                }
+                state.entries[key] = nil
+                state.stats[tenantID, default: Stats()].evictions += 1
+            }
+            state.stats[tenantID, default: Stats()].misses += 1
+            return nil
+        }
+        if let cached { return cached }
+        let built = try await build()
+        state.withLock { state in
+            state.entries[key] = Entry(connector: built, expires: .now + timeToLive)
+        }
+        return built
+    }
+
+    /// Drops one connector, a tenant's connectors (`name == nil`), or everything (`tenantID == nil`).
+    /// - Returns: how many entries were dropped.
+    @discardableResult
+    public func invalidate(tenantID: String? = nil, name: String? = nil) -> Int {
+        state.withLock { state in
+            let doomed = state.entries.keys.filter { key in
+                guard let tenantID else { return true }
+                guard let name else { return key.hasPrefix(tenantID + ":") }
+                return key == Self.key(tenantID, name)
+            }
+            for key in doomed {
+                state.entries[key] = nil
+                let tenant = String(key[..<(key.firstIndex(of: ":") ?? key.endIndex)])
+                state.stats[tenant, default: Stats()].evictions += 1
+            }
+            return doomed.count
+        }
+    }
+
+    /// Per-tenant statistics, with live entry counts.
+    public func stats() -> [String: Stats] {
+        state.withLock { state in
+            var stats = state.stats
+            for key in stats.keys { stats[key]?.entries = 0 }
+            let now = ContinuousClock.now
+            for (key, entry) in state.entries where entry.expires > now {
+                let tenant = String(key[..<(key.firstIndex(of: ":") ?? key.endIndex)])
+                stats[tenant, default: Stats()].entries += 1
+            }
+            return stats
+        }
+    }
+}

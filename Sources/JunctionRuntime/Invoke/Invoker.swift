@@ -1,0 +1,198 @@
+import Crypto
+import Foundation
+import JunctionCore
+import JunctionStorage
+
+/// One action call as the API received it.
+public struct InvokeRequest: Sendable {
+    /// The tenant the call acts in.
+    public var tenantID: String
+    /// The connector's name.
+    public var connector: String
+    /// The resource's slug.
+    public var resource: String
+    /// The input.
+    public var data: JSONValue
+    /// Per-call options.
+    public var options: InvokeOptions
+    /// The request id for the envelope and logs.
+    public var requestID: String
+    /// The caller's `Idempotency-Key`, which allows retrying writes.
+    public var idempotencyKey: String?
+    /// Who calls, for the audit log.
+    public var actor: AuditActor
+
+    public init(
+        tenantID: String, connector: String, resource: String, data: JSONValue, options: InvokeOptions,
+        requestID: String, idempotencyKey: String?, actor: AuditActor
+    ) {
+        self.tenantID = tenantID
+        self.connector = connector
+        self.resource = resource
+        self.data = data
+        self.options = options
+        self.requestID = requestID
+        self.idempotencyKey = idempotencyKey
+        self.actor = actor
+    }
+}
+
+/// The invoke path (DESIGN §3): connector from the tenant cache → resource → input validated
+/// against its schema → credential by priority → mock or execution with timeout and retries →
+/// envelope → audit. Every outcome is an envelope; nothing throws out.
+public struct Invoker: Sendable {
+    let store: any Store
+    let registry: ConnectorRegistry
+    let cache: ConnectorCache
+    let credentials: CredentialService
+    let connectors: ConnectorService
+    let services: ServiceValues
+    let retryPolicy: RetryPolicy
+
+    public init(
+        store: any Store, registry: ConnectorRegistry, cache: ConnectorCache, credentials: CredentialService,
+        connectors: ConnectorService, services: ServiceValues, retryPolicy: RetryPolicy = RetryPolicy()
+    ) {
+        self.store = store
+        self.registry = registry
+        self.cache = cache
+        self.credentials = credentials
+        self.connectors = connectors
+        self.services = services
+        self.retryPolicy = retryPolicy
+    }
+
+    /// Runs one call and answers with its envelope.
+    public func invoke(_ request: InvokeRequest) async -> InvokeEnvelope {
+        let start = ContinuousClock.now
+        var metadata = InvokeEnvelope.Metadata(
+            connector: request.connector, resource: request.resource, tenant: request.tenantID, requestID: request.requestID)
+        let envelope: InvokeEnvelope
+        do {
+            envelope = try await run(request, metadata: &metadata, start: start)
+        } catch {
+            metadata.durationMilliseconds = Self.milliseconds(since: start)
+            let failure = (error as? JunctionError) ?? .internal("The call failed inside Junction.", cause: error)
+            envelope = .failure(failure, metadata: metadata)
+        }
+        await audit(request, envelope: envelope)
+        return envelope
+    }
+
+    private func run(_ request: InvokeRequest, metadata: inout InvokeEnvelope.Metadata, start: ContinuousClock.Instant) async throws -> InvokeEnvelope {
+        let prepared = try await prepared(tenantID: request.tenantID, name: request.connector)
+        guard prepared.record.enabled else {
+            throw JunctionError(.connectorDisabled, "Connector '\(request.connector)' is disabled.")
+        }
+        guard let slug = Slug(request.resource), let resource = prepared.resources[slug] else {
+            throw JunctionError(.notFound, "Connector '\(request.connector)' has no resource '\(request.resource.prefix(80))'.", field: "resource")
+        }
+        try resource.inputSchema.check(request.data, field: "data")
+        if request.options.mock {
+            guard let mock = resource.resource.mock else {
+                throw JunctionError.invalidInput("Resource '\(slug)' has no mock answer.", field: "options.mock")
+            }
+            metadata.mock = true
+            metadata.durationMilliseconds = Self.milliseconds(since: start)
+            return .success(mock, metadata: metadata)
+        }
+        let instance = try await instance(for: prepared, override: request.options.credential)
+        let timeout = request.options.timeout ?? .milliseconds(prepared.record.timeoutMilliseconds)
+        let maxRetries = request.options.retries ?? prepared.record.maxRetries
+        var attempt = 0
+        while true {
+            attempt += 1
+            metadata.attempts = attempt
+            let call = CallContext(
+                requestID: request.requestID, deadline: .now + timeout, idempotencyKey: request.idempotencyKey,
+                headers: request.options.headers)
+            do {
+                let result = try await instance.execute(resource.resource, input: request.data, call: call)
+                metadata.status = result.status
+                metadata.durationMilliseconds = Self.milliseconds(since: start)
+                return .success(result.data, metadata: metadata)
+            } catch let error as JunctionError {
+                guard retryPolicy.shouldRetry(
+                    error, attempt: attempt, maxRetries: maxRetries, kind: resource.resource.kind,
+                    idempotencyKey: request.idempotencyKey)
+                else {
+                    metadata.status = error.upstreamStatus
+                    throw error
+                }
+                try await Task.sleep(for: retryPolicy.delay(after: error, attempt: attempt))
+            }
+        }
+    }
+
+    /// The prepared connector from the cache, building it on a miss.
+    public func prepared(tenantID: String, name: String) async throws -> PreparedConnector {
+        try await cache.connector(tenantID: tenantID, name: name) {
+            guard let slug = Slug(name), let record = try await store.connector(tenantID: tenantID, name: slug) else {
+                throw JunctionError(.notFound, "No connector named '\(name.prefix(80))'.", field: "connector")
+            }
+            return try await prepare(record)
+        }
+    }
+
+    /// Builds a connector's instance and compiles its resources.
+    func prepare(_ record: ConnectorRecord, credentialOverride: ResolvedCredential? = nil) async throws -> PreparedConnector {
+        guard let spec = registry.spec(for: record.type), let type = registry.implementation(for: record.type) else {
+            throw JunctionError.internal("Connectors of type '\(record.type)' cannot run in this build.")
+        }
+        let options = try connectors.options(of: record)
+        let resources = try Resource.parseAll(options["resources"], bindingFields: spec.resourceFields, field: "options.resources")
+        var credential = credentialOverride
+        if credential == nil, let name = record.credential {
+            credential = try await resolvedCredential(tenantID: record.tenantID, name: name)
+        }
+        let configuration = ConnectorConfiguration(
+            id: record.id, tenantID: record.tenantID, name: record.name, connectionURL: record.connectionURL,
+            options: options, credential: credential, resources: resources,
+            timeout: .milliseconds(record.timeoutMilliseconds), maxRetries: record.maxRetries)
+        let instance = try type.init(configuration: configuration, context: ConnectorContext(services: services))
+        var prepared: [Slug: PreparedConnector.PreparedResource] = [:]
+        for resource in resources {
+            prepared[resource.slug] = .init(resource: resource, inputSchema: JSONSchema(resource.inputSchema))
+        }
+        return PreparedConnector(record: record, spec: spec, instance: instance, resources: prepared, orderedResources: resources)
+    }
+
+    /// The instance to call: the cached one, or one built with the override credential.
+    private func instance(for prepared: PreparedConnector, override: Slug?) async throws -> any Connector {
+        guard let override else { return prepared.instance }
+        guard let stored = try await store.credential(tenantID: prepared.record.tenantID, name: override) else {
+            throw JunctionError.invalidInput("No credential named '\(override)'.", field: "options.credential")
+        }
+        return try await prepare(prepared.record, credentialOverride: try credentials.resolve(stored)).instance
+    }
+
+    private func resolvedCredential(tenantID: String, name: Slug) async throws -> ResolvedCredential {
+        guard let stored = try await store.credential(tenantID: tenantID, name: name) else {
+            throw JunctionError(.authenticationFailed, "The connector's credential '\(name)' no longer exists.")
+        }
+        return try credentials.resolve(stored)
+    }
+
+    private func audit(_ request: InvokeRequest, envelope: InvokeEnvelope) async {
+        let digest = (try? JSONCoding.encode(request.data)).map { SHA256.hash(data: $0).prefix(8).map { String(format: "%02x", $0) }.joined() }
+        let event = request.actor.event(
+            "connector.invoke", tenantID: request.tenantID, targetType: "connector", target: request.connector,
+            details: [
+                "resource": .string(request.resource),
+                "outcome": .string(envelope.error?.code ?? "ok"),
+                "duration_ms": .integer(envelope.metadata.durationMilliseconds),
+                "attempts": .integer(envelope.metadata.attempts),
+                "mock": .bool(envelope.metadata.mock),
+                "input_digest": digest.map(JSONValue.string) ?? .null,
+            ])
+        var recorded = event
+        recorded.outcome = envelope.error?.code ?? "ok"
+        try? await store.recordAudit(recorded)
+    }
+
+    /// Whole milliseconds from `start` to now.
+    public static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        return Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

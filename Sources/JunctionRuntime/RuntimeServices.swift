@@ -1,0 +1,34 @@
+import JunctionConnectors
+import JunctionCore
+import ServiceLifecycle
+
+/// The long-lived parts the invoke path shares: HTTP connection pools, the OAuth2 token cache
+/// and the tenant runtime cache. A `Service`: it closes the pools on graceful shutdown.
+public struct RuntimeServices: Service {
+    /// The shared HTTP pools.
+    public let httpClients: HTTPClients
+    /// OAuth2 access tokens, one refresh in flight per credential.
+    public let tokens: OAuth2TokenCache
+    /// Prepared connectors per tenant.
+    public let cache: ConnectorCache
+
+    public init(cacheTimeToLive: Duration = .seconds(30)) {
+        httpClients = HTTPClients()
+        tokens = OAuth2TokenCache()
+        cache = ConnectorCache(timeToLive: cacheTimeToLive)
+    }
+
+    /// What connector instances may use.
+    public var connectorServices: ServiceValues {
+        var values = ServiceValues()
+        values[HTTPClientsKey.self] = httpClients
+        values[OAuth2TokenCacheKey.self] = tokens
+        return values
+    }
+
+    /// Waits for graceful shutdown, then closes the HTTP pools.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await httpClients.shutdown()
+    }
+}
