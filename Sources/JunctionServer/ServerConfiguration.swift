@@ -30,12 +30,14 @@ public struct ServerConfiguration: Sendable {
     /// Which `env:`/`file:` secret references tenants may store. Default: environment variables
     /// starting with `JUNCTION_SECRET_`; no file references.
     public var secretReferences = SecretReferencePolicy()
+    /// How long a prepared connector stays in the tenant runtime cache. Default 30 s.
+    public var connectorCacheTTL: Duration = .seconds(30)
 
     public init() {}
 
     /// The configuration from the environment (`JUNCTION_HOST`, `JUNCTION_PORT`,
     /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`,
-    /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`) over the YAML file at
+    /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`, `JUNCTION_CONNECTOR_CACHE_TTL_MS`) over the YAML file at
     /// `configFile` (the same keys in snake case without the prefix, e.g. `data_dir`; default
     /// `./junction.yaml`, optional unless named). Command-line flags
     /// are applied over the result by the caller.
@@ -68,6 +70,8 @@ public struct ServerConfiguration: Sendable {
         configuration.secretReferences.environmentPrefix = reader.string(
             forKey: "secret_env_prefix", default: configuration.secretReferences.environmentPrefix)
         configuration.secretReferences.fileDirectory = reader.string(forKey: "secret_files_dir")
+        configuration.connectorCacheTTL = .milliseconds(try Self.integer(
+            reader, "connector_cache_ttl_ms", default: 30_000, in: 0...86_400_000))
         return configuration
     }
 

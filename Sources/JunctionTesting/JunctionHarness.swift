@@ -92,6 +92,7 @@ public func withJunction<T: Sendable>(
     mode: ServerMode = .invpc,
     maxBodyBytes: Int = 1 << 20,
     dataDirectory: URL? = nil,
+    connectorCacheTTL: Duration = .seconds(30),
     _ body: @Sendable (JunctionHarness) async throws -> T
 ) async throws -> T {
     let directory = dataDirectory ?? FileManager.default.temporaryDirectory
@@ -103,6 +104,7 @@ public func withJunction<T: Sendable>(
     configuration.dataDirectory = directory.path
     configuration.mode = mode
     configuration.maxBodyBytes = maxBodyBytes
+    configuration.connectorCacheTTL = connectorCacheTTL
     let junction = try await JunctionApplication(configuration: configuration)
     let adminKey = try junction.bootstrap.createdAdminKey
         ?? String(contentsOf: directory.appendingPathComponent(JunctionApplication.adminKeyFileName), encoding: .utf8)

@@ -1,0 +1,163 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A real HTTP server on a loopback port for connector tests: it echoes requests, answers
+/// chosen statuses, fails a given number of times, sleeps, and issues OAuth2 tokens, counting
+/// every call.
+public final class UpstreamServer: Sendable {
+    /// The server's base URL, e.g. `http://127.0.0.1:54321`.
+    public let url: String
+    private let counters: Counters
+
+    private init(url: String, counters: Counters) {
+        self.url = url
+        self.counters = counters
+    }
+
+    /// How many requests reached `route` (e.g. `token`, `flaky:KEY`, `echo`).
+    public func count(_ route: String) -> Int {
+        counters.state.withLock { $0[route] ?? 0 }
+    }
+
+    /// Request counts and issued tokens, shared by the handlers.
+    final class Counters: Sendable {
+        let state = Mutex<[String: Int]>([:])
+        let tokens = Mutex<Set<String>>([])
+
+        /// Counts one request to `key`, returning the new count.
+        func bump(_ key: String) -> Int {
+            state.withLock { state in
+                state[key, default: 0] += 1
+                return state[key]!
+            }
+        }
+    }
+
+    /// Runs `body` with a server listening on a free loopback port, stopped afterwards.
+    public static func with<T: Sendable>(_ body: @Sendable (UpstreamServer) async throws -> T) async throws -> T {
+        let counters = Counters()
+        let router = makeRouter(counters: counters)
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            group.addTask { try await serviceGroup.run() }
+            var iterator = portStream.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw HarnessError("upstream did not start") }
+            let server = UpstreamServer(url: "http://127.0.0.1:\(port)", counters: counters)
+            do {
+                let result = try await body(server)
+                await serviceGroup.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await serviceGroup.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    /// The OAuth2 client these tests use at `/oauth/token`.
+    public static let oauthClient = (id: "junction-client", secret: "client-secret-PLAINTEXT-9999")
+
+    private static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            var fields = headers
+            fields[.contentType] = "application/json"
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+
+    private static func echo(_ request: Request, body: ByteBuffer) -> [String: Any] {
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }  // lowercase names
+            var query: [String: [String]] = [:]
+            for (key, value) in request.uri.queryParameters { query[String(key), default: []].append(String(value)) }
+            let bodyText = String(buffer: body)
+            let parsed = bodyText.isEmpty ? nil : try? JSONSerialization.jsonObject(with: Data(bodyText.utf8), options: [.fragmentsAllowed])
+            return [
+                "method": request.method.rawValue, "path": request.uri.path, "query": query, "headers": headers,
+                "body": parsed ?? (bodyText.isEmpty ? NSNull() : bodyText as Any),
+            ]
+        }
+
+    private static func makeRouter(counters: Counters) -> Router<BasicRequestContext> {
+                let router = Router()
+        router.on("/echo/**", method: .get) { request, _ in _ = counters.bump("echo"); return json(echo(request, body: ByteBuffer())) }
+        for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
+            router.on("/echo/**", method: method) { request, _ in
+                _ = counters.bump("echo")
+                var request = request
+                let body = try await request.collectBody(upTo: 1 << 20)
+                return json(echo(request, body: body), status: method == .post ? .created : .ok)
+            }
+        }
+        router.get("/status/{code}") { request, context in
+            _ = counters.bump("status")
+            let code = Int(context.parameters.get("code") ?? "500") ?? 500
+            return json(["error": "status \(code)", "code": code], status: .init(code: code))
+        }
+        router.get("/flaky/{key}") { request, context in
+            let key = context.parameters.get("key") ?? ""
+            let seen = counters.bump("flaky:\(key)")
+            let failures = Int(request.uri.queryParameters["fail"] ?? "0") ?? 0
+            let status = Int(request.uri.queryParameters["status"] ?? "503") ?? 503
+            if seen <= failures {
+                var headers = HTTPFields()
+                if let retryAfter = request.uri.queryParameters["retry_after"] { headers[.retryAfter] = String(retryAfter) }
+                return json(["error": "failing", "attempt": seen], status: .init(code: status), headers: headers)
+            }
+            return json(["ok": true, "attempt": seen])
+        }
+        router.post("/flaky/{key}") { request, context in
+            let key = context.parameters.get("key") ?? ""
+            let seen = counters.bump("flaky:\(key)")
+            let failures = Int(request.uri.queryParameters["fail"] ?? "0") ?? 0
+            return seen <= failures ? json(["error": "failing"], status: .serviceUnavailable) : json(["ok": true, "attempt": seen])
+        }
+        router.get("/slow") { request, _ in
+            _ = counters.bump("slow")
+            let milliseconds = Int(request.uri.queryParameters["ms"] ?? "1000") ?? 1000
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            return json(["slept_ms": milliseconds])
+        }
+        router.get("/text") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "plain text")))
+        }
+        router.get("/binary") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: [0, 1, 2, 255])))
+        }
+        router.post("/oauth/token") { request, _ in
+            _ = counters.bump("token")
+            let expected = "Basic " + Data("\(oauthClient.id):\(oauthClient.secret)".utf8).base64EncodedString()
+            guard request.headers[.authorization] == expected else { return json(["error": "invalid_client"], status: .unauthorized) }
+            try await Task.sleep(for: .milliseconds(50))
+            let token = "token-\(UUID().uuidString)"
+            counters.tokens.withLock { _ = $0.insert(token) }
+            return json(["access_token": token, "token_type": "Bearer", "expires_in": 3600])
+        }
+        router.post("/oauth/revoke-all") { _, _ in
+            counters.tokens.withLock { $0.removeAll() }
+            return json(["revoked": true])
+        }
+        router.get("/protected") { request, _ in
+            _ = counters.bump("protected")
+            let header = request.headers[.authorization] ?? ""
+            let valid = header.hasPrefix("Bearer ") && counters.tokens.withLock { $0.contains(String(header.dropFirst(7))) }
+            return valid ? json(["secret_data": 42]) : json(["error": "invalid_token"], status: .unauthorized)
+        }
+        return router
+    }
+}
