@@ -36,6 +36,29 @@ public struct ControlPlaneClient: Sendable {
         query: [String: String?] = [:],
         body: JSONValue? = nil
     ) async throws -> JSONValue {
+        let (status, json) = try await exchange(method, path, query: query, body: body)
+        guard (200..<300).contains(status) else {
+            let error = json["error"]
+            throw JunctionAPIError(
+                status: status,
+                code: error?["code"]?.stringValue ?? "http_\(status)",
+                message: error?["message"]?.stringValue ?? "HTTP \(status)",
+                field: error?["field"]?.stringValue,
+                details: error?["details"]
+            )
+        }
+        return json
+    }
+
+    /// Sends one request and returns the status and decoded JSON body, whatever the status
+    /// (for answers that carry their own outcome, such as invoke envelopes).
+    public func exchange(
+        _ method: Method,
+        _ path: String,
+        query: [String: String?] = [:],
+        body: JSONValue? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> (status: Int, json: JSONValue) {
         var components = URLComponents(string: baseURL + path)
         let items = query.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }
         if !items.isEmpty { components?.queryItems = items.sorted { $0.name < $1.name } }
@@ -46,6 +69,7 @@ public struct ControlPlaneClient: Sendable {
         request.method = HTTPMethod(rawValue: method.rawValue)
         request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
         request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(body)))
@@ -53,17 +77,7 @@ public struct ControlPlaneClient: Sendable {
         let response = try await httpClient.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 64 << 20)
         let json: JSONValue = bytes.readableBytes == 0 ? .null : (try? JSONCoding.decode(bytes.readableBytesView)) ?? .null
-        guard (200..<300).contains(response.status.code) else {
-            let error = json["error"]
-            throw JunctionAPIError(
-                status: Int(response.status.code),
-                code: error?["code"]?.stringValue ?? "http_\(response.status.code)",
-                message: error?["message"]?.stringValue ?? response.status.reasonPhrase,
-                field: error?["field"]?.stringValue,
-                details: error?["details"]
-            )
-        }
-        return json
+        return (Int(response.status.code), json)
     }
 }
 

@@ -36,9 +36,10 @@ struct ClientOptions: ParsableArguments {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Prints `value` as JSON when `--json`, otherwise as a table of `columns` over `rows`.
+    /// Prints `value` as JSON when `--json` (or when there are no `columns`), otherwise as a
+    /// table of `columns` over `rows`.
     func output(_ value: JSONValue, rows: [JSONValue]? = nil, columns: [(String, String)]) throws {
-        if json {
+        if json || columns.isEmpty {
             print(String(decoding: try JSONCoding.encoder().encodingPretty(value), as: UTF8.self))
         } else {
             print(Table.render(rows ?? [value], columns: columns))

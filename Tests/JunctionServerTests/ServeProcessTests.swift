@@ -152,6 +152,20 @@ import Testing
             ["connectors", "create", "Bad", "--type", "http", "--connection-url", "https://x.example.com"], url: url, key: key)
         #expect(badStatus == 1)
         #expect(badErr.contains("field: connector_name"))
+        let (localStatus, _, localErr) = try Self.cli(
+            ["connectors", "create", "local", "--type", "http", "--connection-url", "http://127.0.0.1:1", "--max-retries", "0",
+             "--body", #"{"options":{"resources":[{"slug":"ping","mock":{"pong":true}}]}}"#],
+            url: url, key: key)
+        #expect(localStatus == 0, "\(localErr)")
+        let (mockStatus, mockOut, _) = try Self.cli(["invoke", "local", "ping", "--mock"], url: url, key: key)
+        #expect(mockStatus == 0)
+        let mocked = try JSONCoding.decode(Array(mockOut.utf8))
+        #expect(mocked["data"] == ["pong": true])
+        #expect(mocked["metadata"]?["mock"] == true)
+        let (liveStatus, liveOut, _) = try Self.cli(["invoke", "local", "ping", "--data", "{}"], url: url, key: key)
+        #expect(liveStatus == 1)
+        #expect(try JSONCoding.decode(Array(liveOut.utf8))["error"]?["code"] == "connection_refused")
+
         let (deleteStatus, _, _) = try Self.cli(["connectors", "delete", "crm"], url: url, key: key)
         #expect(deleteStatus == 0)
         let (credentialsStatus, credentialsOut, _) = try Self.cli(["credentials", "list"], url: url, key: key)
