@@ -11,11 +11,14 @@ public struct RuntimeServices: Service {
     public let tokens: OAuth2TokenCache
     /// Prepared connectors per tenant.
     public let cache: ConnectorCache
+    /// The guard against connections to denied addresses.
+    public let addressGuard: AddressGuard
 
-    public init(cacheTimeToLive: Duration = .seconds(30)) {
+    public init(cacheTimeToLive: Duration = .seconds(30), networkPolicy: NetworkPolicy = NetworkPolicy()) {
         httpClients = HTTPClients()
         tokens = OAuth2TokenCache()
         cache = ConnectorCache(timeToLive: cacheTimeToLive)
+        addressGuard = AddressGuard(policy: networkPolicy)
     }
 
     /// What connector instances may use.
@@ -23,6 +26,7 @@ public struct RuntimeServices: Service {
         var values = ServiceValues()
         values[HTTPClientsKey.self] = httpClients
         values[OAuth2TokenCacheKey.self] = tokens
+        values[AddressGuardKey.self] = addressGuard
         return values
     }
 

@@ -133,7 +133,8 @@ public struct JunctionApplication: Sendable {
         onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let host = configuration.host
-        let runtime = RuntimeServices(cacheTimeToLive: configuration.connectorCacheTTL)
+        let runtime = RuntimeServices(
+            cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy)
         return Application(
             router: router(runtime: runtime),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),

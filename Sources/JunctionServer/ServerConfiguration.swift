@@ -32,12 +32,15 @@ public struct ServerConfiguration: Sendable {
     public var secretReferences = SecretReferencePolicy()
     /// How long a prepared connector stays in the tenant runtime cache. Default 30 s.
     public var connectorCacheTTL: Duration = .seconds(30)
+    /// Which addresses connectors may reach. Default: link-local and cloud metadata addresses
+    /// denied, everything else allowed.
+    public var networkPolicy = NetworkPolicy()
 
     public init() {}
 
     /// The configuration from the environment (`JUNCTION_HOST`, `JUNCTION_PORT`,
     /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`,
-    /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`, `JUNCTION_CONNECTOR_CACHE_TTL_MS`) over the YAML file at
+    /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`, `JUNCTION_CONNECTOR_CACHE_TTL_MS`, `JUNCTION_NETWORK_DENY`, `JUNCTION_NETWORK_ALLOW`) over the YAML file at
     /// `configFile` (the same keys in snake case without the prefix, e.g. `data_dir`; default
     /// `./junction.yaml`, optional unless named). Command-line flags
     /// are applied over the result by the caller.
@@ -72,7 +75,21 @@ public struct ServerConfiguration: Sendable {
         configuration.secretReferences.fileDirectory = reader.string(forKey: "secret_files_dir")
         configuration.connectorCacheTTL = .milliseconds(try Self.integer(
             reader, "connector_cache_ttl_ms", default: 30_000, in: 0...86_400_000))
+        configuration.networkPolicy.denied += try Self.blocks(reader, "network_deny")
+        configuration.networkPolicy.allowed = try Self.blocks(reader, "network_allow")
         return configuration
+    }
+
+    /// A comma-separated list of CIDR blocks.
+    private static func blocks(_ reader: ConfigReader, _ key: String) throws -> [CIDR] {
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return [] }
+        return try text.split(separator: ",").map { item in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard let block = CIDR(trimmed) else {
+                throw JunctionError.invalidInput("'\(trimmed)' is not a CIDR block (e.g. 10.0.0.0/8).", field: key)
+            }
+            return block
+        }
     }
 
     private static func integer(_ reader: ConfigReader, _ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {

@@ -93,6 +93,7 @@ public func withJunction<T: Sendable>(
     maxBodyBytes: Int = 1 << 20,
     dataDirectory: URL? = nil,
     connectorCacheTTL: Duration = .seconds(30),
+    configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @Sendable (JunctionHarness) async throws -> T
 ) async throws -> T {
     let directory = dataDirectory ?? FileManager.default.temporaryDirectory
@@ -105,6 +106,7 @@ public func withJunction<T: Sendable>(
     configuration.mode = mode
     configuration.maxBodyBytes = maxBodyBytes
     configuration.connectorCacheTTL = connectorCacheTTL
+    configure(&configuration)
     let junction = try await JunctionApplication(configuration: configuration)
     let adminKey = try junction.bootstrap.createdAdminKey
         ?? String(contentsOf: directory.appendingPathComponent(JunctionApplication.adminKeyFileName), encoding: .utf8)

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import HTTPTypes
 import JunctionCore
+import JunctionServer
 import JunctionTesting
 import Testing
 
@@ -471,6 +472,48 @@ import Testing
                 ])
                 #expect(answer.status == .badRequest, "\(resources)")
                 #expect(answer.errorField == field, "\(resources)")
+            }
+        }
+    }
+}
+
+/// Server-side request forgery: connectors cannot reach denied addresses.
+@Suite struct NetworkGuardTests {
+    @Test(arguments: ["http://169.254.169.254", "http://[fe80::1]:8080", "http://100.100.100.200"])
+    func metadataAddressesAreDeniedByDefault(url: String) async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                "connector_name": "meta", "connector_type": "http", "connection_url": .string(url),
+                "options": ["resources": [["slug": "read", "path": "/latest/meta-data/"]]],
+            ])
+            let answer = try await junction.request(.post, "/api/v1/connectors/meta/resources/read/invoke", key: tenant.key)
+            #expect(answer.status == .forbidden)
+            #expect(answer.json["error"]?["code"] == "policy_denied")
+            #expect(answer.json["metadata"]?["attempts"] == 1)
+            let test = try await junction.request(.post, "/api/v1/connectors/meta/test", key: tenant.key)
+            #expect(test.json["error"]?["code"] == "policy_denied")
+        }
+    }
+
+    @Test func operatorsCanDenyMoreAndAllowExceptions() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction(configure: { $0.networkPolicy.denied.append(CIDR("127.0.0.0/8")!) }) { junction in
+                let tenant = try await junction.createTenant("acme")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
+                                               json: InvokeTests.connector("crm", url: upstream.url))
+                let denied = try await InvokeTests.invoke(junction, key: tenant.key, "text")
+                #expect(denied.json["error"]?["code"] == "policy_denied")
+                #expect(upstream.count("echo") == 0)
+            }
+            try await withJunction(configure: {
+                $0.networkPolicy.denied.append(CIDR("127.0.0.0/8")!)
+                $0.networkPolicy.allowed.append(CIDR("127.0.0.1/32")!)
+            }) { junction in
+                let tenant = try await junction.createTenant("acme")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
+                                               json: InvokeTests.connector("crm", url: upstream.url))
+                #expect(try await InvokeTests.invoke(junction, key: tenant.key, "text").json["success"] == true)
             }
         }
     }

@@ -24,6 +24,8 @@ public struct HTTPConnector: Connector, ConnectionTestable {
     private let routes: [Slug: HTTPRoute]
     private let testPath: String?
     private let name: String
+    private let host: String
+    private let addressGuard: AddressGuard
 
     public init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {
         guard let clients = context.services[HTTPClientsKey.self] else {
@@ -35,6 +37,11 @@ public struct HTTPConnector: Connector, ConnectionTestable {
         self.configuration = configuration
         self.name = configuration.name.rawValue
         self.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        guard let host = URLComponents(string: url)?.host, !host.isEmpty else {
+            throw JunctionError.invalidInput("The connection_url has no host.", field: "connection_url")
+        }
+        self.host = host
+        self.addressGuard = context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy())
         let options = configuration.options
         self.defaultHeaders = Self.pairs(options["headers"])
         self.defaultQuery = Self.pairs(options["query"])
@@ -82,6 +89,7 @@ public struct HTTPConnector: Connector, ConnectionTestable {
         body: JSONValue?,
         call: CallContext
     ) async throws -> ConnectorResult {
+        try await addressGuard.check(host: host)
         var headers = headers
         var query = query
         for (key, value) in call.headers { headers.append((key, value)) }
@@ -108,6 +116,9 @@ public struct HTTPConnector: Connector, ConnectionTestable {
     private func bearerToken(for credential: ResolvedCredential, key: String, call: CallContext) async throws -> String? {
         guard credential.kind == .oauth2ClientCredentials else { return nil }
         guard let tokens else { throw JunctionError.internal("OAuth2 credentials need the token cache.") }
+        if let tokenHost = credential.fields["token_url"]?.stringValue.flatMap({ URLComponents(string: $0)?.host }) {
+            try await addressGuard.check(host: tokenHost)
+        }
         return try await tokens.token(for: credential, key: key, client: client, deadline: call.deadline)
     }
 

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import JunctionCore
+import NIOPosix
+import Synchronization
+
+/// Refuses connections to addresses the `NetworkPolicy` denies (cloud metadata services by
+/// default), so that a connector cannot be pointed at them (server-side request forgery).
+///
+/// Literal IP hosts are checked directly; names are resolved off the event loops and the
+/// answers cached for `cacheTime`. Every address a name resolves to must be permitted.
+/// Limit: the HTTP client resolves the name again when it connects, so a name whose answers
+/// change between the two look-ups (DNS rebinding) is not caught by this check alone.
+public final class AddressGuard: Sendable {
+    /// The policy enforced.
+    public let policy: NetworkPolicy
+    private let cacheTime: Duration
+    private let resolved = Mutex<[String: (addresses: [[UInt8]], expires: ContinuousClock.Instant)]>([:])
+
+    public init(policy: NetworkPolicy, cacheTime: Duration = .seconds(30)) {
+        self.policy = policy
+        self.cacheTime = cacheTime
+    }
+
+    /// Throws `policy_denied` when `host` is, or resolves to, a denied address.
+    public func check(host: String) async throws {
+        if let literal = IPAddressBytes.parse(host) {
+            try verdict(host: host, addresses: [literal])
+            return
+        }
+        let now = ContinuousClock.now
+        if let cached = resolved.withLock({ $0[host] }), cached.expires > now {
+            try verdict(host: host, addresses: cached.addresses)
+            return
+        }
+        let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
+        resolved.withLock { $0[host] = (addresses, now + cacheTime) }
+        try verdict(host: host, addresses: addresses)
+    }
+
+    private func verdict(host: String, addresses: [[UInt8]]) throws {
+        if let denied = addresses.first(where: { !policy.permits($0) }) {
+            throw JunctionError(
+                .policyDenied,
+                "Connections to \(host) (\(IPAddressBytes.format(denied))) are not allowed on this server.")
+        }
+    }
+
+    /// The IPv4 and IPv6 addresses of `host` (empty when it does not resolve).
+    private static func resolve(_ host: String) -> [[UInt8]] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [[UInt8]] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            if let address = entry.pointee.ai_addr {
+                switch Int32(address.pointee.sa_family) {
+                case AF_INET:
+                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
+                        var raw = pointer.pointee.sin_addr
+                        addresses.append(withUnsafeBytes(of: &raw) { Array($0) })
+                    }
+                case AF_INET6:
+                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                        var raw = pointer.pointee.sin6_addr
+                        addresses.append(withUnsafeBytes(of: &raw) { Array($0) })
+                    }
+                default:
+                    break
+                }
+            }
+            cursor = entry.pointee.ai_next
+        }
+        return addresses
+    }
+}
+
+/// The `ServiceValues` key for the shared `AddressGuard`.
+public enum AddressGuardKey: ServiceKey {
+    public typealias Value = AddressGuard
+}
