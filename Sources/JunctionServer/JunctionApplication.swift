@@ -5,6 +5,7 @@ import JunctionCore
 import JunctionRuntime
 import JunctionStorage
 import Logging
+import Prometheus
 
 /// Assembles a Junction server: data directory, keyring, store, services and routes.
 public struct JunctionApplication: Sendable {
@@ -33,6 +34,8 @@ public struct JunctionApplication: Sendable {
     public let registry: ConnectorRegistry
     /// What this start created.
     public let bootstrap: Bootstrap
+    /// This server's metrics, served at `/metrics`.
+    public let metrics = PrometheusCollectorRegistry()
 
     /// Opens (creating on first start) the data directory, keyring and database, and makes
     /// the platform admin key if none exists yet.
@@ -114,8 +117,8 @@ public struct JunctionApplication: Sendable {
         let connectors = ConnectorService(store: store, registry: registry, secrets: secrets, cache: runtime.cache)
         let invoker = Invoker(
             store: store, registry: registry, cache: runtime.cache, credentials: credentials, connectors: connectors,
-            services: runtime.connectorServices)
-        HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes).register(on: router.group())
+            services: runtime.connectorServices, metrics: InvokeMetrics(factory: PrometheusMetricsFactory(registry: metrics)))
+        HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
         let api = router.group("api/v1")
         TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
         CredentialController(store: store, credentials: credentials, scope: scope, body: body).register(on: api)

@@ -41,6 +41,13 @@ public final class OpenAPIConformance: Sendable {
             throw HarnessError("\(method) \(template) answered \(answer.status.code), which the document does not list")
         }
         let resolved = resolve(response)
+        if let content = resolved["content"]?.objectValue, content["application/json"] == nil {
+            let type = answer.headers[.contentType] ?? ""
+            guard content.keys.contains(where: { type.hasPrefix($0) }) else {
+                throw HarnessError("\(method) \(template) answered \(type), which the document does not list")
+            }
+            return
+        }
         guard let schema = resolved["content"]?["application/json"]?["schema"] else {
             guard answer.text.isEmpty else {
                 throw HarnessError("\(method) \(template) \(answer.status.code) has a body but the document gives no schema")

@@ -518,3 +518,26 @@ import Testing
         }
     }
 }
+
+@Suite struct MetricsTests {
+    @Test func callsAreCountedAndTimedByTypeAndOutcome() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
+                                               json: InvokeTests.connector("crm", url: upstream.url, extra: ["max_retries": 0]))
+                _ = try await InvokeTests.invoke(junction, key: tenant.key, "text")
+                _ = try await InvokeTests.invoke(junction, key: tenant.key, "text")
+                _ = try await InvokeTests.invoke(junction, key: tenant.key, "status", data: ["code": "500"])
+                let metrics = try await junction.request(.get, "/metrics", key: nil)
+                #expect(metrics.status == .ok)
+                #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(metrics.text.contains(#"junction_invoke_total{connector_type="http",outcome="ok"} 2"#))
+                #expect(metrics.text.contains(#"junction_invoke_total{connector_type="http",outcome="upstream_error"} 1"#))
+                #expect(metrics.text.contains(#"junction_invoke_attempts_total{connector_type="http"} 3"#))
+                #expect(metrics.text.contains(#"junction_invoke_duration_seconds_count{connector_type="http"} 3"#))
+                #expect(!metrics.text.contains(tenant.id))
+            }
+        }
+    }
+}

@@ -48,10 +48,12 @@ public struct Invoker: Sendable {
     let connectors: ConnectorService
     let services: ServiceValues
     let retryPolicy: RetryPolicy
+    let metrics: InvokeMetrics?
 
     public init(
         store: any Store, registry: ConnectorRegistry, cache: ConnectorCache, credentials: CredentialService,
-        connectors: ConnectorService, services: ServiceValues, retryPolicy: RetryPolicy = RetryPolicy()
+        connectors: ConnectorService, services: ServiceValues, retryPolicy: RetryPolicy = RetryPolicy(),
+        metrics: InvokeMetrics? = nil
     ) {
         self.store = store
         self.registry = registry
@@ -60,6 +62,7 @@ public struct Invoker: Sendable {
         self.connectors = connectors
         self.services = services
         self.retryPolicy = retryPolicy
+        self.metrics = metrics
     }
 
     /// Runs one call and answers with its envelope.
@@ -68,19 +71,25 @@ public struct Invoker: Sendable {
         var metadata = InvokeEnvelope.Metadata(
             connector: request.connector, resource: request.resource, tenant: request.tenantID, requestID: request.requestID)
         let envelope: InvokeEnvelope
+        var connectorType = "unknown"
         do {
-            envelope = try await run(request, metadata: &metadata, start: start)
+            envelope = try await run(request, metadata: &metadata, start: start, connectorType: &connectorType)
         } catch {
             metadata.durationMilliseconds = Self.milliseconds(since: start)
             let failure = (error as? JunctionError) ?? .internal("The call failed inside Junction.", cause: error)
             envelope = .failure(failure, metadata: metadata)
         }
+        metrics?.record(connectorType: connectorType, envelope: envelope, duration: .now - start)
         await audit(request, envelope: envelope)
         return envelope
     }
 
-    private func run(_ request: InvokeRequest, metadata: inout InvokeEnvelope.Metadata, start: ContinuousClock.Instant) async throws -> InvokeEnvelope {
+    private func run(
+        _ request: InvokeRequest, metadata: inout InvokeEnvelope.Metadata, start: ContinuousClock.Instant,
+        connectorType: inout String
+    ) async throws -> InvokeEnvelope {
         let prepared = try await prepared(tenantID: request.tenantID, name: request.connector)
+        connectorType = prepared.record.type
         guard prepared.record.enabled else {
             throw JunctionError(.connectorDisabled, "Connector '\(request.connector)' is disabled.")
         }
