@@ -1,8 +1,11 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -39,14 +42,19 @@ public final class UpstreamServer: Sendable {
     }
 
     /// Runs `body` with a server listening on a free loopback port, stopped afterwards.
-    public static func with<T: Sendable>(_ body: @Sendable (UpstreamServer) async throws -> T) async throws -> T {
+    ///
+    /// - Parameter tls: serve HTTPS with a freshly made self-signed certificate (needs the
+    ///   `openssl` command), so that clients that verify certificates must refuse it.
+    public static func with<T: Sendable>(tls: Bool = false, _ body: @Sendable (UpstreamServer) async throws -> T) async throws -> T {
         let counters = Counters()
         let router = makeRouter(counters: counters)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "upstream")
         logger.logLevel = .critical
+        let server: HTTPServerBuilder = tls ? try .tls(.http1(), tlsConfiguration: try SelfSignedCertificate.make()) : .http1()
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -56,7 +64,7 @@ public final class UpstreamServer: Sendable {
             group.addTask { try await serviceGroup.run() }
             var iterator = portStream.makeAsyncIterator()
             guard let port = await iterator.next() else { throw HarnessError("upstream did not start") }
-            let server = UpstreamServer(url: "http://127.0.0.1:\(port)", counters: counters)
+            let server = UpstreamServer(url: "\(tls ? "https" : "http")://127.0.0.1:\(port)", counters: counters)
             do {
                 let result = try await body(server)
                 await serviceGroup.triggerGracefulShutdown()
@@ -159,5 +167,31 @@ public final class UpstreamServer: Sendable {
             return valid ? json(["secret_data": 42]) : json(["error": "invalid_token"], status: .unauthorized)
         }
         return router
+    }
+}
+
+/// A throwaway self-signed certificate for `127.0.0.1`, made with the `openssl` command.
+enum SelfSignedCertificate {
+    static func make() throws -> TLSConfiguration {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("key.pem").path
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw HarnessError("openssl could not make a certificate") }
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
     }
 }

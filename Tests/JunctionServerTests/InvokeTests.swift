@@ -541,3 +541,28 @@ import Testing
         }
     }
 }
+
+@Suite struct TLSTests {
+    @Test func untrustedCertificatesAreTLSErrorsUnlessVerificationIsSkipped() async throws {
+        try await UpstreamServer.with(tls: true) { upstream in
+            #expect(upstream.url.hasPrefix("https://"))
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
+                                               json: InvokeTests.connector("strict", url: upstream.url, extra: ["max_retries": 0]))
+                let refused = try await InvokeTests.invoke(junction, key: tenant.key, connector: "strict", "text")
+                #expect(refused.json["error"]?["code"] == "tls_error")
+                #expect(refused.status == .badGateway)
+
+                var relaxed = InvokeTests.connector("relaxed", url: upstream.url).objectValue ?? [:]
+                var options = relaxed["options"]?.objectValue ?? [:]
+                options["insecure_skip_verify"] = true
+                relaxed["options"] = .object(options)
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: .object(relaxed))
+                let accepted = try await InvokeTests.invoke(junction, key: tenant.key, connector: "relaxed", "text")
+                #expect(accepted.json["success"] == true)
+                #expect(accepted.json["data"] == "plain text")
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JunctionCore
 import JunctionStorage
+import Logging
 
 /// One action call as the API received it.
 public struct InvokeRequest: Sendable {
@@ -158,6 +159,11 @@ public struct Invoker: Sendable {
             id: record.id, tenantID: record.tenantID, name: record.name, connectionURL: record.connectionURL,
             options: options, credential: credential, resources: resources,
             timeout: .milliseconds(record.timeoutMilliseconds), maxRetries: record.maxRetries)
+        if options["insecure_skip_verify"]?.boolValue == true {
+            Self.logger.warning(
+                "Connector skips TLS certificate verification",
+                metadata: ["tenant.id": .string(record.tenantID), "connector.name": .string(record.name.rawValue)])
+        }
         let instance = try type.init(configuration: configuration, context: ConnectorContext(services: services))
         var prepared: [Slug: PreparedConnector.PreparedResource] = [:]
         for resource in resources {
@@ -198,6 +204,8 @@ public struct Invoker: Sendable {
         recorded.outcome = envelope.error?.code ?? "ok"
         try? await store.recordAudit(recorded)
     }
+
+    private static let logger = Logger(label: "junction.invoke")
 
     /// Whole milliseconds from `start` to now.
     public static func milliseconds(since start: ContinuousClock.Instant) -> Int {
