@@ -8,6 +8,7 @@ public struct ConnectorService: Sendable {
     private let registry: ConnectorRegistry
     private let secrets: SecretBox
     private let cache: ConnectorCache?
+    private let templates: TemplateService?
 
     /// The most a connector's `timeout_ms` may be: 10 minutes.
     public static let timeoutRange = 1...600_000
@@ -20,18 +21,29 @@ public struct ConnectorService: Sendable {
     ]
 
     /// A service over `store`; every write drops the connector from `cache`.
-    public init(store: any Store, registry: ConnectorRegistry, secrets: SecretBox, cache: ConnectorCache? = nil) {
+    public init(
+        store: any Store, registry: ConnectorRegistry, secrets: SecretBox, cache: ConnectorCache? = nil,
+        templates: TemplateService? = nil
+    ) {
         self.store = store
         self.registry = registry
         self.secrets = secrets
         self.cache = cache
+        self.templates = templates
     }
 
     /// Validates a create body and stores the new connector.
     public func create(tenantID: String, body: JSONValue, by actor: AuditActor) async throws -> ConnectorRecord {
         var reader = try FieldReader(body)
         let name = try reader.requiredSlug("connector_name")
-        let typeName = try reader.requiredString("connector_type", maxLength: 64)
+        let template = try await resolveTemplate(body["template"], tenantID: tenantID)
+        let typeName = try reader.string("connector_type", maxLength: 64) ?? template?.connectorType
+            ?? { throw JunctionError.invalidInput("Missing required field 'connector_type'.", field: "connector_type") }()
+        if let template, typeName != template.connectorType {
+            throw JunctionError.invalidInput(
+                "Template '\(template.slug)' builds '\(template.connectorType)' connectors, not '\(typeName)'.",
+                field: "connector_type")
+        }
         guard let spec = registry.spec(for: typeName) else {
             throw JunctionError.invalidInput(
                 "Unknown connector type '\(typeName.prefix(64))'. Types: \(registry.specs.map(\.type).joined(separator: ", ")).",
@@ -40,9 +52,9 @@ public struct ConnectorService: Sendable {
         }
         var connector = ConnectorRecord(tenantID: tenantID, name: name, type: spec.type)
         var options: [String: JSONValue] = [:]
-        try apply(&reader, to: &connector, options: &options, spec: spec)
+        try apply(&reader, to: &connector, options: &options, spec: spec, template: template)
         try reader.finish()
-        try finalize(&connector, options: options, spec: spec)
+        try finalize(&connector, options: options, spec: spec, template: template)
         let audit = actor.event("connector.create", tenantID: tenantID, targetType: "connector", target: name.rawValue,
                                 details: ["connector_type": .string(spec.type)])
         try await store.insertConnector(connector, audit: audit)
@@ -60,6 +72,11 @@ public struct ConnectorService: Sendable {
         let registry = self.registry
         let secrets = self.secrets
         let service = self
+        // Templates are resolved before the (synchronous) change: the one the body names, or
+        // else the connector's current one.
+        let current = try await store.connector(tenantID: tenantID, name: name)
+        let templateValue = probe.contains("template") ? body["template"] : current?.template.map(JSONValue.string)
+        let template = try await resolveTemplate(templateValue, tenantID: tenantID)
         defer { cache?.invalidate(tenantID: tenantID) }
         return try await store.updateConnector(tenantID: tenantID, name: name, audit: audit) { connector in
             guard let spec = registry.spec(for: connector.type) else {
@@ -74,9 +91,12 @@ public struct ConnectorService: Sendable {
                 throw JunctionError.invalidInput(
                     "A connector's type cannot change; create a new connector.", field: "connector_type")
             }
-            try service.apply(&reader, to: &connector, options: &options, spec: spec)
+            if connector.template != current?.template {
+                throw JunctionError.conflict("The connector changed during the update; try again.")
+            }
+            try service.apply(&reader, to: &connector, options: &options, spec: spec, template: template)
             try reader.finish()
-            try service.finalize(&connector, options: options, spec: spec)
+            try service.finalize(&connector, options: options, spec: spec, template: template)
             connector.updatedAt = Timestamp.now()
         }
     }
@@ -115,20 +135,31 @@ public struct ConnectorService: Sendable {
         "connector:\(connector.tenantID):\(connector.id)"
     }
 
+    /// The template a body's `template` member names (`nil` for none or `null`).
+    private func resolveTemplate(_ value: JSONValue?, tenantID: String) async throws -> Template? {
+        guard let value, !value.isNull else { return nil }
+        guard let text = value.stringValue, let slug = Slug(text) else {
+            throw JunctionError.invalidInput("A template is named by its slug.", field: "template")
+        }
+        guard let template = try await templates?.template(tenantID: tenantID, slug: slug) else {
+            throw JunctionError.invalidInput("Unknown template '\(slug)'.", field: "template")
+        }
+        return template
+    }
+
     /// Reads every settable member of `reader` into `connector` and `options`.
     private func apply(
         _ reader: inout FieldReader,
         to connector: inout ConnectorRecord,
         options: inout [String: JSONValue],
-        spec: ConnectorSpec
+        spec: ConnectorSpec,
+        template: Template?
     ) throws {
         reader.skip(Self.readOnlyFields + ["connector_type"])
         if reader.contains("connector_name") { connector.name = try reader.requiredSlug("connector_name") }
         if reader.contains("template") {
-            if let template = try reader.string("template", maxLength: 200) {
-                throw JunctionError.invalidInput("Unknown template '\(template.prefix(80))'.", field: "template")
-            }
-            connector.template = nil
+            _ = reader.value("template")
+            connector.template = template?.slug.rawValue
         }
         if reader.contains("display_name") { connector.displayName = try reader.string("display_name", maxLength: 200) }
         if reader.contains("description") { connector.description = try reader.string("description", maxLength: 2000) }
@@ -152,10 +183,18 @@ public struct ConnectorService: Sendable {
         }
     }
 
-    /// Checks the combined record against the spec and seals secret options.
-    private func finalize(_ connector: inout ConnectorRecord, options: [String: JSONValue], spec: ConnectorSpec) throws {
+    /// Checks the combined record against the spec and seals secret options. A template's base
+    /// URL stands in for a missing `connection_url`.
+    private func finalize(
+        _ connector: inout ConnectorRecord, options: [String: JSONValue], spec: ConnectorSpec, template: Template?
+    ) throws {
         switch (spec.connectionURL, connector.connectionURL) {
-        case (.required, nil):
+        case (.required, nil) where template?.baseURL == nil:
+            if let template {
+                throw JunctionError.invalidInput(
+                    "Template '\(template.slug)' has no base URL: give the connection_url of your instance.",
+                    field: "connection_url")
+            }
             throw JunctionError.invalidInput("Connector type '\(spec.type)' needs a connection_url.", field: "connection_url")
         case (.none, _?):
             throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no connection_url.", field: "connection_url")

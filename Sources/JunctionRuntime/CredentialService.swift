@@ -36,10 +36,10 @@ public struct CredentialService: Sendable {
             try URLCheck.http(tokenURL, field: "token_url")
         }
         if kind == .apiKey, let keyName = fields["key_name"]?.stringValue {
-            let inHeader = fields["in"]?.stringValue == "header"
+            let inHeader = fields["in"]?.stringValue != "query"
             guard inHeader ? HTTPHeaderRules.isToken(keyName) : (!keyName.isEmpty && HTTPHeaderRules.isSafeValue(keyName)) else {
                 throw JunctionError.invalidInput(
-                    inHeader ? "'\(keyName.prefix(80))' is not a valid header name." : "A query parameter name must not be empty.",
+                    inHeader ? "'\(keyName.prefix(80))' is not a valid header or placeholder name." : "A query parameter name must not be empty.",
                     field: "key_name")
             }
         }

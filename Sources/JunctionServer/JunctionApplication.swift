@@ -36,6 +36,8 @@ public struct JunctionApplication: Sendable {
     public let bootstrap: Bootstrap
     /// This server's metrics, served at `/metrics`.
     public let metrics = PrometheusCollectorRegistry()
+    /// The built-in template catalog.
+    public let builtInTemplates: [Template]
 
     /// Opens (creating on first start) the data directory, keyring and database, and makes
     /// the platform admin key if none exists yet.
@@ -67,6 +69,7 @@ public struct JunctionApplication: Sendable {
             )
             createdAdminKey = issued.text
         }
+        self.builtInTemplates = try BuiltInTemplates.load()
         self.configuration = configuration
         self.store = store
         self.secrets = secrets
@@ -114,10 +117,13 @@ public struct JunctionApplication: Sendable {
         let scope = TenantScope(store: store, mode: configuration.mode)
         let resolver = SecretResolver(policy: configuration.secretReferences)
         let credentials = CredentialService(store: store, secrets: secrets, resolver: resolver, cache: runtime.cache)
-        let connectors = ConnectorService(store: store, registry: registry, secrets: secrets, cache: runtime.cache)
+        let templates = TemplateService(store: store, registry: registry, builtIn: builtInTemplates)
+        let connectors = ConnectorService(
+            store: store, registry: registry, secrets: secrets, cache: runtime.cache, templates: templates)
         let invoker = Invoker(
             store: store, registry: registry, cache: runtime.cache, credentials: credentials, connectors: connectors,
-            services: runtime.connectorServices, metrics: InvokeMetrics(factory: PrometheusMetricsFactory(registry: metrics)))
+            services: runtime.connectorServices, metrics: InvokeMetrics(factory: PrometheusMetricsFactory(registry: metrics)),
+            templates: templates)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
         let api = router.group("api/v1")
         TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
@@ -126,6 +132,7 @@ public struct JunctionApplication: Sendable {
         InvokeController(invoker: invoker, connectors: connectors, cache: runtime.cache, scope: scope, body: body)
             .register(on: api)
         CatalogController(registry: registry).register(on: api)
+        TemplateController(templates: templates, scope: scope, limit: configuration.maxBodyBytes).register(on: api)
         AuditController(store: store, scope: scope).register(on: api)
         return router
     }

@@ -1,3 +1,4 @@
+import Foundation
 import JunctionCore
 
 /// Persistence for everything Junction keeps. Each write that changes state also records its
@@ -5,7 +6,7 @@ import JunctionCore
 /// at all.
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
-public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, AuditStore {
+public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AuditStore {
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
 }
@@ -82,6 +83,33 @@ public protocol ConnectorStore: Sendable {
     /// Deletes a connector: `conflict` listing the agents linked to it (in `details.agents`)
     /// unless `force`, which removes those links too.
     func deleteConnector(tenantID: String, name: Slug, force: Bool, audit: AuditEvent) async throws
+}
+
+/// Imported templates (built-in ones are data files, not stored).
+public protocol TemplateStore: Sendable {
+    /// Stores `template` (its `document`), replacing one with the same slug in the same scope.
+    func saveTemplate(_ template: Template, audit: AuditEvent) async throws
+    /// The template with `slug` in the tenant's scope, else the platform-wide one.
+    func template(tenantID: String?, slug: Slug) async throws -> StoredTemplate?
+    /// The tenant's templates and the platform-wide ones (only those when `tenantID` is nil).
+    func templates(tenantID: String?) async throws -> [StoredTemplate]
+    /// Deletes the tenant's (or the platform-wide, when `tenantID` is nil) template; `not_found` when absent.
+    func deleteTemplate(tenantID: String?, slug: Slug, audit: AuditEvent) async throws
+}
+
+/// A template as stored: its scope and document, parsed by the caller with the type's fields.
+public struct StoredTemplate: Sendable, Hashable {
+    public var tenantID: String?
+    public var slug: Slug
+    public var document: JSONValue
+    public var updatedAt: Date
+
+    public init(tenantID: String?, slug: Slug, document: JSONValue, updatedAt: Date) {
+        self.tenantID = tenantID
+        self.slug = slug
+        self.document = document
+        self.updatedAt = updatedAt
+    }
 }
 
 /// Which audit events to list.

@@ -155,7 +155,7 @@ import Testing
         (body(["options": ["insecure_skip_verify": "no"]]), "options.insecure_skip_verify"),
         (body(["options": []]), "options"),
         (body(["mode": "inbound"]), "mode"),
-        (body(["template": "slack"]), "template"),
+        (body(["template": "no-such-template"]), "template"),
         (body(["credential": "ghost"]), "credential"),
         (body(["connection_url": "https://user:pw@x.example.com"]), "connection_url"),
         (body(["options": ["headers": ["Authorization": "Bearer abc"]]]), "options.headers.Authorization"),

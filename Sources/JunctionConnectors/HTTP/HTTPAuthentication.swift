@@ -25,10 +25,13 @@ enum HTTPAuthentication {
         case .apiKey:
             let name = fields["key_name"]?.stringValue ?? "X-API-Key"
             let value = fields["value"]?.stringValue ?? ""
-            if fields["in"]?.stringValue == "query" {
+            switch fields["in"]?.stringValue {
+            case "query":
                 query.removeAll { $0.0 == name }
                 query.append((name, value))
-            } else {
+            case "path":
+                break  // Filled into the path by the connector.
+            default:
                 set(name, value)
             }
         case .bearer:

@@ -59,7 +59,13 @@ public struct HTTPConnector: Connector, ConnectionTestable {
         guard let route = routes[resource.slug] else {
             throw JunctionError.notFound("Connector '\(name)' has no resource '\(resource.slug)'.")
         }
-        let parts = try route.parts(from: input)
+        var parts = try route.parts(from: input)
+        if let credential = configuration.credential, credential.kind == .apiKey,
+           credential.fields["in"]?.stringValue == "path", let name = credential.fields["key_name"]?.stringValue
+        {
+            // The key fills its placeholder in the path (e.g. Telegram's /bot{token}/…).
+            parts.path[name] = credential.fields["value"]?.stringValue
+        }
         let path = try route.path.render(parts.path, fieldPrefix: parts.pathFieldPrefix)
         return try await send(
             method: route.method, path: path, query: defaultQuery + route.query + parts.query,

@@ -7,6 +7,8 @@ struct HTTPRoute: Sendable {
     /// Where an input field is sent.
     enum Location: String, Sendable {
         case path, query, header, body
+        /// The field's value is the whole request body.
+        case requestBody = "request-body"
     }
 
     let method: HTTPMethod
@@ -81,6 +83,7 @@ struct HTTPRoute: Sendable {
             case .query: Self.append(key, value, to: &parts.query)
             case .header: parts.headers.append((key, Self.text(value)))
             case .body: body[key] = value
+            case .requestBody: parts.body = value
             }
         }
         if !body.isEmpty { parts.body = .object(body) }

@@ -50,7 +50,7 @@ public struct PathTemplate: Sendable, Hashable {
                 guard let value = values[name], !value.isEmpty else {
                     throw .invalidInput("Missing path parameter '\(name)'.", field: fieldPrefix + name)
                 }
-                path += PercentEncoding.encodeComponent(value)
+                path += PercentEncoding.encodePathSegment(value)
             }
         }
         return path
@@ -61,6 +61,18 @@ public struct PathTemplate: Sendable, Hashable {
 public enum PercentEncoding {
     /// Encodes everything but the unreserved characters (`A-Z a-z 0-9 - . _ ~`).
     public static func encodeComponent(_ text: String) -> String {
+        encode(text, keeping: "")
+    }
+
+    /// Encodes a value for one path segment: what RFC 3986 allows in a segment (unreserved,
+    /// sub-delimiters, `:` and `@`) stays; `/`, `?`, `#`, `%`, spaces and the rest are encoded,
+    /// so a value can never add segments or a query.
+    public static func encodePathSegment(_ text: String) -> String {
+        encode(text, keeping: "!$&'()*+,;=:@")
+    }
+
+    private static func encode(_ text: String, keeping extra: String) -> String {
+        let kept = Array(extra.utf8)
         var encoded = ""
         encoded.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
@@ -68,6 +80,8 @@ public enum PercentEncoding {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
                 UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            case _ where kept.contains(byte):
                 encoded.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".utf8)

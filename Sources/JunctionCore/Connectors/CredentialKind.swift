@@ -16,8 +16,8 @@ public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
         switch self {
         case .apiKey:
             [
-                FieldSpec("in", .string, default: "header", allowedValues: ["header", "query"],
-                          description: "Where the key is sent: a header or a query parameter."),
+                FieldSpec("in", .string, default: "header", allowedValues: ["header", "query", "path"],
+                          description: "Where the key is sent: a header, a query parameter, or a {key_name} placeholder in resource paths."),
                 FieldSpec("key_name", .string, default: "X-API-Key",
                           description: "The header or query parameter name."),
                 FieldSpec("value", .string, required: true, secret: true, description: "The API key."),

@@ -50,11 +50,12 @@ public struct Invoker: Sendable {
     let services: ServiceValues
     let retryPolicy: RetryPolicy
     let metrics: InvokeMetrics?
+    let templates: TemplateService?
 
     public init(
         store: any Store, registry: ConnectorRegistry, cache: ConnectorCache, credentials: CredentialService,
         connectors: ConnectorService, services: ServiceValues, retryPolicy: RetryPolicy = RetryPolicy(),
-        metrics: InvokeMetrics? = nil
+        metrics: InvokeMetrics? = nil, templates: TemplateService? = nil
     ) {
         self.store = store
         self.registry = registry
@@ -64,6 +65,7 @@ public struct Invoker: Sendable {
         self.services = services
         self.retryPolicy = retryPolicy
         self.metrics = metrics
+        self.templates = templates
     }
 
     /// Runs one call and answers with its envelope.
@@ -134,29 +136,51 @@ public struct Invoker: Sendable {
         }
     }
 
-    /// The prepared connector from the cache, building it on a miss.
+    /// The prepared connector from the cache, building it on a miss. With no connector of that
+    /// name, a template of that slug that needs no credential answers instead (public APIs).
     public func prepared(tenantID: String, name: String) async throws -> PreparedConnector {
         try await cache.connector(tenantID: tenantID, name: name) {
-            guard let slug = Slug(name), let record = try await store.connector(tenantID: tenantID, name: slug) else {
-                throw JunctionError(.notFound, "No connector named '\(name.prefix(80))'.", field: "connector")
+            let notFound = JunctionError(.notFound, "No connector named '\(name.prefix(80))'.", field: "connector")
+            guard let slug = Slug(name) else { throw notFound }
+            if let record = try await store.connector(tenantID: tenantID, name: slug) {
+                return try await prepare(record)
             }
-            return try await prepare(record)
+            guard let template = try await templates?.template(tenantID: tenantID, slug: slug), !template.authRequired,
+                  template.baseURL != nil
+            else { throw notFound }
+            let record = ConnectorRecord(
+                id: "tpl_\(slug)", tenantID: tenantID, name: slug, type: template.connectorType, template: slug.rawValue,
+                description: template.description)
+            return try await prepare(record, template: template)
         }
     }
 
     /// Builds a connector's instance and compiles its resources.
-    func prepare(_ record: ConnectorRecord, credentialOverride: ResolvedCredential? = nil) async throws -> PreparedConnector {
+    func prepare(
+        _ record: ConnectorRecord, credentialOverride: ResolvedCredential? = nil, template known: Template? = nil
+    ) async throws -> PreparedConnector {
         guard let spec = registry.spec(for: record.type), let type = registry.implementation(for: record.type) else {
             throw JunctionError.internal("Connectors of type '\(record.type)' cannot run in this build.")
         }
+        var template = known
+        if template == nil, let slug = record.template.flatMap(Slug.init) {
+            template = try await templates?.template(tenantID: record.tenantID, slug: slug)
+            guard template != nil else {
+                throw JunctionError.invalidInput("The connector's template '\(slug)' no longer exists.", field: "template")
+            }
+        }
         let options = try connectors.options(of: record)
-        let resources = try Resource.parseAll(options["resources"], bindingFields: spec.resourceFields, field: "options.resources")
+        let own = try Resource.parseAll(options["resources"], bindingFields: spec.resourceFields, field: "options.resources")
+        // The connector's own resources override the template's of the same slug.
+        let ownSlugs = Set(own.map(\.slug))
+        let resources = (template?.resources ?? []).filter { !ownSlugs.contains($0.slug) } + own
         var credential = credentialOverride
         if credential == nil, let name = record.credential {
             credential = try await resolvedCredential(tenantID: record.tenantID, name: name)
         }
         let configuration = ConnectorConfiguration(
-            id: record.id, tenantID: record.tenantID, name: record.name, connectionURL: record.connectionURL,
+            id: record.id, tenantID: record.tenantID, name: record.name,
+            connectionURL: record.connectionURL ?? template?.baseURL,
             options: options, credential: credential, resources: resources,
             timeout: .milliseconds(record.timeoutMilliseconds), maxRetries: record.maxRetries)
         if options["insecure_skip_verify"]?.boolValue == true {

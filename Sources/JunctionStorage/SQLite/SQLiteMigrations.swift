@@ -80,6 +80,18 @@ enum SQLiteMigrations {
                 CREATE INDEX audit_events_tenant ON audit_events(tenant_id, sequence);
                 """)
         }
+        migrator.registerMigration("v2-templates") { db in
+            try db.execute(sql: """
+                CREATE TABLE templates (
+                    scope TEXT NOT NULL,
+                    tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,
+                    slug TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    PRIMARY KEY (scope, slug)
+                );
+                """)
+        }
         return migrator
     }
 }

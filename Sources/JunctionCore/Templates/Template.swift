@@ -1,0 +1,131 @@
+import Foundation
+
+/// A catalog entry: a ready-made connector description for one service — its base URL, how
+/// it authenticates, whether it needs a credential at all, and its resources. Built in (data
+/// files) or imported from an OpenAPI document. A connector names one in `template`.
+public struct Template: Sendable, Hashable {
+    /// How the service authenticates, so a console can offer the right credential kind.
+    public struct Authentication: Sendable, Hashable {
+        /// The credential kind to use.
+        public var kind: CredentialKind
+        /// Kind-specific hints: `in` and `key_name` for API keys, `token_url` and `scopes` for OAuth2.
+        public var hints: [String: JSONValue]
+
+        public init(kind: CredentialKind, hints: [String: JSONValue] = [:]) {
+            self.kind = kind
+            self.hints = hints
+        }
+    }
+
+    /// Where the template comes from.
+    public enum Source: String, Sendable, Hashable {
+        case builtIn = "built_in"
+        case imported
+    }
+
+    /// The template's slug, e.g. `slack`.
+    public var slug: Slug
+    /// A human name.
+    public var displayName: String
+    /// What the service is.
+    public var description: String
+    /// The connector type it builds on (`http`).
+    public var connectorType: String
+    /// The service's base URL; a connector's `connection_url` overrides it.
+    public var baseURL: String?
+    /// Whether calls need a credential; public APIs can be called with no connector at all.
+    public var authRequired: Bool
+    /// The authentication scheme, when there is one.
+    public var authentication: Authentication?
+    /// The actions.
+    public var resources: [Resource]
+    /// Built in or imported.
+    public var source: Source
+    /// The tenant an imported template belongs to; `nil` for built-in and platform-wide ones.
+    public var tenantID: String?
+
+    public init(
+        slug: Slug, displayName: String, description: String, connectorType: String = "http", baseURL: String?,
+        authRequired: Bool, authentication: Authentication?, resources: [Resource], source: Source, tenantID: String? = nil
+    ) {
+        self.slug = slug
+        self.displayName = displayName
+        self.description = description
+        self.connectorType = connectorType
+        self.baseURL = baseURL
+        self.authRequired = authRequired
+        self.authentication = authentication
+        self.resources = resources
+        self.source = source
+        self.tenantID = tenantID
+    }
+}
+
+extension Template {
+    /// The template as JSON; `withResources: false` gives the catalog listing's summary.
+    public func representation(withResources: Bool = true) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "slug": .string(slug.rawValue),
+            "display_name": .string(displayName),
+            "description": .string(description),
+            "connector_type": .string(connectorType),
+            "base_url": baseURL.map(JSONValue.string) ?? .null,
+            "auth_required": .bool(authRequired),
+            "auth": authentication.map { auth in
+                .object(auth.hints.merging(["kind": .string(auth.kind.rawValue)], uniquingKeysWith: { _, kind in kind }))
+            } ?? .null,
+            "source": .string(source.rawValue),
+            "resource_count": .integer(resources.count),
+        ]
+        if withResources { object["resources"] = .array(resources.map(\.representation)) }
+        return .object(object)
+    }
+
+    /// The stored form: the representation plus full resource definitions (mocks included).
+    public var document: JSONValue {
+        var object = representation(withResources: false).objectValue ?? [:]
+        object["resources"] = .array(resources.map(\.definition))
+        return .object(object)
+    }
+
+    /// Reads a template from its stored or built-in form, validating resources against
+    /// `bindingFields`.
+    public init(document: JSONValue, bindingFields: [FieldSpec], source: Source, tenantID: String? = nil) throws(JunctionError) {
+        var reader = try FieldReader(document)
+        let slug = try reader.requiredSlug("slug")
+        let displayName = try reader.string("display_name", maxLength: 200) ?? slug.rawValue
+        let description = try reader.string("description", maxLength: 8000) ?? ""
+        let connectorType = try reader.string("connector_type", maxLength: 64) ?? "http"
+        let baseURL = try reader.string("base_url", maxLength: 2048)
+        let authRequired = try reader.bool("auth_required") ?? true
+        var authentication: Authentication?
+        if var auth = try reader.object("auth") {
+            guard let kind = auth.removeValue(forKey: "kind")?.stringValue.flatMap(CredentialKind.init(rawValue:)) else {
+                throw .invalidInput("auth.kind must be a credential kind.", field: "auth.kind")
+            }
+            authentication = Authentication(kind: kind, hints: auth)
+        }
+        let resources = try Resource.parseAll(reader.value("resources"), bindingFields: bindingFields, field: "resources")
+        reader.skip(["source", "resource_count"])
+        try reader.finish()
+        self.init(
+            slug: slug, displayName: displayName, description: description, connectorType: connectorType, baseURL: baseURL,
+            authRequired: authRequired, authentication: authentication, resources: resources, source: source, tenantID: tenantID)
+    }
+}
+
+extension Resource {
+    /// The definition as written in a connector's or template's `resources` (mock included).
+    public var definition: JSONValue {
+        var object = binding
+        object["slug"] = .string(slug.rawValue)
+        object["name"] = .string(name)
+        object["description"] = .string(description)
+        object["kind"] = .string(kind.rawValue)
+        object["input_schema"] = inputSchema
+        if let outputSchema { object["output_schema"] = outputSchema }
+        if let mock { object["mock"] = mock }
+        if isConnectionTest { object["test"] = true }
+        return .object(object)
+    }
+}
