@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import Foundation
+import JunctionCore
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP exchange with an upstream for any connector type that speaks HTTP (`http`,
+/// `graphql`, `soap`): the address guard, default headers and query, authentication by
+/// priority, the shared connection pools, deadlines, and one retry with a fresh OAuth2 token
+/// when the upstream refuses the cached one.
+struct HTTPTransport: Sendable {
+    /// An upstream's answer.
+    struct Answer: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+
+        /// `Retry-After` in seconds, when given.
+        var retryAfter: Duration? {
+            headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                .map { .seconds(max(0, $0)) }
+        }
+    }
+
+    /// A request body: JSON, or bytes with their content type.
+    enum Body: Sendable {
+        case json(JSONValue)
+        case bytes([UInt8], contentType: String)
+    }
+
+    let configuration: ConnectorConfiguration
+    /// The connector's name, for messages.
+    let name: String
+    private let baseURL: String
+    private let host: String
+    private let defaultHeaders: [(String, String)]
+    private let defaultQuery: [(String, String)]
+    private let client: HTTPClient
+    private let tokens: OAuth2TokenCache?
+    private let addressGuard: AddressGuard
+
+    /// The largest answer accepted; larger ones fail with `upstream_error`.
+    static let maxResponseBytes = 16 << 20
+
+    init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {
+        guard let clients = context.services[HTTPClientsKey.self] else {
+            throw JunctionError.internal("HTTP connectors need the shared HTTP clients.")
+        }
+        guard let url = configuration.connectionURL else {
+            throw JunctionError.invalidInput("The connector has no connection_url.", field: "connection_url")
+        }
+        guard let host = URLComponents(string: url)?.host, !host.isEmpty else {
+            throw JunctionError.invalidInput("The connection_url has no host.", field: "connection_url")
+        }
+        self.configuration = configuration
+        self.name = configuration.name.rawValue
+        self.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.host = host
+        let options = configuration.options
+        self.defaultHeaders = Self.pairs(options["headers"])
+        self.defaultQuery = Self.pairs(options["query"])
+        self.client = options["insecure_skip_verify"]?.boolValue == true ? clients.insecure : clients.verifying
+        self.tokens = context.services[OAuth2TokenCacheKey.self]
+        self.addressGuard = context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy())
+    }
+
+    /// Sends one request to `path` under the connection URL. Transport failures throw mapped
+    /// `JunctionError`s; any answer, whatever its status, is returned.
+    func send(
+        method: HTTPMethod, path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: Body?, call: CallContext
+    ) async throws -> Answer {
+        try await addressGuard.check(host: host)
+        var headers = defaultHeaders + headers
+        var query = defaultQuery + query
+        for (key, value) in call.headers { headers.append((key, value)) }
+        let callHeaders = Set(call.headers.keys.map { $0.lowercased() })
+        let credential = configuration.credential
+        let tokenKey = credential.map { "\(configuration.tenantID):\(configuration.id):\($0.name)" } ?? ""
+        if let credential {
+            let token = try await bearerToken(for: credential, key: tokenKey, call: call)
+            HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
+        }
+        var answer = try await perform(method: method, path: path, query: query, headers: headers, body: body, call: call)
+        // An OAuth2 token the upstream refuses is fetched again, once.
+        if answer.status == 401, let credential, credential.kind == .oauth2ClientCredentials, let tokens,
+           !callHeaders.contains("authorization")
+        {
+            await tokens.invalidate(key: tokenKey)
+            let token = try await bearerToken(for: credential, key: tokenKey, call: call)
+            HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
+            answer = try await perform(method: method, path: path, query: query, headers: headers, body: body, call: call)
+        }
+        return answer
+    }
+
+    private func bearerToken(for credential: ResolvedCredential, key: String, call: CallContext) async throws -> String? {
+        guard credential.kind == .oauth2ClientCredentials else { return nil }
+        guard let tokens else { throw JunctionError.internal("OAuth2 credentials need the token cache.") }
+        if let tokenHost = credential.fields["token_url"]?.stringValue.flatMap({ URLComponents(string: $0)?.host }) {
+            try await addressGuard.check(host: tokenHost)
+        }
+        return try await tokens.token(for: credential, key: key, client: client, deadline: call.deadline)
+    }
+
+    private func perform(
+        method: HTTPMethod, path: String, query: [(String, String)], headers: [(String, String)], body: Body?,
+        call: CallContext
+    ) async throws -> Answer {
+        var url = baseURL + (path.isEmpty || path.hasPrefix("/") ? path : "/" + path)
+        if !query.isEmpty {
+            url += (url.contains("?") ? "&" : "?")
+                + query.map { "\(PercentEncoding.encodeComponent($0.0))=\(PercentEncoding.encodeComponent($0.1))" }
+                .joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json, */*;q=0.5")
+        request.headers.add(name: "User-Agent", value: "Junction")
+        request.headers.add(name: "X-Request-Id", value: call.requestID)
+        for (name, value) in headers {
+            request.headers.replaceOrAdd(name: name, value: value)
+        }
+        switch body {
+        case .json(let value)?:
+            if request.headers["Content-Type"].isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }
+            request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(value)))
+        case .bytes(let bytes, let contentType)?:
+            if request.headers["Content-Type"].isEmpty { request.headers.add(name: "Content-Type", value: contentType) }
+            request.body = .bytes(ByteBuffer(bytes: bytes))
+        case nil:
+            break
+        }
+        do {
+            let response = try await client.execute(request, deadline: NIODeadline.from(call.deadline))
+            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+            return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch is NIOTooManyBytesError {
+            throw JunctionError(.upstreamError, "The answer of '\(name)' is larger than \(Self.maxResponseBytes) bytes.")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw HTTPFailure.map(error, context: "connector '\(name)'")
+        }
+    }
+
+    /// A failure for a non-2xx answer whose body decoded to `body`.
+    func failure(_ answer: Answer, body: JSONValue) -> JunctionError {
+        HTTPFailure.answer(status: answer.status, body: body, retryAfter: answer.retryAfter, context: "connector '\(name)'")
+    }
+
+    private static func pairs(_ value: JSONValue?) -> [(String, String)] {
+        (value?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (key, $0) } }.sorted { $0.0 < $1.0 }
+    }
+}
