@@ -40,6 +40,7 @@ extension ConnectorRegistry {
     public static var builtIn: ConnectorRegistry {
         var registry = ConnectorRegistry()
         registry.register(HTTPConnector.self)
+        registry.register(GraphQLConnector.self)
         return registry
     }
 }
