@@ -41,6 +41,7 @@ extension ConnectorRegistry {
         var registry = ConnectorRegistry()
         registry.register(HTTPConnector.self)
         registry.register(GraphQLConnector.self)
+        registry.register(SOAPConnector.self)
         return registry
     }
 }
