@@ -566,3 +566,34 @@ import Testing
         }
     }
 }
+
+/// An upstream that accepts connections and closes them without answering.
+@Suite(.enabled(if: PythonPeer.isAvailable, "needs JUNCTION_TEST_PYTHON (scripts/test sets it)"))
+struct DroppedConnectionTests {
+    static let server = """
+        import socket, sys
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", int(sys.argv[1])))
+        listener.listen(64)
+        while True:
+            connection, _ = listener.accept()
+            connection.recv(65536)
+            connection.close()
+        """
+
+    @Test func droppedConnectionsAreRetryableUpstreamErrors() async throws {
+        try await PythonPeer.with(script: Self.server) { peer in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
+                                               json: InvokeTests.connector("crm", url: peer.url, extra: ["max_retries": 2]))
+                let answer = try await InvokeTests.invoke(junction, key: tenant.key, "text")
+                #expect(answer.json["success"] == false)
+                #expect(answer.json["error"]?["code"] == "upstream_error")
+                #expect(answer.json["error"]?["retryable"] == true)
+                #expect(answer.json["metadata"]?["attempts"] == 3)
+            }
+        }
+    }
+}

@@ -154,6 +154,7 @@ import Testing
         #expect(badErr.contains("field: connector_name"))
         let (localStatus, _, localErr) = try Self.cli(
             ["connectors", "create", "local", "--type", "http", "--connection-url", "http://127.0.0.1:1", "--max-retries", "0",
+             "--credential", "crm-key",
              "--body", #"{"options":{"resources":[{"slug":"ping","mock":{"pong":true}}]}}"#],
             url: url, key: key)
         #expect(localStatus == 0, "\(localErr)")
@@ -166,6 +167,7 @@ import Testing
         #expect(liveStatus == 1)
         #expect(try JSONCoding.decode(Array(liveOut.utf8))["error"]?["code"] == "connection_refused")
 
+        _ = try Self.cli(["connectors", "delete", "local"], url: url, key: key)
         let (deleteStatus, _, _) = try Self.cli(["connectors", "delete", "crm"], url: url, key: key)
         #expect(deleteStatus == 0)
         let (credentialsStatus, credentialsOut, _) = try Self.cli(["credentials", "list"], url: url, key: key)
