@@ -31,7 +31,7 @@ public struct CredentialService: Sendable {
             )
         }
         let fields = try kind.fields.validate(reader.remaining)
-        try checkSecretReferences(fields, kind: kind)
+        try checkSecretReferences(fields, kind: kind, tenant: try await tenantName(tenantID))
         if kind == .oauth2ClientCredentials, let tokenURL = fields["token_url"]?.stringValue {
             try URLCheck.http(tokenURL, field: "token_url")
         }
@@ -70,17 +70,26 @@ public struct CredentialService: Sendable {
         cache?.invalidate(tenantID: tenantID)
     }
 
-    /// The credential with its secrets opened and every `env:`/`file:` reference read.
-    public func resolve(_ credential: Credential) throws -> ResolvedCredential {
+    /// The credential with its secrets opened and every `env:`/`file:` reference read (within
+    /// its tenant's part of the reference policy). Reading a file reference blocks briefly.
+    public func resolve(_ credential: Credential) async throws -> ResolvedCredential {
+        let tenant = try await tenantName(credential.tenantID)
         let opened = try secrets.openJSON(
             credential.sealedSecrets,
             context: Self.sealContext(tenantID: credential.tenantID, id: credential.id)
         )
         var fields = credential.config
         for (key, value) in opened {
-            fields[key] = try resolver.resolve(value, field: key)
+            fields[key] = try resolver.resolve(value, field: key, tenant: tenant)
         }
         return ResolvedCredential(name: credential.name, kind: credential.kind, fields: fields)
+    }
+
+    private func tenantName(_ tenantID: String) async throws -> Slug {
+        guard let tenant = try await store.tenant(idOrName: tenantID) else {
+            throw JunctionError.notFound("No tenant '\(tenantID)'.")
+        }
+        return tenant.name
     }
 
     /// The authenticated context a credential's secrets are sealed with.
@@ -90,10 +99,10 @@ public struct CredentialService: Sendable {
 
     /// Rejects malformed `env:`/`file:` references, and references the policy forbids, in secret
     /// fields at creation time.
-    private func checkSecretReferences(_ fields: [String: JSONValue], kind: CredentialKind) throws {
+    private func checkSecretReferences(_ fields: [String: JSONValue], kind: CredentialKind, tenant: Slug) throws {
         func check(_ text: String, field: String) throws {
             if let reference = try SecretReference(parsing: text, field: field) {
-                try resolver.policy.check(reference, field: field)
+                try resolver.policy.check(reference, field: field, tenant: tenant)
             }
         }
         for field in kind.fields where field.secret {

@@ -20,15 +20,15 @@ public struct SecretResolver: Sendable {
         self.environment = environment
     }
 
-    /// `value` with every string reference replaced by what it refers to.
-    public func resolve(_ value: JSONValue, field: String) throws -> JSONValue {
+    /// `value` with every string reference of `tenant` replaced by what it refers to.
+    public func resolve(_ value: JSONValue, field: String, tenant: Slug) throws -> JSONValue {
         switch value {
         case .string(let text):
-            return .string(try resolve(text, field: field))
+            return .string(try resolve(text, field: field, tenant: tenant))
         case .object(let members):
             var resolved: [String: JSONValue] = [:]
             for (key, member) in members {
-                resolved[key] = try resolve(member, field: "\(field).\(key)")
+                resolved[key] = try resolve(member, field: "\(field).\(key)", tenant: tenant)
             }
             return .object(resolved)
         default:
@@ -36,11 +36,11 @@ public struct SecretResolver: Sendable {
         }
     }
 
-    /// `text`, or what it refers to when it is a reference.
-    public func resolve(_ text: String, field: String) throws -> String {
+    /// `text`, or what it refers to when it is a reference `tenant` may use.
+    public func resolve(_ text: String, field: String, tenant: Slug) throws -> String {
         guard let reference = try SecretReference(parsing: text, field: field) else { return text }
         do {
-            try policy.check(reference, field: field)
+            try policy.check(reference, field: field, tenant: tenant)
         } catch {
             throw JunctionError(.authenticationFailed, "Secret reference \(reference) is not allowed on this server.", field: field)
         }
@@ -52,7 +52,7 @@ public struct SecretResolver: Sendable {
             return value
         case .file(let path):
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-            guard let directory = policy.fileDirectory,
+            guard let directory = policy.fileDirectory(for: tenant),
                   SecretReferencePolicy.isInside(real, directory: URL(fileURLWithPath: directory).resolvingSymlinksInPath().path),
                   let data = FileManager.default.contents(atPath: real), let text = String(data: data, encoding: .utf8)
             else {

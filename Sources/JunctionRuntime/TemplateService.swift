@@ -8,10 +8,13 @@ public struct TemplateService: Sendable {
     private let store: any Store
     private let registry: ConnectorRegistry
     private let builtIn: [Slug: Template]
+    private let cache: ConnectorCache?
 
-    public init(store: any Store, registry: ConnectorRegistry, builtIn: [Template]) {
+    /// A catalog over `store`; imports and deletes drop the affected prepared connectors from `cache`.
+    public init(store: any Store, registry: ConnectorRegistry, builtIn: [Template], cache: ConnectorCache? = nil) {
         self.store = store
         self.registry = registry
+        self.cache = cache
         self.builtIn = Dictionary(builtIn.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -40,6 +43,7 @@ public struct TemplateService: Sendable {
             "template.import", tenantID: tenantID, targetType: "template", target: slug.rawValue,
             details: ["resources": .integer(template.resources.count)])
         try await store.saveTemplate(template, audit: audit)
+        cache?.invalidate(tenantID: tenantID)
         return template
     }
 
@@ -47,6 +51,7 @@ public struct TemplateService: Sendable {
     public func delete(tenantID: String?, slug: Slug, by actor: AuditActor) async throws {
         let audit = actor.event("template.delete", tenantID: tenantID, targetType: "template", target: slug.rawValue)
         try await store.deleteTemplate(tenantID: tenantID, slug: slug, audit: audit)
+        cache?.invalidate(tenantID: tenantID)
     }
 
     private func parse(_ stored: StoredTemplate) throws -> Template {

@@ -117,7 +117,7 @@ public struct JunctionApplication: Sendable {
         let scope = TenantScope(store: store, mode: configuration.mode)
         let resolver = SecretResolver(policy: configuration.secretReferences)
         let credentials = CredentialService(store: store, secrets: secrets, resolver: resolver, cache: runtime.cache)
-        let templates = TemplateService(store: store, registry: registry, builtIn: builtInTemplates)
+        let templates = TemplateService(store: store, registry: registry, builtIn: builtInTemplates, cache: runtime.cache)
         let connectors = ConnectorService(
             store: store, registry: registry, secrets: secrets, cache: runtime.cache, templates: templates)
         let invoker = Invoker(

@@ -35,6 +35,8 @@ import Testing
         for allowed in ["127.0.0.1", "10.0.0.1", "192.168.0.10", "::1", "93.184.216.34"] {
             #expect(policy.permits(try #require(IPAddressBytes.parse(allowed))), "\(allowed)")
         }
+        let privateDenied = NetworkPolicy(denied: [CIDR("10.0.0.0/8")!])
+        #expect(!privateDenied.permits(try #require(IPAddressBytes.parse("::ffff:10.0.0.5"))))
         let custom = NetworkPolicy(denied: [CIDR("127.0.0.0/8")!], allowed: [CIDR("127.0.0.2/32")!])
         #expect(!custom.permits([127, 0, 0, 1]))
         #expect(custom.permits([127, 0, 0, 2]))

@@ -54,9 +54,9 @@ import Testing
             let tenant = try await junction.createTenant("acme")
             let created = try await junction.request(
                 .post, "/api/v1/credentials", key: tenant.key,
-                json: ["name": "from-env", "kind": "bearer", "token": "env:JUNCTION_SECRET_CRM_TOKEN"])
+                json: ["name": "from-env", "kind": "bearer", "token": "env:JUNCTION_SECRET_ACME_CRM_TOKEN"])
             #expect(created.status == .created)
-            #expect(created.json["token"] == "env:JUNCTION_SECRET_CRM_TOKEN")
+            #expect(created.json["token"] == "env:JUNCTION_SECRET_ACME_CRM_TOKEN")
         }
     }
 
@@ -64,7 +64,7 @@ import Testing
     /// server's own environment, its data directory or any file outside the operator's choice.
     @Test(arguments: [
         "file:relative", "env:JUNCTION_MASTER_KEY", "env:HOME", "env:JUNCTION_SECRET_", "file:/etc/passwd",
-        "file:/tmp/junction-data/master.key",
+        "file:/tmp/junction-data/master.key", "env:JUNCTION_SECRET_OTHER_TOKEN", "env:JUNCTION_SECRET_ACME_",
     ] as [String])
     func referencesOutsideThePolicyAreRefused(reference: String) async throws {
         try await withJunction { junction in

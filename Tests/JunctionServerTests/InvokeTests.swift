@@ -36,6 +36,7 @@ import Testing
                 ["slug": "text", "path": "/text"],
                 ["slug": "binary", "path": "/binary"],
                 ["slug": "protected", "path": "/protected"],
+                ["slug": "post-default", "method": "POST", "path": "/echo/default"],
             ]],
         ]
         if let credential { body["credential"] = .string(credential) }
@@ -95,7 +96,11 @@ import Testing
             try await withJunction { junction in
                 let tenant = try await junction.createTenant("acme")
                 _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: Self.connector("crm", url: upstream.url))
-                let flat = try await Self.invoke(junction, key: tenant.key, "create-customer", data: ["email": "ana@example.com", "trace": "t-1"])
+                var keyed = HTTPFields()
+                keyed[HTTPField.Name("Idempotency-Key")!] = "signup-9"
+                let flat = try await Self.invoke(
+                    junction, key: tenant.key, "create-customer", data: ["email": "ana@example.com", "trace": "t-1"], headers: keyed)
+                #expect(flat.json["data"]?["headers"]?["idempotency-key"] == "signup-9")
                 #expect(flat.json["metadata"]?["status"] == 201)
                 #expect(flat.json["data"]?["body"] == ["email": "ana@example.com"])
                 #expect(flat.json["data"]?["headers"]?["trace"] == "t-1")
@@ -134,6 +139,7 @@ import Testing
                     ("get-customer", ["id": 5], "data.id"),
                     ("create-customer", ["email": "not-an-email"], "data.email"),
                     ("status", [:], "code"),
+                    ("get-customer", ["id": ".."], "id"),
                 ]
                 for (resource, data, field) in cases {
                     let answer = try await Self.invoke(junction, key: tenant.key, resource, data: data)
@@ -436,9 +442,12 @@ import Testing
                                                json: Self.connector("crm", url: upstream.url, credential: "crm-token"))
                 let listed = try await junction.request(.get, "/api/v1/connectors/crm/resources", key: tenant.key)
                 let resources = listed.json["resources"]?.arrayValue ?? []
-                #expect(resources.count == 9)
+                #expect(resources.count == 10)
                 let create = try #require(resources.first { $0["slug"] == "create-customer" })
                 #expect(create["kind"] == "write")
+                // A resource that does not say its kind is a write unless its method only reads.
+                #expect(resources.first { $0["slug"] == "flaky" }?["kind"] == "read")
+                #expect(resources.first { $0["slug"] == "post-default" }?["kind"] == "write")
                 #expect(create["method"] == "POST")
                 #expect(create["input_schema"]?["required"] == ["email"])
                 #expect(resources.first { $0["slug"] == "get-customer" }?["has_mock"] == true)

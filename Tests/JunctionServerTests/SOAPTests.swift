@@ -74,6 +74,8 @@ struct SOAPTests {
                 #expect(fault.json["error"]?["message"]?.stringValue?.contains("Client.Refused") == true)
                 #expect(fault.json["error"]?["message"]?.stringValue?.contains("not today") == true)
                 #expect(fault.json["data"]?["faultstring"] == "not today")
+                let injected = try await invoke("greet", ["name": "x", "times><tns:admin>true</tns:admin": 1])
+                #expect(injected.json["error"]?["code"] == "invalid_input")
                 let invalid = try await invoke("add", ["a": "two", "b": 1])
                 #expect(invalid.json["error"]?["field"] == "data.a")
             }

@@ -103,7 +103,7 @@ import Testing
         info:
           title: Contabil API
           description: Customers and orders.
-          version: "1.0"
+          version: 1.0
         servers:
           - url: \(server)
         security:

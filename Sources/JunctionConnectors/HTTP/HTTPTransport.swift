@@ -121,6 +121,10 @@ struct HTTPTransport: Sendable {
         for (name, value) in headers {
             request.headers.replaceOrAdd(name: name, value: value)
         }
+        // The caller's key travels upstream so that a retried write is applied once.
+        if let key = call.idempotencyKey, request.headers["Idempotency-Key"].isEmpty {
+            request.headers.add(name: "Idempotency-Key", value: key)
+        }
         switch body {
         case .json(let value)?:
             if request.headers["Content-Type"].isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }

@@ -50,6 +50,9 @@ public struct PathTemplate: Sendable, Hashable {
                 guard let value = values[name], !value.isEmpty else {
                     throw .invalidInput("Missing path parameter '\(name)'.", field: fieldPrefix + name)
                 }
+                guard value != "." && value != ".." else {
+                    throw .invalidInput("A path parameter cannot be '.' or '..'.", field: fieldPrefix + name)
+                }
                 path += PercentEncoding.encodePathSegment(value)
             }
         }

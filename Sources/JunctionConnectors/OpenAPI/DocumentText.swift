@@ -4,10 +4,14 @@ import Yams
 
 /// Reads a JSON or YAML document into `JSONValue`.
 enum DocumentText {
+    /// Whether the document is JSON (its first non-blank character is `{`).
+    static func isJSON(_ bytes: [UInt8]) -> Bool {
+        bytes.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) } == UInt8(ascii: "{")
+    }
+
     /// The document's value; YAML plain scalars keep their YAML types, quoted ones stay strings.
     static func parse(_ bytes: [UInt8]) throws(JunctionError) -> JSONValue {
-        let first = bytes.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
-        if first == UInt8(ascii: "{") {
+        if isJSON(bytes) {
             return try JSONCoding.decode(bytes)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {

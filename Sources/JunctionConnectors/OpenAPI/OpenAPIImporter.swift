@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import OpenAPIKit
 import OpenAPIKit30
+import Yams
 
 /// Turns an OpenAPI 3.0 or 3.1 document (JSON or YAML) into a `Template`: one resource per
 /// operation, with an input schema from its parameters and JSON request body (local `$ref`s
@@ -17,7 +18,7 @@ public enum OpenAPIImporter {
     /// Imports `bytes` as the template `slug`.
     public static func template(from bytes: [UInt8], slug: Slug, tenantID: String?) throws(JunctionError) -> Template {
         let document = try DocumentText.parse(bytes)
-        try validate(document)
+        try validate(document, yaml: DocumentText.isJSON(bytes) ? nil : String(decoding: bytes, as: UTF8.self))
         let resolver = ReferenceResolver(root: document)
         let security = authentication(document)
         var resources: [Resource] = []
@@ -55,7 +56,9 @@ public enum OpenAPIImporter {
 
     /// Checks the version and decodes the document with OpenAPIKit, so structural errors are
     /// reported with their location.
-    static func validate(_ document: JSONValue) throws(JunctionError) {
+    /// - Parameter yaml: the original text of a YAML document, decoded as it is (so that, for
+    ///   example, `version: 1.0` stays the string OpenAPI wants).
+    static func validate(_ document: JSONValue, yaml: String?) throws(JunctionError) {
         guard let version = document["openapi"]?.stringValue else {
             throw .invalidInput("Not an OpenAPI document: it has no 'openapi' version.", field: "openapi")
         }
@@ -67,9 +70,17 @@ public enum OpenAPIImporter {
         }
         do {
             if version.hasPrefix("3.0") {
-                _ = try JSONDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: data)
+                if let yaml {
+                    _ = try YAMLDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: yaml)
+                } else {
+                    _ = try JSONDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: data)
+                }
             } else if version.hasPrefix("3.1") {
-                _ = try JSONDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: data)
+                if let yaml {
+                    _ = try YAMLDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: yaml)
+                } else {
+                    _ = try JSONDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: data)
+                }
             } else {
                 throw JunctionError.invalidInput("OpenAPI \(version) is not supported; use 3.0 or 3.1.", field: "openapi")
             }
@@ -275,26 +286,33 @@ final class ReferenceResolver {
     /// `schema` with `#/components/schemas/X` references rewritten to `#/$defs/X`, the
     /// referenced schemas collected in `definitions`.
     func inline(_ schema: JSONValue) -> JSONValue {
+        inline(schema, depth: 0)
+    }
+
+    /// References that are not component schemas are followed in place, at most 64 deep, so
+    /// a reference cycle cannot recurse forever (what remains unresolved fails validation).
+    private func inline(_ schema: JSONValue, depth: Int) -> JSONValue {
+        guard depth < 64 else { return schema }
         switch schema {
         case .object(var object):
             if let reference = object["$ref"]?.stringValue, reference.hasPrefix("#/components/schemas/") {
                 let name = String(reference.dropFirst("#/components/schemas/".count))
                 if definitions[name] == nil, let target = lookup(reference) {
                     definitions[name] = .object([:])
-                    definitions[name] = inline(target)
+                    definitions[name] = inline(target, depth: depth + 1)
                 }
                 object["$ref"] = .string("#/$defs/\(name)")
                 return .object(object)
             }
             if let reference = object["$ref"]?.stringValue, let target = lookup(reference) {
-                return inline(target)
+                return inline(target, depth: depth + 1)
             }
             for (key, value) in object where key != "example" && key != "examples" {
-                object[key] = inline(value)
+                object[key] = inline(value, depth: depth + 1)
             }
             return .object(object)
         case .array(let items):
-            return .array(items.map(inline))
+            return .array(items.map { inline($0, depth: depth + 1) })
         default:
             return schema
         }

@@ -50,13 +50,16 @@ public struct SOAPConnector: Connector {
         else {
             throw JunctionError.invalidInput("Resource '\(resource.slug)' needs an operation and a namespace.")
         }
+        guard XMLText.isName(operation) else {
+            throw JunctionError.invalidInput("'\(operation)' is not an XML element name.", field: "operation")
+        }
         let action = resource.binding["action"]?.stringValue ?? operation
         let content: String
         if let template = resource.binding["body_template"]?.stringValue {
             content = Self.fill(template, with: input)
         } else {
-            let inner = (input.objectValue ?? [:]).sorted { $0.key < $1.key }
-                .map { XMLText.elements($0.key, $0.value, prefix: "tns") }.joined()
+            let inner = try (input.objectValue ?? [:]).sorted { $0.key < $1.key }
+                .map { try XMLText.elements($0.key, $0.value, prefix: "tns") }.joined()
             content = "<tns:\(operation) xmlns:tns=\"\(XMLText.escape(namespace))\">\(inner)</tns:\(operation)>"
         }
         let envelopeNamespace = version12 ? "http://www.w3.org/2003/05/soap-envelope" : "http://schemas.xmlsoap.org/soap/envelope/"
@@ -81,7 +84,7 @@ public struct SOAPConnector: Connector {
             }
             throw transport.failure(answer, body: text)
         }
-        if let fault = body.first("Fault") {
+        if let fault = body.children.first(where: { $0.name == "Fault" }) {
             let code = fault.first("faultcode")?.text ?? fault.first("Code")?.first("Value")?.text ?? "Fault"
             let reason = fault.first("faultstring")?.text ?? fault.first("Reason")?.first("Text")?.text ?? "SOAP Fault"
             throw JunctionError(

@@ -96,17 +96,27 @@ enum XMLText {
         return escaped
     }
 
+    /// Whether `name` is an XML name without a colon (an NCName): a letter or `_`, then
+    /// letters, digits, `_`, `-` or `.`.
+    static func isName(_ name: String) -> Bool {
+        guard let first = name.first, first.isLetter || first == "_" else { return false }
+        return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }
+    }
+
     /// `value` as elements named `name` with `prefix:`: objects nest, arrays repeat, `null`
-    /// is left out.
-    static func elements(_ name: String, _ value: JSONValue, prefix: String) -> String {
+    /// is left out. A key that is not an XML name is `invalid_input`, so input cannot inject markup.
+    static func elements(_ name: String, _ value: JSONValue, prefix: String) throws -> String {
+        guard isName(name) else {
+            throw JunctionError.invalidInput("'\(name.prefix(80))' is not an XML element name.", field: name)
+        }
         let tag = "\(prefix):\(name)"
         switch value {
         case .null:
             return ""
         case .array(let items):
-            return items.map { elements(name, $0, prefix: prefix) }.joined()
+            return try items.map { try elements(name, $0, prefix: prefix) }.joined()
         case .object(let members):
-            let inner = members.sorted { $0.key < $1.key }.map { elements($0.key, $0.value, prefix: prefix) }.joined()
+            let inner = try members.sorted { $0.key < $1.key }.map { try elements($0.key, $0.value, prefix: prefix) }.joined()
             return "<\(tag)>\(inner)</\(tag)>"
         default:
             return "<\(tag)>\(escape(HTTPRoute.text(value)))</\(tag)>"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An action of a connector: a slug, what it does, whether it writes, the JSON Schemas of its
 /// input and output, an optional mock answer, and the type-specific binding that says how it
 /// runs (for `http`: method, path, headers).
@@ -60,8 +62,8 @@ extension Resource {
         let slug = try reader.requiredSlug("slug")
         let name = try reader.string("name", maxLength: 200)
         let description = try reader.string("description", maxLength: 4000) ?? ""
-        let kindText = try reader.string("kind", maxLength: 16) ?? "read"
-        guard let kind = Kind(rawValue: kindText) else {
+        let kindText = try reader.string("kind", maxLength: 16)
+        guard kindText == nil || Kind(rawValue: kindText!) != nil else {
             throw .invalidInput("Must be read or write.", field: reader.path("kind"))
         }
         let inputSchema = try reader.object("input_schema").map(JSONValue.object) ?? ["type": "object"]
@@ -69,11 +71,25 @@ extension Resource {
         let mock = reader.value("mock")
         let isTest = try reader.bool("test") ?? false
         let binding = try bindingFields.validate(reader.remaining, prefix: field)
+        let kind = kindText.flatMap(Kind.init(rawValue:)) ?? Self.defaultKind(binding)
         self.init(
             slug: slug, name: name, description: description, kind: kind, inputSchema: inputSchema,
             outputSchema: outputSchema, mock: mock.flatMap { $0.isNull ? nil : $0 }, isConnectionTest: isTest,
             binding: binding
         )
+    }
+
+    /// A resource that does not say its kind is a read only when its binding shows it cannot
+    /// change anything (an HTTP GET or HEAD, a GraphQL query); anything else is a write, so it
+    /// is never retried without an idempotency key.
+    static func defaultKind(_ binding: [String: JSONValue]) -> Kind {
+        if let method = binding["method"]?.stringValue {
+            return method == "GET" || method == "HEAD" ? .read : .write
+        }
+        if let query = binding["query"]?.stringValue {
+            return query.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("mutation") ? .write : .read
+        }
+        return .write
     }
 
     /// The definition as JSON, as the API shows it.

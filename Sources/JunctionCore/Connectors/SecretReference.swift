@@ -1,3 +1,5 @@
+import Foundation
+
 /// A secret value given indirectly: `env:NAME` reads an environment variable of the Junction
 /// process and `file:PATH` reads a file (trailing newline trimmed), both at the moment of use.
 public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
@@ -70,8 +72,9 @@ public enum SecretMask {
 /// Which secret references tenants may store, set by the operator.
 ///
 /// A reference is read with the server's own privileges, so it must not reach the server's
-/// master key, database or unrelated environment: environment references must use a prefix
-/// reserved for tenant secrets, and file references must lie inside one directory.
+/// master key, database, unrelated environment or another tenant's secrets: a tenant's
+/// environment references start with the prefix and its name (`JUNCTION_SECRET_ACME_…` for
+/// tenant `acme`), and its file references lie in its own directory (`DIR/acme/…`).
 public struct SecretReferencePolicy: Sendable, Hashable {
     /// Environment variables a reference may name start with this. Default `JUNCTION_SECRET_`.
     public var environmentPrefix: String
@@ -83,16 +86,26 @@ public struct SecretReferencePolicy: Sendable, Hashable {
         self.fileDirectory = fileDirectory
     }
 
-    /// Throws `invalid_input` naming `field` when `reference` is outside the policy.
-    public func check(_ reference: SecretReference, field: String) throws(JunctionError) {
+    /// The prefix of `tenant`'s environment references, e.g. `JUNCTION_SECRET_ACME_`.
+    public func environmentPrefix(for tenant: Slug) -> String {
+        environmentPrefix + tenant.rawValue.uppercased().replacingOccurrences(of: "-", with: "_") + "_"
+    }
+
+    /// The directory of `tenant`'s file references, when file references are enabled.
+    public func fileDirectory(for tenant: Slug) -> String? {
+        fileDirectory.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/" + tenant.rawValue }
+    }
+
+    /// Throws `invalid_input` naming `field` when `reference` is outside `tenant`'s part of the policy.
+    public func check(_ reference: SecretReference, field: String, tenant: Slug) throws(JunctionError) {
         switch reference {
         case .environment(let name):
-            guard !environmentPrefix.isEmpty, name.hasPrefix(environmentPrefix), name.count > environmentPrefix.count else {
-                throw .invalidInput(
-                    "Environment references must name a variable starting with \(environmentPrefix).", field: field)
+            let prefix = environmentPrefix(for: tenant)
+            guard !environmentPrefix.isEmpty, name.hasPrefix(prefix), name.count > prefix.count else {
+                throw .invalidInput("Environment references must name a variable starting with \(prefix).", field: field)
             }
         case .file(let path):
-            guard let directory = fileDirectory else {
+            guard let directory = fileDirectory(for: tenant) else {
                 throw .invalidInput(
                     "File references are disabled on this server (the operator sets secret_files_dir).", field: field)
             }

@@ -111,7 +111,13 @@ public struct NetworkPolicy: Sendable, Hashable {
 
     /// Whether a connector may connect to `address` (4 or 16 bytes).
     public func permits(_ address: [UInt8]) -> Bool {
-        if allowed.contains(where: { $0.contains(address) }) { return true }
-        return !denied.contains { $0.contains(address) }
+        // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged as the IPv4 address it carries too.
+        let forms = Self.isIPv4Mapped(address) ? [address, Array(address.suffix(4))] : [address]
+        if forms.contains(where: { form in allowed.contains { $0.contains(form) } }) { return true }
+        return !forms.contains { form in denied.contains { $0.contains(form) } }
+    }
+
+    private static func isIPv4Mapped(_ address: [UInt8]) -> Bool {
+        address.count == 16 && address.prefix(10).allSatisfy { $0 == 0 } && address[10] == 0xFF && address[11] == 0xFF
     }
 }

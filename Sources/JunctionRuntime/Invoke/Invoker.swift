@@ -202,14 +202,14 @@ public struct Invoker: Sendable {
         guard let stored = try await store.credential(tenantID: prepared.record.tenantID, name: override) else {
             throw JunctionError.invalidInput("No credential named '\(override)'.", field: "options.credential")
         }
-        return try await prepare(prepared.record, credentialOverride: try credentials.resolve(stored)).instance
+        return try await prepare(prepared.record, credentialOverride: try await credentials.resolve(stored)).instance
     }
 
     private func resolvedCredential(tenantID: String, name: Slug) async throws -> ResolvedCredential {
         guard let stored = try await store.credential(tenantID: tenantID, name: name) else {
             throw JunctionError(.authenticationFailed, "The connector's credential '\(name)' no longer exists.")
         }
-        return try credentials.resolve(stored)
+        return try await credentials.resolve(stored)
     }
 
     private func audit(_ request: InvokeRequest, envelope: InvokeEnvelope) async {
