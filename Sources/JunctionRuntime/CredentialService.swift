@@ -82,7 +82,7 @@ public struct CredentialService: Sendable {
         for (key, value) in opened {
             fields[key] = try resolver.resolve(value, field: key, tenant: tenant)
         }
-        return ResolvedCredential(name: credential.name, kind: credential.kind, fields: fields)
+        return ResolvedCredential(id: credential.id, name: credential.name, kind: credential.kind, fields: fields)
     }
 
     private func tenantName(_ tenantID: String) async throws -> Slug {

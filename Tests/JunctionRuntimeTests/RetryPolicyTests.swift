@@ -33,11 +33,12 @@ import Testing
         #expect(delays.count > 10)
     }
 
-    @Test func retryAfterIsHonouredUpToTheCap() {
+    @Test func retryAfterIsHonouredUpToTheCapAndBeyondItTheCallEnds() {
         var limited = JunctionError(.rateLimited, "429", retryable: true)
         limited.retryAfter = .seconds(3)
         #expect(policy.delay(after: limited, attempt: 1) == .seconds(3))
+        #expect(policy.shouldRetry(limited, attempt: 1, maxRetries: 3, kind: .read, idempotencyKey: nil))
         limited.retryAfter = .seconds(3600)
-        #expect(policy.delay(after: limited, attempt: 1) == .seconds(10))
+        #expect(!policy.shouldRetry(limited, attempt: 1, maxRetries: 3, kind: .read, idempotencyKey: nil))
     }
 }

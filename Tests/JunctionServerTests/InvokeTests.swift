@@ -107,11 +107,15 @@ import Testing
                 #expect(flat.json["data"]?["headers"]?["content-type"] == "application/json")
 
                 let structured = try await Self.invoke(junction, key: tenant.key, "get-customer", data: [
-                    "path": ["id": "42"], "query": ["page": 2], "headers": ["X-Trace": "s-1"],
+                    "path": ["id": "42"], "query": ["expand": true], "headers": ["X-Trace": "s-1"],
                 ])
-                // Structured input is validated against the schema too: it lacks "id" at the top.
-                #expect(structured.status == .badRequest)
-                #expect(structured.json["error"]?["field"] == "data")
+                #expect(structured.json["success"] == true)
+                #expect(structured.json["data"]?["path"] == "/echo/customers/42")
+                #expect(structured.json["data"]?["query"]?["expand"] == ["true"])
+                #expect(structured.json["data"]?["headers"]?["x-trace"] == "s-1")
+                // Structured input is validated as its flat fields: a wrong type inside path fails.
+                let wrong = try await Self.invoke(junction, key: tenant.key, "get-customer", data: ["path": ["id": 42]])
+                #expect(wrong.json["error"]?["field"] == "data.id")
             }
         }
     }
@@ -359,6 +363,17 @@ import Testing
                 #expect(again.json["data"] == ["secret_data": 42])
                 #expect(upstream.count("token") == 2)
                 #expect(!again.text.contains(UpstreamServer.oauthClient.secret))
+
+                // A credential deleted and made again (same name) never reuses the old token.
+                _ = try await junction.request(.put, "/api/v1/connectors/crm", key: tenant.key, json: ["credential": .null])
+                _ = try await junction.request(.delete, "/api/v1/credentials/oauth", key: tenant.key)
+                _ = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
+                    "name": "oauth", "kind": "oauth2_client_credentials", "token_url": .string(upstream.url + "/oauth/token"),
+                    "client_id": .string(UpstreamServer.oauthClient.id), "client_secret": .string(UpstreamServer.oauthClient.secret),
+                ])
+                _ = try await junction.request(.put, "/api/v1/connectors/crm", key: tenant.key, json: ["credential": "oauth"])
+                #expect(try await Self.invoke(junction, key: tenant.key, "protected").json["success"] == true)
+                #expect(upstream.count("token") == 3)
             }
         }
     }
@@ -513,6 +528,12 @@ import Testing
                                                json: InvokeTests.connector("crm", url: upstream.url))
                 let denied = try await InvokeTests.invoke(junction, key: tenant.key, "text")
                 #expect(denied.json["error"]?["code"] == "policy_denied")
+                // A name is judged by the addresses it resolves to.
+                let byName = upstream.url.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
+                                               json: InvokeTests.connector("named", url: byName))
+                let named = try await InvokeTests.invoke(junction, key: tenant.key, connector: "named", "text")
+                #expect(named.json["error"]?["code"] == "policy_denied")
                 #expect(upstream.count("echo") == 0)
             }
             try await withJunction(configure: {

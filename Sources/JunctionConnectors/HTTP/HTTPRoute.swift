@@ -17,6 +17,8 @@ struct HTTPRoute: Sendable {
     let query: [(String, String)]
     /// Explicit placements from the input schema's `x-in` annotations.
     let placements: [String: Location]
+    /// The resource's input schema, to tell structured input from flat fields.
+    let inputSchema: JSONValue
 
     init(_ resource: Resource, field: String) throws(JunctionError) {
         let methodText = resource.binding["method"]?.stringValue ?? "GET"
@@ -38,6 +40,7 @@ struct HTTPRoute: Sendable {
             placements[name] = .path
         }
         self.placements = placements
+        self.inputSchema = resource.inputSchema
     }
 
     /// Whether requests of this method carry a body by default.
@@ -60,15 +63,13 @@ struct HTTPRoute: Sendable {
         var pathFieldPrefix = ""
     }
 
-    static let structuredKeys: Set<String> = ["path", "query", "headers", "body"]
-
     func parts(from input: JSONValue) throws(JunctionError) -> Parts {
         var parts = Parts()
         guard case .object(let members) = input, !members.isEmpty else {
             if !input.isNull, input.objectValue == nil { parts.body = input }
             return parts
         }
-        if members.keys.allSatisfy(Self.structuredKeys.contains) && placements.keys.allSatisfy({ members[$0] == nil }) {
+        if StructuredInput.isStructured(input, schema: inputSchema) {
             parts.pathFieldPrefix = "path."
             for (key, value) in members["path"]?.objectValue ?? [:] { parts.path[key] = Self.text(value) }
             for (key, value) in members["query"]?.objectValue ?? [:] { Self.append(key, value, to: &parts.query) }

@@ -76,9 +76,11 @@ struct HTTPTransport: Sendable {
         for (key, value) in call.headers { headers.append((key, value)) }
         let callHeaders = Set(call.headers.keys.map { $0.lowercased() })
         let credential = configuration.credential
-        let tokenKey = credential.map { "\(configuration.tenantID):\(configuration.id):\($0.name)" } ?? ""
+        // Keyed by the credential's id: a re-created credential never reuses an old token.
+        let tokenKey = credential.map { "\(configuration.tenantID):\($0.id)" } ?? ""
+        var token: String?
         if let credential {
-            let token = try await bearerToken(for: credential, key: tokenKey, call: call)
+            token = try await bearerToken(for: credential, key: tokenKey, call: call)
             HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
         }
         var answer = try await perform(method: method, path: path, query: query, headers: headers, body: body, call: call)
@@ -86,7 +88,7 @@ struct HTTPTransport: Sendable {
         if answer.status == 401, let credential, credential.kind == .oauth2ClientCredentials, let tokens,
            !callHeaders.contains("authorization")
         {
-            await tokens.invalidate(key: tokenKey)
+            await tokens.invalidate(key: tokenKey, token: token)
             let token = try await bearerToken(for: credential, key: tokenKey, call: call)
             HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
             answer = try await perform(method: method, path: path, query: query, headers: headers, body: body, call: call)

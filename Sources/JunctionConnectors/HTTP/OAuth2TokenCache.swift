@@ -10,6 +10,9 @@ public actor OAuth2TokenCache {
     private struct Token {
         var value: String
         var expires: ContinuousClock.Instant
+        /// How long before expiry it is refreshed: the cache's margin, or half the lifetime of
+        /// a short-lived token, so that even those are reused.
+        var margin: Duration
     }
 
     private var tokens: [String: Token] = [:]
@@ -25,26 +28,34 @@ public actor OAuth2TokenCache {
     ///
     /// - Parameter key: identifies the credential and its version, e.g. `tenant:id:updated_at`.
     public func token(for credential: ResolvedCredential, key: String, client: HTTPClient, deadline: ContinuousClock.Instant) async throws -> String {
-        if let token = tokens[key], token.expires - refreshMargin > .now {
+        if let token = tokens[key], token.expires - token.margin > .now {
             return token.value
         }
         if let running = inFlight[key] {
             return try await running.value.value
         }
-        let task = Task { try await Self.fetch(credential, client: client, deadline: deadline) }
+        let margin = refreshMargin
+        let task = Task { try await Self.fetch(credential, client: client, deadline: deadline, margin: margin) }
         inFlight[key] = task
         defer { inFlight[key] = nil }
         let token = try await task.value
         tokens[key] = token
+        if tokens.count > 1024 {
+            let now = ContinuousClock.now
+            tokens = tokens.filter { $0.value.expires > now }
+        }
         return token.value
     }
 
-    /// Forgets the cached token for `key` (after the upstream refused it).
-    public func invalidate(key: String) {
-        tokens[key] = nil
+    /// Forgets the cached token for `key` if it is still `token` (the one the upstream refused);
+    /// a newer token fetched meanwhile by another call is kept.
+    public func invalidate(key: String, token: String?) {
+        if tokens[key]?.value == token { tokens[key] = nil }
     }
 
-    private static func fetch(_ credential: ResolvedCredential, client: HTTPClient, deadline: ContinuousClock.Instant) async throws -> Token {
+    private static func fetch(
+        _ credential: ResolvedCredential, client: HTTPClient, deadline: ContinuousClock.Instant, margin: Duration
+    ) async throws -> Token {
         let fields = credential.fields
         guard let url = fields["token_url"]?.stringValue, let clientID = fields["client_id"]?.stringValue,
               let secret = fields["client_secret"]?.stringValue
@@ -71,15 +82,18 @@ public actor OAuth2TokenCache {
         }
         let bytes = try await response.body.collect(upTo: 1 << 20)
         guard (200..<300).contains(response.status.code) else {
-            throw JunctionError(
-                .authenticationFailed, "The token endpoint answered \(response.status.code).",
-                upstreamStatus: Int(response.status.code))
+            let status = Int(response.status.code)
+            if status >= 500 || status == 429 {
+                throw JunctionError(
+                    .upstreamError, "The token endpoint is unavailable (HTTP \(status)).", retryable: true, upstreamStatus: status)
+            }
+            throw JunctionError(.authenticationFailed, "The token endpoint answered \(status).", upstreamStatus: status)
         }
         guard let json = try? JSONCoding.decode(bytes.readableBytesView), let token = json["access_token"]?.stringValue else {
             throw JunctionError(.authenticationFailed, "The token endpoint's answer has no access_token.")
         }
-        let lifetime = json["expires_in"]?.intValue ?? 3600
-        return Token(value: token, expires: .now + .seconds(max(1, lifetime)))
+        let lifetime = Duration.seconds(max(1, json["expires_in"]?.intValue ?? 3600))
+        return Token(value: token, expires: .now + lifetime, margin: min(margin, lifetime / 2))
     }
 }
 

@@ -84,6 +84,8 @@ public struct ConnectorConfiguration: Sendable {
 ///
 /// Its description never shows a secret value.
 public struct ResolvedCredential: Sendable, CustomStringConvertible {
+    /// The credential's id; a re-created credential has a new one.
+    public var id: String
     /// The credential's name.
     public var name: Slug
     /// How it authenticates.
@@ -91,7 +93,8 @@ public struct ResolvedCredential: Sendable, CustomStringConvertible {
     /// All fields, secrets resolved (references read).
     public var fields: [String: JSONValue]
 
-    public init(name: Slug, kind: CredentialKind, fields: [String: JSONValue]) {
+    public init(id: String, name: Slug, kind: CredentialKind, fields: [String: JSONValue]) {
+        self.id = id
         self.name = name
         self.kind = kind
         self.fields = fields

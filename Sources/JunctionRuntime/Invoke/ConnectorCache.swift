@@ -20,6 +20,10 @@ public final class ConnectorCache: Sendable {
     private struct State {
         var entries: [String: Entry] = [:]
         var stats: [String: Stats] = [:]
+        /// Bumped by every invalidation: a build that started before one is not stored.
+        var generation = 0
+        /// Builds in flight, shared by concurrent misses of the same key.
+        var building: [String: Task<PreparedConnector, any Error>] = [:]
     }
 
     private let state = Mutex(State())
@@ -36,7 +40,7 @@ public final class ConnectorCache: Sendable {
     public func connector(
         tenantID: String,
         name: String,
-        build: () async throws -> PreparedConnector
+        build: @escaping @Sendable () async throws -> PreparedConnector
     ) async throws -> PreparedConnector {
         let key = Self.key(tenantID, name)
         let now = ContinuousClock.now
@@ -53,11 +57,34 @@ public final class ConnectorCache: Sendable {
             return nil
         }
         if let cached { return cached }
-        let built = try await build()
+        let (task, generation) = state.withLock { state in
+            if let running = state.building[key] { return (running, state.generation) }
+            let task = Task { try await build() }
+            state.building[key] = task
+            return (task, state.generation)
+        }
+        let built: PreparedConnector
+        do {
+            built = try await task.value
+        } catch {
+            state.withLock { state in if state.building[key] == task { state.building[key] = nil } }
+            throw error
+        }
         state.withLock { state in
+            if state.building[key] == task { state.building[key] = nil }
+            // A write that invalidated the cache while this build ran wins: nothing stale is stored.
+            guard state.generation == generation else { return }
+            if state.entries.count >= 1024 { Self.pruneExpired(&state) }
             state.entries[key] = Entry(connector: built, expires: .now + timeToLive)
         }
         return built
+    }
+
+    private static func pruneExpired(_ state: inout State) {
+        let now = ContinuousClock.now
+        for (key, entry) in state.entries where entry.expires <= now {
+            state.entries[key] = nil
+        }
     }
 
     /// Drops one connector, a tenant's connectors (`name == nil`), or everything (`tenantID == nil`).
@@ -65,6 +92,7 @@ public final class ConnectorCache: Sendable {
     @discardableResult
     public func invalidate(tenantID: String? = nil, name: String? = nil) -> Int {
         state.withLock { state in
+            state.generation += 1
             let doomed = state.entries.keys.filter { key in
                 guard let tenantID else { return true }
                 guard let name else { return key.hasPrefix(tenantID + ":") }

@@ -80,6 +80,14 @@ public struct Invoker: Sendable {
         } catch {
             metadata.durationMilliseconds = Self.milliseconds(since: start)
             let failure = (error as? JunctionError) ?? .internal("The call failed inside Junction.", cause: error)
+            if failure.code == .internal {
+                Self.logger.error(
+                    "Invoke failed inside Junction",
+                    metadata: [
+                        "tenant.id": .string(request.tenantID), "connector.name": .string(request.connector),
+                        "request.id": .string(request.requestID), "error": .string(String(describing: failure.cause ?? failure)),
+                    ])
+            }
             envelope = .failure(failure, metadata: metadata)
         }
         metrics?.record(connectorType: connectorType, envelope: envelope, duration: .now - start)
@@ -99,7 +107,9 @@ public struct Invoker: Sendable {
         guard let slug = Slug(request.resource), let resource = prepared.resources[slug] else {
             throw JunctionError(.notFound, "Connector '\(request.connector)' has no resource '\(request.resource.prefix(80))'.", field: "resource")
         }
-        try resource.inputSchema.check(request.data, field: "data")
+        // Structured input ({path, query, headers, body}) is validated as the flat fields it carries.
+        let isStructured = StructuredInput.isStructured(request.data, schema: resource.resource.inputSchema)
+        try resource.inputSchema.check(isStructured ? StructuredInput.flattened(request.data) : request.data, field: "data")
         if request.options.mock {
             guard let mock = resource.resource.mock else {
                 throw JunctionError.invalidInput("Resource '\(slug)' has no mock answer.", field: "options.mock")

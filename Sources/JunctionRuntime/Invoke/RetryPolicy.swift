@@ -17,8 +17,12 @@ public struct RetryPolicy: Sendable {
     }
 
     /// Whether a call that failed with `error` after `attempt` attempts (1-based) may run again.
+    ///
+    /// A `Retry-After` longer than `maxRetryAfter` ends the call (as `rate_limited`) rather than
+    /// retrying early into certain refusal.
     public func shouldRetry(_ error: JunctionError, attempt: Int, maxRetries: Int, kind: Resource.Kind, idempotencyKey: String?) -> Bool {
         error.retryable && attempt <= maxRetries && (kind == .read || idempotencyKey != nil)
+            && (error.retryAfter ?? .zero) <= maxRetryAfter
     }
 
     /// The wait before attempt `attempt + 1`: the upstream's `Retry-After` (capped), or a random
