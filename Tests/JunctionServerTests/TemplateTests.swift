@@ -223,6 +223,9 @@ import Testing
                 #expect(get["input_schema"]?["required"] == ["id"])
                 #expect(get["output_schema"]?["$ref"] == "#/$defs/Customer")
                 #expect(get["output_schema"]?["$defs"]?["Address"] != nil)
+                // Each schema carries only the definitions it needs.
+                let orderResource = try #require(resources.first { $0["slug"] == "get-clientes-id-pedidos-pedido-id" })
+                #expect(orderResource["input_schema"]?["$defs"] == nil)
                 #expect(get["has_mock"] == true)
                 let create = try #require(resources.first { $0["slug"] == "create-customer" })
                 #expect(create["kind"] == "write")

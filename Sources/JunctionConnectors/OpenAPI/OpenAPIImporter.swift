@@ -145,20 +145,25 @@ public enum OpenAPIImporter {
         }
         var input: [String: JSONValue] = ["type": "object", "properties": .object(properties)]
         if !required.isEmpty { input["required"] = .array(Array(Set(required)).sorted().map(JSONValue.string)) }
-        let definitions = resolver.definitions
-        if !definitions.isEmpty { input["$defs"] = .object(definitions) }
+        let inputDefinitions = resolver.definitions(referencedBy: .object(input))
+        if !inputDefinitions.isEmpty { input["$defs"] = .object(inputDefinitions) }
         let success = successResponse(operation, resolver: resolver)
         var output = success.flatMap { jsonContent($0)?["schema"] }.map(resolver.inline)
-        if let schema = output, !definitions.isEmpty, case .object(var object) = schema {
-            object["$defs"] = .object(resolver.definitions)
-            output = .object(object)
+        if let schema = output, case .object(var object) = schema {
+            let outputDefinitions = resolver.definitions(referencedBy: schema)
+            if !outputDefinitions.isEmpty {
+                object["$defs"] = .object(outputDefinitions)
+                output = .object(object)
+            }
         }
         let mock = success.flatMap { jsonContent($0) }.flatMap { content in
             content["example"] ?? content["examples"]?.objectValue?.sorted(by: { $0.key < $1.key }).first
                 .flatMap { resolver.resolve($0.value)["value"] } ?? content["schema"].map(resolver.resolve)?["example"]
         }
         let operationID = operation["operationId"]?.stringValue
-        let slugText = SlugMaker.make(operationID ?? "\(method) \(path)")
+        // An operationId with no ASCII letters or digits falls back to the method and path.
+        let fromID = operationID.map(SlugMaker.make) ?? ""
+        let slugText = fromID.isEmpty ? SlugMaker.make("\(method) \(path)") : fromID
         guard let slug = Slug(slugText) else {
             throw .invalidInput("Cannot make a resource slug for \(method.uppercased()) \(path).")
         }
@@ -315,6 +320,34 @@ final class ReferenceResolver {
             return .array(items.map { inline($0, depth: depth + 1) })
         default:
             return schema
+        }
+    }
+
+    /// The collected definitions `schema` needs: those it references, and theirs in turn.
+    func definitions(referencedBy schema: JSONValue) -> [String: JSONValue] {
+        var needed: [String: JSONValue] = [:]
+        var pending = Self.references(in: schema)
+        while let name = pending.popLast() {
+            guard needed[name] == nil, let definition = definitions[name] else { continue }
+            needed[name] = definition
+            pending += Self.references(in: definition)
+        }
+        return needed
+    }
+
+    private static func references(in value: JSONValue) -> [String] {
+        switch value {
+        case .object(let object):
+            var names: [String] = []
+            if let reference = object["$ref"]?.stringValue, reference.hasPrefix("#/$defs/") {
+                names.append(String(reference.dropFirst("#/$defs/".count)))
+            }
+            for (key, member) in object where key != "$defs" { names += references(in: member) }
+            return names
+        case .array(let items):
+            return items.flatMap(references(in:))
+        default:
+            return []
         }
     }
 
