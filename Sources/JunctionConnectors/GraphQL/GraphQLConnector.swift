@@ -13,9 +13,8 @@ extension ConnectorSpec {
         urlSchemes: ["http", "https"],
         credentialKinds: CredentialKind.allCases,
         fields: [
-            FieldSpec("headers", .headers, default: [:], description: "Headers sent with every request (not for secrets)."),
-            FieldSpec("insecure_skip_verify", .boolean, default: false,
-                      description: "Accept untrusted TLS certificates (development only; logged as a warning)."),
+            .upstreamHeaders,
+            .insecureSkipVerify,
             FieldSpec("resources", .objectArray, default: [], description: "Operations: each with a slug, a query and a variables schema."),
         ],
         resourceFields: [

@@ -1,5 +1,16 @@
 import JunctionCore
 
+extension FieldSpec {
+    /// `headers`: fixed HTTP headers of an HTTP-based type (no credential headers).
+    static let upstreamHeaders = FieldSpec(
+        "headers", .headers, default: [:], description: "Headers sent with every request (not for secrets: use a credential).")
+
+    /// `insecure_skip_verify`: accept untrusted certificates, for development.
+    static let insecureSkipVerify = FieldSpec(
+        "insecure_skip_verify", .boolean, default: false,
+        description: "Accept untrusted TLS certificates (development only; logged as a warning).")
+}
+
 extension ConnectorSpec {
     /// `http`: a REST (or any HTTP) API at a base URL, with resources defined on the connector
     /// or its template.
@@ -13,12 +24,10 @@ extension ConnectorSpec {
         urlSchemes: ["http", "https"],
         credentialKinds: CredentialKind.allCases,
         fields: [
-            FieldSpec("headers", .headers, default: [:],
-                      description: "Headers sent with every request (not for secrets: use a credential)."),
+            .upstreamHeaders,
             FieldSpec("query", .stringMap, default: [:],
                       description: "Query parameters added to every request."),
-            FieldSpec("insecure_skip_verify", .boolean, default: false,
-                      description: "Accept untrusted TLS certificates (development only; logged as a warning)."),
+            .insecureSkipVerify,
             FieldSpec("test_path", .string,
                       description: "Path requested by the live connectivity test (default: the connection URL itself)."),
             FieldSpec("resources", .objectArray, default: [],

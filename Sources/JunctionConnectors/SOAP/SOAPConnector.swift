@@ -16,9 +16,8 @@ extension ConnectorSpec {
         credentialKinds: CredentialKind.allCases,
         fields: [
             FieldSpec("soap_version", .string, default: "1.1", allowedValues: ["1.1", "1.2"], description: "The SOAP version."),
-            FieldSpec("headers", .headers, default: [:], description: "HTTP headers sent with every request (not for secrets)."),
-            FieldSpec("insecure_skip_verify", .boolean, default: false,
-                      description: "Accept untrusted TLS certificates (development only; logged as a warning)."),
+            .upstreamHeaders,
+            .insecureSkipVerify,
             FieldSpec("resources", .objectArray, default: [], description: "Operations: each with a slug, operation, namespace and action."),
         ],
         resourceFields: [
