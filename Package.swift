@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionRuntimeTests",
-            dependencies: ["JunctionRuntime", "JunctionStorage", "JunctionCore"],
+            dependencies: ["JunctionRuntime", "JunctionStorage", "JunctionCore", "JunctionConnectors"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

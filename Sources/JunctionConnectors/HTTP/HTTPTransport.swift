@@ -15,10 +15,9 @@ struct HTTPTransport: Sendable {
         var headers: HTTPHeaders
         var body: ByteBuffer
 
-        /// `Retry-After` in seconds, when given.
+        /// `Retry-After`, when given (seconds or an HTTP date).
         var retryAfter: Duration? {
-            headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                .map { .seconds(max(0, $0)) }
+            headers.first(name: "Retry-After").flatMap { HTTPTransport.retryAfter($0, now: Date()) }
         }
     }
 
@@ -148,6 +147,19 @@ struct HTTPTransport: Sendable {
         } catch {
             throw HTTPFailure.map(error, context: "connector '\(name)'")
         }
+    }
+
+    /// Reads a `Retry-After` value: delay-seconds, or an HTTP date (IMF-fixdate) measured from
+    /// `now` (a date in the past means "now").
+    static func retryAfter(_ text: String, now: Date) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int(trimmed) { return .seconds(max(0, seconds)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return .milliseconds(max(0, Int64((date.timeIntervalSince(now) * 1000).rounded())))
     }
 
     /// A failure for a non-2xx answer whose body decoded to `body`.
