@@ -3,20 +3,12 @@ import NIOHTTP1
 
 extension ConnectorSpec {
     /// `graphql`: named operations against a GraphQL endpoint.
-    public static let graphql = ConnectorSpec(
+    public static let graphql = ConnectorSpec.httpBased(
         type: "graphql",
         displayName: "GraphQL API",
         description: "Runs named GraphQL operations against connection_url. Each resource holds a query or mutation; its input is the operation's variables. Errors in a 200 answer make the call fail.",
-        category: "api",
         capabilities: [.invoke, .test],
-        connectionURL: .required,
-        urlSchemes: ["http", "https"],
-        credentialKinds: CredentialKind.allCases,
-        fields: [
-            .upstreamHeaders,
-            .insecureSkipVerify,
-            FieldSpec("resources", .objectArray, default: [], description: "Operations: each with a slug, a query and a variables schema."),
-        ],
+        resourcesDescription: "Operations: each with a slug, a query and a variables schema.",
         resourceFields: [
             FieldSpec("query", .string, required: true, description: "The GraphQL document (query or mutation)."),
             FieldSpec("operation_name", .string, description: "The operation to run when the document holds several."),

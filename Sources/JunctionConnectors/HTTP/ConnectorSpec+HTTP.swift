@@ -12,27 +12,50 @@ extension FieldSpec {
 }
 
 extension ConnectorSpec {
+    /// A type that speaks HTTP(S) to `connection_url` with any credential kind: its fields are
+    /// `extraFields`, then `headers`, `insecure_skip_verify` and `resources` (described by
+    /// `resourcesDescription`).
+    static func httpBased(
+        type: String,
+        displayName: String,
+        description: String,
+        capabilities: Capabilities,
+        extraFields: [FieldSpec] = [],
+        resourcesDescription: String,
+        resourceFields: [FieldSpec]
+    ) -> ConnectorSpec {
+        ConnectorSpec(
+            type: type,
+            displayName: displayName,
+            description: description,
+            category: "api",
+            capabilities: capabilities,
+            connectionURL: .required,
+            urlSchemes: ["http", "https"],
+            credentialKinds: CredentialKind.allCases,
+            fields: extraFields + [
+                .upstreamHeaders,
+                .insecureSkipVerify,
+                FieldSpec("resources", .objectArray, default: [], description: resourcesDescription),
+            ],
+            resourceFields: resourceFields
+        )
+    }
+
     /// `http`: a REST (or any HTTP) API at a base URL, with resources defined on the connector
     /// or its template.
-    public static let http = ConnectorSpec(
+    public static let http = ConnectorSpec.httpBased(
         type: "http",
         displayName: "HTTP / REST API",
         description: "Calls an HTTP API at connection_url. Resources map inputs to method, path, query, headers and body; the linked credential authenticates each request.",
-        category: "api",
         capabilities: [.invoke, .test],
-        connectionURL: .required,
-        urlSchemes: ["http", "https"],
-        credentialKinds: CredentialKind.allCases,
-        fields: [
-            .upstreamHeaders,
+        extraFields: [
             FieldSpec("query", .stringMap, default: [:],
                       description: "Query parameters added to every request."),
-            .insecureSkipVerify,
             FieldSpec("test_path", .string,
                       description: "Path requested by the live connectivity test (default: the connection URL itself)."),
-            FieldSpec("resources", .objectArray, default: [],
-                      description: "Actions this connector exposes, each with a slug, method, path and input schema."),
         ],
+        resourcesDescription: "Actions this connector exposes, each with a slug, method, path and input schema.",
         resourceFields: [
             FieldSpec("method", .string, default: "GET", allowedValues: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
                       description: "The HTTP method."),

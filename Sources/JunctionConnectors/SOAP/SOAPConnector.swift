@@ -5,21 +5,15 @@ import NIOHTTP1
 
 extension ConnectorSpec {
     /// `soap`: SOAP 1.1 or 1.2 operations at an endpoint.
-    public static let soap = ConnectorSpec(
+    public static let soap = ConnectorSpec.httpBased(
         type: "soap",
         displayName: "SOAP service",
         description: "Calls SOAP 1.1 or 1.2 operations at connection_url. Each resource names its operation, namespace and SOAPAction; the input becomes the operation's elements (or fills a body template). Answers are converted from XML to JSON; a SOAP Fault makes the call fail.",
-        category: "api",
         capabilities: [.invoke],
-        connectionURL: .required,
-        urlSchemes: ["http", "https"],
-        credentialKinds: CredentialKind.allCases,
-        fields: [
+        extraFields: [
             FieldSpec("soap_version", .string, default: "1.1", allowedValues: ["1.1", "1.2"], description: "The SOAP version."),
-            .upstreamHeaders,
-            .insecureSkipVerify,
-            FieldSpec("resources", .objectArray, default: [], description: "Operations: each with a slug, operation, namespace and action."),
         ],
+        resourcesDescription: "Operations: each with a slug, operation, namespace and action.",
         resourceFields: [
             FieldSpec("operation", .string, required: true, description: "The operation's element name, e.g. GetCustomer."),
             FieldSpec("namespace", .string, required: true, description: "The operation's target namespace."),

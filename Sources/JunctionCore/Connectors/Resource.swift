@@ -52,9 +52,6 @@ public struct Resource: Sendable, Hashable {
 }
 
 extension Resource {
-    /// The members every resource definition may have, besides its type's binding fields.
-    public static let commonFields = ["slug", "name", "description", "kind", "input_schema", "output_schema", "mock", "test"]
-
     /// Parses one resource definition, validating the common members and the type's
     /// `bindingFields` (unknown members are refused), naming `field` (e.g. `options.resources[2]`).
     public init(definition: JSONValue, bindingFields: [FieldSpec], field: String) throws(JunctionError) {
@@ -92,14 +89,25 @@ extension Resource {
         return .write
     }
 
-    /// The definition as JSON, as the API shows it.
-    public var representation: JSONValue {
+    /// The definition as written in a connector's or template's `resources` (mock included).
+    public var definition: JSONValue {
         var object = binding
         object["slug"] = .string(slug.rawValue)
         object["name"] = .string(name)
         object["description"] = .string(description)
         object["kind"] = .string(kind.rawValue)
         object["input_schema"] = inputSchema
+        if let outputSchema { object["output_schema"] = outputSchema }
+        if let mock { object["mock"] = mock }
+        if isConnectionTest { object["test"] = true }
+        return .object(object)
+    }
+
+    /// The resource as the API shows it: its definition with the mock replaced by `has_mock`
+    /// and every member present.
+    public var representation: JSONValue {
+        var object = definition.objectValue ?? [:]
+        object["mock"] = nil
         object["output_schema"] = outputSchema ?? .null
         object["has_mock"] = .bool(mock != nil)
         object["test"] = .bool(isConnectionTest)

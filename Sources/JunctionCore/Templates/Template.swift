@@ -113,19 +113,3 @@ extension Template {
             authRequired: authRequired, authentication: authentication, resources: resources, source: source, tenantID: tenantID)
     }
 }
-
-extension Resource {
-    /// The definition as written in a connector's or template's `resources` (mock included).
-    public var definition: JSONValue {
-        var object = binding
-        object["slug"] = .string(slug.rawValue)
-        object["name"] = .string(name)
-        object["description"] = .string(description)
-        object["kind"] = .string(kind.rawValue)
-        object["input_schema"] = inputSchema
-        if let outputSchema { object["output_schema"] = outputSchema }
-        if let mock { object["mock"] = mock }
-        if isConnectionTest { object["test"] = true }
-        return .object(object)
-    }
-}
