@@ -33,6 +33,7 @@ let package = Package(
         // Without its default ExternalLoading trait, OpenAPIKit compiles in ~1 GB instead of 5 (DESIGN §9).
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .target(
@@ -79,12 +80,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "JunctionMCP",
+            dependencies: [
+                "JunctionCore",
+                "JunctionRuntime",
+                "JunctionConnectors",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "JunctionServer",
             dependencies: [
                 "JunctionCore",
                 "JunctionStorage",
                 "JunctionRuntime",
                 "JunctionConnectors",
+                "JunctionMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,6 +131,10 @@ let package = Package(
                 "JunctionCore",
                 "JunctionServer",
                 "JunctionClient",
+                "JunctionMCP",
+                "JunctionRuntime",
+                "JunctionStorage",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -33,6 +33,11 @@ public struct RuntimeServices: Service {
     /// Waits for graceful shutdown, then closes the HTTP pools.
     public func run() async throws {
         try? await gracefulShutdown()
+        try await shutdown()
+    }
+
+    /// Closes the HTTP pools, for users that do not run this as a service.
+    public func shutdown() async throws {
         try await httpClients.shutdown()
     }
 }

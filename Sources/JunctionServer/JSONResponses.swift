@@ -83,19 +83,23 @@ struct JSONBodyReader: Sendable {
         {
             throw JunctionError(.unsupportedMediaType, "Send the body as application/json.")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
-        }
+        let buffer = try await bytes(request)
         guard buffer.readableBytes > 0 else {
             if allowEmpty { return .object([:]) }
             throw JunctionError.invalidInput("Request body is empty.")
         }
         return try JSONCoding.decode(buffer.readableBytesView)
+    }
+
+    /// The raw body, or `payload_too_large` past the limit.
+    func bytes(_ request: Request) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
+        }
     }
 }

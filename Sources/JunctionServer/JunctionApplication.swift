@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import JunctionConnectors
 import JunctionCore
+import JunctionMCP
 import JunctionRuntime
 import JunctionStorage
 import Logging
@@ -108,13 +109,19 @@ public struct JunctionApplication: Sendable {
         }
     }
 
-    /// The HTTP router with every route, running actions through `runtime`.
-    public func router(runtime: RuntimeServices) -> Router<JunctionRequestContext> {
-        let router = Router(context: JunctionRequestContext.self)
-        router.add(middleware: RequestMiddleware())
-        router.add(middleware: APIKeyMiddleware(keys: APIKeys(store: store), firstSegment: "api"))
-        let body = JSONBodyReader(limit: configuration.maxBodyBytes)
-        let scope = TenantScope(store: store, mode: configuration.mode)
+    /// The runtime parts the routes, the MCP endpoint and `junction mcp` share.
+    public struct Components: Sendable {
+        public let credentials: CredentialService
+        public let templates: TemplateService
+        public let connectors: ConnectorService
+        public let invoker: Invoker
+        public let catalog: ToolCatalog
+        /// Makes MCP servers over the tenant's tools.
+        public var toolServer: MCPToolServer { MCPToolServer(catalog: catalog) }
+    }
+
+    /// Builds the runtime parts over `runtime`'s pools and caches.
+    public func components(runtime: RuntimeServices) -> Components {
         let resolver = SecretResolver(policy: configuration.secretReferences)
         let credentials = CredentialService(store: store, secrets: secrets, resolver: resolver, cache: runtime.cache)
         let templates = TemplateService(store: store, registry: registry, builtIn: builtInTemplates, cache: runtime.cache)
@@ -124,15 +131,33 @@ public struct JunctionApplication: Sendable {
             store: store, registry: registry, cache: runtime.cache, credentials: credentials, connectors: connectors,
             services: runtime.connectorServices, metrics: InvokeMetrics(factory: PrometheusMetricsFactory(registry: metrics)),
             templates: templates)
+        return Components(
+            credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
+            catalog: ToolCatalog(store: store, invoker: invoker))
+    }
+
+    /// The HTTP router with every route, running actions through `components`; MCP sessions
+    /// live in `mcpSessions`.
+    public func router(
+        runtime: RuntimeServices, components: Components, mcpSessions: MCPSessions
+    ) -> Router<JunctionRequestContext> {
+        let router = Router(context: JunctionRequestContext.self)
+        router.add(middleware: RequestMiddleware())
+        router.add(middleware: APIKeyMiddleware(keys: APIKeys(store: store), protectedSegments: ["api", "mcp"]))
+        let body = JSONBodyReader(limit: configuration.maxBodyBytes)
+        let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
+        MCPController(sessions: mcpSessions, scope: scope, body: body).register(on: router)
         let api = router.group("api/v1")
         TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
-        CredentialController(store: store, credentials: credentials, scope: scope, body: body).register(on: api)
-        ConnectorController(store: store, connectors: connectors, scope: scope, body: body).register(on: api)
-        InvokeController(invoker: invoker, connectors: connectors, cache: runtime.cache, scope: scope, body: body)
-            .register(on: api)
+        CredentialController(store: store, credentials: components.credentials, scope: scope, body: body).register(on: api)
+        ConnectorController(store: store, connectors: components.connectors, scope: scope, body: body).register(on: api)
+        InvokeController(
+            invoker: components.invoker, connectors: components.connectors, cache: runtime.cache, scope: scope, body: body
+        ).register(on: api)
+        ToolController(catalog: components.catalog, scope: scope).register(on: api)
         CatalogController(registry: registry).register(on: api)
-        TemplateController(templates: templates, scope: scope, limit: configuration.maxBodyBytes).register(on: api)
+        TemplateController(templates: components.templates, scope: scope, limit: configuration.maxBodyBytes).register(on: api)
         AuditController(store: store, scope: scope).register(on: api)
         return router
     }
@@ -145,10 +170,12 @@ public struct JunctionApplication: Sendable {
         let host = configuration.host
         let runtime = RuntimeServices(
             cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy)
+        let components = components(runtime: runtime)
+        let mcpSessions = MCPSessions(toolServer: components.toolServer, changes: runtime.cache.changes)
         return Application(
-            router: router(runtime: runtime),
+            router: router(runtime: runtime, components: components, mcpSessions: mcpSessions),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
-            services: [runtime],
+            services: [runtime, mcpSessions],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

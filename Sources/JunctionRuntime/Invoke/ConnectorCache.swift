@@ -29,6 +29,8 @@ public final class ConnectorCache: Sendable {
     private let state = Mutex(State())
     /// How long a prepared connector is kept. Default 30 s.
     public let timeToLive: Duration
+    /// Told about every invalidation: what a tenant's tools are may have changed.
+    public let changes = ChangeFeed()
 
     public init(timeToLive: Duration = .seconds(30)) {
         self.timeToLive = timeToLive
@@ -91,7 +93,8 @@ public final class ConnectorCache: Sendable {
     /// - Returns: how many entries were dropped.
     @discardableResult
     public func invalidate(tenantID: String? = nil, name: String? = nil) -> Int {
-        state.withLock { state in
+        defer { changes.publish(tenantID: tenantID) }
+        return state.withLock { state in
             state.generation += 1
             let doomed = state.entries.keys.filter { key in
                 guard let tenantID else { return true }

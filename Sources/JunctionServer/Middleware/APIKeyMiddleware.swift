@@ -3,21 +3,21 @@ import JunctionCore
 import JunctionRuntime
 import Logging
 
-/// Requires `Authorization: Bearer <api key>` on every path whose first segment is
-/// `firstSegment` — matched route or not, so that unknown API paths answer 401 before 404 —
+/// Requires `Authorization: Bearer <api key>` on every path whose first segment is one of
+/// `protectedSegments` — matched route or not, so that unknown API paths answer 401 before 404 —
 /// and records the caller in the context. Segments are compared as the router sees them
 /// (empty segments skipped), so `//api/v1/…` is guarded too.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = JunctionRequestContext
     let keys: APIKeys
-    let firstSegment: String
+    let protectedSegments: Set<Substring>
 
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard request.uri.path.split(separator: "/", maxSplits: 1).first == firstSegment[...] else {
+        guard let first = request.uri.path.split(separator: "/", maxSplits: 1).first, protectedSegments.contains(first) else {
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization] else {

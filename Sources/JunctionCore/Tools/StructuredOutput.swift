@@ -1,0 +1,30 @@
+import Foundation
+
+/// MCP's `structuredContent` and `outputSchema` must be JSON objects. A result that is not an
+/// object travels as `{"result": value}`, and its schema is declared the same way, so the two
+/// always agree.
+public enum StructuredOutput {
+    /// The output schema as MCP declares it: an object schema as is, any other wrapped.
+    public static func schema(_ schema: JSONValue) -> JSONValue {
+        isObjectSchema(schema) ? schema : ToolSchema.wrapped(schema, as: "result")
+    }
+
+    /// The structured content for `data`: wrapped when the declared schema was wrapped, or,
+    /// with no declared schema, when `data` is not an object.
+    public static func content(_ data: JSONValue, declaredSchema: JSONValue?) -> JSONValue {
+        let wrap = declaredSchema.map { !isObjectSchema($0) } ?? (data.objectValue == nil)
+        return wrap ? ["result": data] : data
+    }
+
+    /// `data` as compact JSON text (a string result as itself).
+    public static func text(_ data: JSONValue) -> String {
+        if case .string(let text) = data { return text }
+        return (try? JSONCoding.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// Whether `schema` says `"type": "object"` (stricter than `ToolSchema.isObjectSchema`: an
+    /// output schema that allows anything may describe a non-object result).
+    static func isObjectSchema(_ schema: JSONValue) -> Bool {
+        schema["type"]?.stringValue == "object"
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import JunctionCore
+import JunctionRuntime
+import Logging
+import MCP
+import ServiceLifecycle
+
+/// The sessions of Junction's Streamable HTTP MCP endpoint: one swift-sdk `Server` and
+/// stateful transport per session, created by `initialize`, bound to the API key and tenant
+/// that created it, told when the tenant's connectors change, and closed after an idle
+/// timeout, on `DELETE`, or at shutdown.
+public actor MCPSessions: Service {
+    private struct Session {
+        let server: MCP.Server
+        let transport: StatefulHTTPServerTransport
+        let owner: Owner
+        var lastSeen: ContinuousClock.Instant
+        let watcher: Task<Void, Never>
+    }
+
+    private struct Owner: Hashable {
+        let keyID: String
+        let tenantID: String
+    }
+
+    private struct FixedSessionID: SessionIDGenerator {
+        let id: String
+        func generateSessionID() -> String { id }
+    }
+
+    private let toolServer: MCPToolServer
+    private let changes: ChangeFeed
+    /// How long a session lives without requests. Default 1 hour.
+    public let idleTimeout: Duration
+    /// The most sessions kept; the least recently used is closed to admit a new one. Default 1000.
+    public let maximumSessions: Int
+    private var sessions: [String: Session] = [:]
+    private let logger = Logger(label: "junction.mcp")
+
+    public init(toolServer: MCPToolServer, changes: ChangeFeed, idleTimeout: Duration = .seconds(3600), maximumSessions: Int = 1000) {
+        self.toolServer = toolServer
+        self.changes = changes
+        self.idleTimeout = idleTimeout
+        self.maximumSessions = maximumSessions
+    }
+
+    /// The number of open sessions.
+    public var count: Int { sessions.count }
+
+    /// Answers one request to the MCP endpoint for the caller described by `session`.
+    /// Requests naming a session must come from the key and tenant that created it.
+    public func handle(_ request: MCP.HTTPRequest, session: ToolSession) async -> MCP.HTTPResponse {
+        let owner = Owner(keyID: session.actor.keyID, tenantID: session.tenantID)
+        if let id = request.header(HTTPHeaderName.sessionID) {
+            guard var known = sessions[id], known.owner == owner else {
+                return .error(statusCode: 404, .invalidRequest("Session not found or expired: initialize a new session."))
+            }
+            known.lastSeen = .now
+            sessions[id] = known
+            let response = await known.transport.handleRequest(request)
+            if request.method.uppercased() == "DELETE", response.statusCode == 200 { await close(id) }
+            return response
+        }
+        guard request.method.uppercased() == "POST", let body = request.body, Self.isInitialize(body) else {
+            return .error(statusCode: 400, .invalidRequest("Missing \(HTTPHeaderName.sessionID) header: send initialize first."))
+        }
+        return await open(request, session: session, owner: owner)
+    }
+
+    /// Whether `body` is a JSON-RPC `initialize` request.
+    private static func isInitialize(_ body: Data) -> Bool {
+        guard let message = try? JSONCoding.decode(body) else { return false }
+        return message["method"]?.stringValue == "initialize" && message["id"] != nil
+    }
+
+    private func open(_ request: MCP.HTTPRequest, session: ToolSession, owner: Owner) async -> MCP.HTTPResponse {
+        if sessions.count >= maximumSessions, let oldest = sessions.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key {
+            await close(oldest)
+        }
+        let id = Identifier.make("mcs")
+        let transport = StatefulHTTPServerTransport(
+            sessionIDGenerator: FixedSessionID(id: id),
+            // The endpoint requires an API key in a header, which a rebinding page cannot
+            // send, so the SDK's localhost-only Host/Origin check is left out: Junction is
+            // reached by its real host name.
+            validationPipeline: StandardValidationPipeline(validators: [
+                AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(),
+                SessionValidator(),
+            ]))
+        let server = await toolServer.makeServer(for: session)
+        do {
+            try await server.start(transport: transport)
+        } catch {
+            await transport.disconnect()
+            return .error(statusCode: 500, .internalError("The session could not start."))
+        }
+        let tenantID = session.tenantID
+        let watcher = MCPToolServer.forwardChanges(of: tenantID, from: changes, to: server)
+        sessions[id] = Session(server: server, transport: transport, owner: owner, lastSeen: .now, watcher: watcher)
+        let response = await transport.handleRequest(request)
+        if case .error = response { await close(id) }
+        logger.debug("MCP session opened", metadata: ["mcp.session": .string(id), "tenant.id": .string(tenantID)])
+        return response
+    }
+
+    private func close(_ id: String) async {
+        guard let session = sessions.removeValue(forKey: id) else { return }
+        session.watcher.cancel()
+        await session.server.stop()
+    }
+
+    /// Closes sessions idle for longer than `idleTimeout`.
+    public func closeIdleSessions() async {
+        let cutoff = ContinuousClock.now - idleTimeout
+        for (id, session) in sessions where session.lastSeen < cutoff {
+            await close(id)
+        }
+    }
+
+    /// Sweeps idle sessions until graceful shutdown, then closes every session (which ends
+    /// their open event streams).
+    public func run() async throws {
+        let sweep = min(idleTimeout / 4, .seconds(60))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: sweep)
+                await self.closeIdleSessions()
+            }
+        }
+        for id in sessions.keys { await close(id) }
+    }
+}

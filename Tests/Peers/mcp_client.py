@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Line-driven MCP client driver (official Python SDK, mcp 2.x) for Junction's tests.
+
+Usage:
+    mcp_client.py http URL [--header 'Name: value']... [--auto] [--timeout S]
+    mcp_client.py stdio [--env K=V]... [--auto] [--timeout S] -- COMMAND ARGS...
+
+It connects with the legacy `initialize` handshake (what a 2025-11-25 / 2025-06-18 server
+such as the Swift MCP SDK speaks), prints one line
+
+    {"ok":true,"event":"initialized","server":{...serverInfo...},"protocol_version":"..."}
+
+then reads JSON commands from stdin, one per line, and answers each with exactly one JSON line:
+
+    {"op":"list_tools"}                                  -> {"ok":true,"tools":[...wire dicts...]}
+    {"op":"call_tool","name":N,"arguments":{...}}        -> {"ok":true,"result":{"isError":..,"content":[..],"structuredContent":..}}
+        add "raw":true to skip the SDK's client-side outputSchema check (plain tools/call)
+    {"op":"wait_list_changed","timeout":10}              -> {"ok":true,"received":bool,"count":N}
+    {"op":"ping"}                                        -> {"ok":true}
+    {"op":"close"}                                       -> {"ok":true}, exit 0
+
+A failing command answers {"ok":false,"error":"<Type>: <message>"} (plus "code" for a
+JSON-RPC error) and the loop goes on. A failed connect prints {"ok":false,...} and exits 1.
+
+--auto uses the SDK's default "auto" negotiation instead (a `server/discover` probe at
+2026-07-28 first, falling back to `initialize` on any JSON-RPC/HTTP error).
+The stdio child inherits this process's whole environment plus the --env pairs (the SDK
+alone would pass only HOME/LOGNAME/PATH/SHELL/TERM/USER).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+
+
+def emit(obj: dict[str, Any]) -> None:
+    """One JSON object per line on stdout, flushed (the Swift side reads line by line)."""
+    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def describe(exc: BaseException) -> dict[str, Any]:
+    """{"ok":false,...} for an exception; unwraps single-exception groups from anyio task groups."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    out: dict[str, Any] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    if isinstance(exc, MCPError):
+        out["code"] = exc.code
+    return out
+
+
+def wire(model: Any) -> dict[str, Any]:
+    """A pydantic MCP model as its wire JSON (camelCase aliases, no nulls)."""
+    # exclude_unset drops SDK-side defaults that were never on the wire (e.g. 2026 `resultType`).
+    return model.model_dump(by_alias=True, mode="json", exclude_none=True, exclude_unset=True)
+
+
+class ListChanged:
+    """Counts notifications/tools/list_changed; wait() consumes what arrived since the last wait."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.event = anyio.Event()
+
+    async def handler(self, message: Any) -> None:  # ClientSession message_handler
+        if isinstance(message, types.ToolListChangedNotification):
+            self.pending += 1
+            self.event.set()
+
+    async def wait(self, timeout: float) -> tuple[bool, int]:
+        if self.pending == 0:
+            with anyio.move_on_after(timeout):
+                await self.event.wait()
+        count, self.pending, self.event = self.pending, 0, anyio.Event()
+        return count > 0, count
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    command: list[str] = []
+    if "--" in argv:  # everything after "--" is the stdio server command line
+        i = argv.index("--")
+        argv, command = argv[:i], argv[i + 1 :]
+    p = argparse.ArgumentParser(description="Line-driven MCP client driver")
+    p.add_argument("transport", choices=["http", "stdio"])
+    p.add_argument("url", nargs="?")
+    p.add_argument("--header", action="append", default=[], help="'Name: value' (http)")
+    p.add_argument("--env", action="append", default=[], help="K=V for the stdio child")
+    p.add_argument("--auto", action="store_true", help="server/discover probe first (SDK default)")
+    p.add_argument("--timeout", type=float, default=30.0, help="connect / per-request timeout (s)")
+    args = p.parse_args(argv)
+    args.command = command
+    if args.transport == "http" and not args.url:
+        p.error("http needs a URL")
+    if args.transport == "stdio" and not command:
+        p.error("stdio needs '-- COMMAND ARGS...'")
+    return args
+
+
+async def connect(args: argparse.Namespace, stack: AsyncExitStack, changed: ListChanged) -> ClientSession:
+    if args.transport == "http":
+        headers = {}
+        for h in args.header:
+            name, _, value = h.partition(":")
+            headers[name.strip()] = value.strip()
+        # Extra headers (e.g. Authorization) go on the httpx2 client; the transport adds
+        # Accept / Content-Type / Mcp-Session-Id / MCP-Protocol-Version itself.
+        http = await stack.enter_async_context(create_mcp_http_client(headers=headers))
+        read, write = await stack.enter_async_context(streamable_http_client(args.url, http_client=http))
+    else:
+        env = dict(os.environ)
+        for kv in args.env:
+            k, _, v = kv.partition("=")
+            env[k] = v
+        params = StdioServerParameters(command=args.command[0], args=args.command[1:], env=env)
+        read, write = await stack.enter_async_context(stdio_client(params))
+    session = ClientSession(
+        read,
+        write,
+        read_timeout_seconds=args.timeout,
+        message_handler=changed.handler,
+        client_info=types.Implementation(name="junction-test-client", version="1.0.0"),
+    )
+    await stack.enter_async_context(session)
+    with anyio.move_on_after(args.timeout) as scope:
+        if args.auto:
+            from mcp.client._probe import negotiate_auto  # private: the policy Client(mode="auto") uses
+
+            await negotiate_auto(session)
+        else:
+            await session.initialize()
+    if scope.cancelled_caught:
+        raise TimeoutError(f"no initialize answer within {args.timeout}s")
+    return session
+
+
+async def list_tools(session: ClientSession) -> dict[str, Any]:
+    tools: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:  # follow nextCursor pagination
+        params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
+        page = await session.list_tools(params=params)
+        tools += [wire(t) for t in page.tools]
+        cursor = page.next_cursor
+        if not cursor:
+            return {"ok": True, "tools": tools}
+
+
+async def call_tool(session: ClientSession, cmd: dict[str, Any]) -> dict[str, Any]:
+    name, arguments = cmd["name"], cmd.get("arguments")
+    if cmd.get("raw"):
+        # Plain tools/call: wire-shape validation only, no outputSchema check.
+        request = types.CallToolRequest(params=types.CallToolRequestParams(name=name, arguments=arguments))
+        result = await session.send_request(request, types.CallToolResult)
+    else:
+        # The SDK validates structuredContent against the tool's cached outputSchema (listing the
+        # tools first if it has not seen this one) and raises RuntimeError on a mismatch; that
+        # surfaces as ok:false below rather than being swallowed.
+        result = await session.call_tool(name, arguments)
+    out = wire(result)
+    out.setdefault("isError", False)
+    out.setdefault("structuredContent", None)
+    return {"ok": True, "result": out}
+
+
+async def run_commands(session: ClientSession, changed: ListChanged) -> None:
+    stdin = anyio.wrap_file(sys.stdin)
+    while True:
+        line = await stdin.readline()
+        if not line:  # EOF: behave like close, without a reply
+            return
+        if not line.strip():
+            continue
+        try:
+            cmd = json.loads(line)
+            op = cmd.get("op")
+            if op == "list_tools":
+                emit(await list_tools(session))
+            elif op == "call_tool":
+                emit(await call_tool(session, cmd))
+            elif op == "wait_list_changed":
+                received, count = await changed.wait(float(cmd.get("timeout", 10)))
+                emit({"ok": True, "received": received, "count": count})
+            elif op == "ping":
+                await session.send_ping()
+                emit({"ok": True})
+            elif op == "close":
+                emit({"ok": True})
+                return
+            else:
+                emit({"ok": False, "error": f"ValueError: unknown op {op!r}"})
+        except Exception as exc:  # report and keep going
+            emit(describe(exc))
+
+
+async def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    changed = ListChanged()
+    connected = False
+    try:
+        async with AsyncExitStack() as stack:
+            session = await connect(args, stack, changed)
+            connected = True
+            init = session.initialize_result
+            emit(
+                {
+                    "ok": True,
+                    "event": "initialized",
+                    "server": wire(session.server_info) if session.server_info else {},
+                    "protocol_version": session.protocol_version,
+                    "capabilities": wire(session.server_capabilities) if session.server_capabilities else {},
+                    "instructions": init.instructions if init else None,
+                }
+            )
+            await run_commands(session, changed)
+    except Exception as exc:  # ExceptionGroup included: transport failures surface from task groups
+        if not connected:
+            # e.g. connection refused surfaces as the transport task group's error, not from initialize()
+            emit(describe(exc))
+            return 1
+        # Teardown noise after a successful session (e.g. the server died) keeps exit code 0.
+        print(f"mcp_client: teardown: {describe(exc)['error']}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(anyio.run(main, sys.argv[1:]))
