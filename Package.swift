@@ -62,6 +62,8 @@ let package = Package(
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources/catalog")],
             swiftSettings: swiftSettings
@@ -183,6 +185,7 @@ let package = Package(
             name: "JunctionServerTests",
             dependencies: [
                 "JunctionServer",
+                "JunctionConnectors",
                 "JunctionTesting",
                 "JunctionClient",
                 "JunctionCore",

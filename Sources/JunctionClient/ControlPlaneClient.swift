@@ -15,6 +15,11 @@ public struct ControlPlaneClient: Sendable {
     public var timeout: TimeAmount
     private let httpClient: HTTPClient
 
+    /// The largest answer body read, in bytes.
+    static let maximumBodyBytes = 64 << 20
+
+    /// A client for the server at `baseURL` (a trailing `/` is dropped) using `apiKey`;
+    /// `timeout` (default 30 s) bounds each request.
     public init(baseURL: String, apiKey: String, timeout: TimeAmount = .seconds(30), httpClient: HTTPClient = .shared) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
@@ -29,7 +34,7 @@ public struct ControlPlaneClient: Sendable {
 
     /// Sends one request and returns the decoded JSON body (`null` for an empty body).
     ///
-    /// - Throws: `JunctionAPIError` for any non-2xx answer.
+    /// - Throws: `JunctionAPIError` for any non-2xx answer, or when no answer arrived.
     public func send(
         _ method: Method,
         _ path: String,
@@ -37,21 +42,40 @@ public struct ControlPlaneClient: Sendable {
         body: JSONValue? = nil
     ) async throws -> JSONValue {
         let (status, json) = try await exchange(method, path, query: query, body: body)
-        guard (200..<300).contains(status) else {
-            let error = json["error"]
-            throw JunctionAPIError(
-                status: status,
-                code: error?["code"]?.stringValue ?? "http_\(status)",
-                message: error?["message"]?.stringValue ?? "HTTP \(status)",
-                field: error?["field"]?.stringValue,
-                details: error?["details"]
-            )
-        }
+        guard (200..<300).contains(status) else { throw JunctionAPIError(status: status, body: json) }
         return json
+    }
+
+    /// Sends one request and decodes its answer as `T`.
+    ///
+    /// - Parameter anyStatus: also decode non-2xx answers, for answers that carry their own
+    ///   outcome (such as invoke envelopes); an error answer that is not a `T` is still thrown.
+    /// - Throws: `JunctionAPIError`: the server's error for a non-2xx answer that is not taken
+    ///   as a `T`, `invalid_response` for a 2xx answer that is not a `T`, or a transport error.
+    public func send<T: Decodable>(
+        _ type: T.Type,
+        _ method: Method,
+        _ path: String,
+        query: [String: String?] = [:],
+        body: JSONValue? = nil,
+        headers: [String: String] = [:],
+        anyStatus: Bool = false
+    ) async throws -> T {
+        let (status, bytes) = try await perform(method, path, query: query, body: body, headers: headers)
+        let succeeded = (200..<300).contains(status)
+        if succeeded || anyStatus, let value = try? JSONCoding.decoder().decode(T.self, from: Data(bytes.readableBytesView)) {
+            return value
+        }
+        guard succeeded else { throw JunctionAPIError(status: status, body: Self.json(bytes)) }
+        throw JunctionAPIError(
+            status: status, code: "invalid_response",
+            message: "The answer to \(method.rawValue) \(path) is not the expected \(T.self).")
     }
 
     /// Sends one request and returns the status and decoded JSON body, whatever the status
     /// (for answers that carry their own outcome, such as invoke envelopes).
+    ///
+    /// - Throws: `JunctionAPIError` only when no answer arrived.
     public func exchange(
         _ method: Method,
         _ path: String,
@@ -59,6 +83,26 @@ public struct ControlPlaneClient: Sendable {
         body: JSONValue? = nil,
         headers: [String: String] = [:]
     ) async throws -> (status: Int, json: JSONValue) {
+        let (status, bytes) = try await perform(method, path, query: query, body: body, headers: headers)
+        return (status, Self.json(bytes))
+    }
+
+    /// `text` percent-encoded for use as one path segment (a name in `/api/v1/connectors/{name}`).
+    public static func pathSegment(_ text: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// Sends one request and returns the status and the raw body; transport failures become
+    /// `JunctionAPIError` with status 0, cancellation stays `CancellationError`.
+    private func perform(
+        _ method: Method,
+        _ path: String,
+        query: [String: String?],
+        body: JSONValue?,
+        headers: [String: String]
+    ) async throws -> (status: Int, body: ByteBuffer) {
         var components = URLComponents(string: baseURL + path)
         let items = query.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }
         if !items.isEmpty { components?.queryItems = items.sorted { $0.name < $1.name } }
@@ -74,35 +118,19 @@ public struct ControlPlaneClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(body)))
         }
-        let response = try await httpClient.execute(request, timeout: timeout)
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        let json: JSONValue = bytes.readableBytes == 0 ? .null : (try? JSONCoding.decode(bytes.readableBytesView)) ?? .null
-        return (Int(response.status.code), json)
-    }
-}
-
-/// An error answer from the Junction API.
-public struct JunctionAPIError: Error, Sendable, CustomStringConvertible {
-    /// The HTTP status.
-    public var status: Int
-    /// The stable error code, e.g. `not_found`.
-    public var code: String
-    /// The server's message.
-    public var message: String
-    /// The input field at fault, if any.
-    public var field: String?
-    /// Extra detail, such as the connectors blocking a delete.
-    public var details: JSONValue?
-
-    public init(status: Int, code: String, message: String, field: String? = nil, details: JSONValue? = nil) {
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.details = details
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            let bytes = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            return (Int(response.status.code), bytes)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw JunctionAPIError(transport: error, method: method.rawValue, url: baseURL + path)
+        }
     }
 
-    public var description: String {
-        "\(code): \(message)" + (field.map { " (field: \($0))" } ?? "")
+    /// The body as JSON: `null` when empty or not JSON.
+    private static func json(_ bytes: ByteBuffer) -> JSONValue {
+        bytes.readableBytes == 0 ? .null : (try? JSONCoding.decode(bytes.readableBytesView)) ?? .null
     }
 }

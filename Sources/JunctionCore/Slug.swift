@@ -1,3 +1,5 @@
+import Foundation
+
 /// A URL-safe name: lowercase letters, digits and dashes, starting with a letter or digit,
 /// at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Connector and credential names are slugs.
 public struct Slug: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
@@ -47,5 +49,34 @@ public struct Slug: Sendable, Hashable, Comparable, CustomStringConvertible, Cod
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
+    }
+}
+
+extension Slug {
+    /// `text` in kebab-case as a slug (`getWeather`, `get_weather` → `get-weather`), or `nil`
+    /// when it holds no ASCII letter or digit.
+    public static func from(_ text: String) -> Slug? {
+        Slug(kebab(text))
+    }
+
+    /// `text` in kebab-case: ASCII letters and digits lowercased, a dash between a lowercase
+    /// letter or digit and an uppercase letter, every other run of characters one dash, at most
+    /// 63 characters, no dash at either end.
+    public static func kebab(_ text: String) -> String {
+        var slug = ""
+        var previous: Character?
+        for character in text {
+            if character.isUppercase, let previous, previous.isLowercase || previous.isNumber {
+                slug.append("-")
+            }
+            if character.isLetter || character.isNumber, character.isASCII {
+                slug.append(Character(character.lowercased()))
+            } else if slug.last != "-" && !slug.isEmpty {
+                slug.append("-")
+            }
+            previous = character
+        }
+        while slug.hasSuffix("-") { slug.removeLast() }
+        return String(slug.prefix(63)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
     }
 }

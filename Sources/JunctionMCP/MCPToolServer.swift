@@ -1,4 +1,5 @@
 import Foundation
+import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
 import MCP

@@ -1,3 +1,4 @@
+import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
 import MCP

@@ -9,6 +9,8 @@ public struct ConnectorService: Sendable {
     private let secrets: SecretBox
     private let cache: ConnectorCache?
     private let templates: TemplateService?
+    /// What connector types' configuration checks consult (the MCP command policy).
+    private let services: ServiceValues
 
     /// The most a connector's `timeout_ms` may be: 10 minutes.
     public static let timeoutRange = 1...600_000
@@ -23,8 +25,9 @@ public struct ConnectorService: Sendable {
     /// A service over `store`; every write drops the connector from `cache`.
     public init(
         store: any Store, registry: ConnectorRegistry, secrets: SecretBox, cache: ConnectorCache? = nil,
-        templates: TemplateService? = nil
+        templates: TemplateService? = nil, services: ServiceValues = ServiceValues()
     ) {
+        self.services = services
         self.store = store
         self.registry = registry
         self.secrets = secrets
@@ -218,6 +221,10 @@ public struct ConnectorService: Sendable {
             throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no credential.", field: "credential")
         }
         let validated = try spec.validateOptions(options)
+        if let checking = registry.implementation(for: spec.type) as? any ConfigurationChecking.Type {
+            try checking.check(
+                connectionURL: connector.connectionURL ?? template?.baseURL, options: validated, services: services)
+        }
         _ = try Resource.parseAll(validated["resources"], bindingFields: spec.resourceFields, field: "options.resources")
         let secretNames = spec.secretFieldNames
         let secretOptions = validated.filter { secretNames.contains($0.key) }

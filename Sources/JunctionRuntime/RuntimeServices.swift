@@ -14,7 +14,14 @@ public struct RuntimeServices: Service {
     /// The guard against connections to denied addresses.
     public let addressGuard: AddressGuard
 
-    public init(cacheTimeToLive: Duration = .seconds(30), networkPolicy: NetworkPolicy = NetworkPolicy()) {
+    /// Which programs `mcp` connectors may start.
+    public let mcpCommands: MCPCommandPolicy
+
+    public init(
+        cacheTimeToLive: Duration = .seconds(30), networkPolicy: NetworkPolicy = NetworkPolicy(),
+        mcpCommands: MCPCommandPolicy = MCPCommandPolicy()
+    ) {
+        self.mcpCommands = mcpCommands
         httpClients = HTTPClients()
         tokens = OAuth2TokenCache()
         cache = ConnectorCache(timeToLive: cacheTimeToLive)
@@ -27,6 +34,7 @@ public struct RuntimeServices: Service {
         values[HTTPClientsKey.self] = httpClients
         values[OAuth2TokenCacheKey.self] = tokens
         values[AddressGuardKey.self] = addressGuard
+        values[MCPCommandPolicyKey.self] = mcpCommands
         return values
     }
 

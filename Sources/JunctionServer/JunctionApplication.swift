@@ -126,7 +126,8 @@ public struct JunctionApplication: Sendable {
         let credentials = CredentialService(store: store, secrets: secrets, resolver: resolver, cache: runtime.cache)
         let templates = TemplateService(store: store, registry: registry, builtIn: builtInTemplates, cache: runtime.cache)
         let connectors = ConnectorService(
-            store: store, registry: registry, secrets: secrets, cache: runtime.cache, templates: templates)
+            store: store, registry: registry, secrets: secrets, cache: runtime.cache, templates: templates,
+            services: runtime.connectorServices)
         let invoker = Invoker(
             store: store, registry: registry, cache: runtime.cache, credentials: credentials, connectors: connectors,
             services: runtime.connectorServices, metrics: InvokeMetrics(factory: PrometheusMetricsFactory(registry: metrics)),
@@ -169,7 +170,8 @@ public struct JunctionApplication: Sendable {
     ) -> some ApplicationProtocol {
         let host = configuration.host
         let runtime = RuntimeServices(
-            cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy)
+            cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy,
+            mcpCommands: configuration.mcpCommands)
         let components = components(runtime: runtime)
         let mcpSessions = MCPSessions(toolServer: components.toolServer, changes: runtime.cache.changes)
         return Application(

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import JunctionConnectors
 import JunctionCore
 import SystemPackage
 
@@ -35,12 +36,15 @@ public struct ServerConfiguration: Sendable {
     /// Which addresses connectors may reach. Default: link-local and cloud metadata addresses
     /// denied, everything else allowed.
     public var networkPolicy = NetworkPolicy()
+    /// Which programs `mcp` connectors may start as stdio MCP servers (`mcp_commands`, comma
+    /// separated; `*` for any). Default: none — starting a program runs code on this host.
+    public var mcpCommands = MCPCommandPolicy()
 
     public init() {}
 
     /// The configuration from the environment (`JUNCTION_HOST`, `JUNCTION_PORT`,
     /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`,
-    /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`, `JUNCTION_CONNECTOR_CACHE_TTL_MS`, `JUNCTION_NETWORK_DENY`, `JUNCTION_NETWORK_ALLOW`) over the YAML file at
+    /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`, `JUNCTION_CONNECTOR_CACHE_TTL_MS`, `JUNCTION_NETWORK_DENY`, `JUNCTION_NETWORK_ALLOW`, `JUNCTION_MCP_COMMANDS`) over the YAML file at
     /// `configFile` (the same keys in snake case without the prefix, e.g. `data_dir`; default
     /// `./junction.yaml`, optional unless named). Command-line flags
     /// are applied over the result by the caller.
@@ -77,6 +81,8 @@ public struct ServerConfiguration: Sendable {
             reader, "connector_cache_ttl_ms", default: 30_000, in: 0...86_400_000))
         configuration.networkPolicy.denied += try Self.blocks(reader, "network_deny")
         configuration.networkPolicy.allowed = try Self.blocks(reader, "network_allow")
+        configuration.mcpCommands.allowedCommands = (reader.string(forKey: "mcp_commands") ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return configuration
     }
 

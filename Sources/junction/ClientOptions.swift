@@ -119,7 +119,5 @@ func parseBody(_ text: String?) throws -> [String: JSONValue] {
 
 /// `text` percent-encoded for use as one path segment.
 func segment(_ text: String) -> String {
-    var allowed = CharacterSet.urlPathAllowed
-    allowed.remove(charactersIn: "/?#")
-    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    ControlPlaneClient.pathSegment(text)
 }

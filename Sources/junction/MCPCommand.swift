@@ -56,7 +56,8 @@ struct MCPCommand: AsyncParsableCommand {
         guard let tenant = try await junction.store.tenant(idOrName: self.tenant) else {
             throw ValidationError("No tenant '\(self.tenant)'.")
         }
-        let runtime = RuntimeServices(cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy)
+        let runtime = RuntimeServices(cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy,
+            mcpCommands: configuration.mcpCommands)
         let components = junction.components(runtime: runtime)
         let actor = AuditActor(keyID: "local:mcp-stdio", scope: .platform, requestID: nil)
         let server = await components.toolServer.makeServer(for: ToolSession(tenantID: tenant.id, actor: actor, mode: mode))

@@ -74,6 +74,7 @@ extension ConnectorRegistry {
         registry.register(HTTPConnector.self)
         registry.register(GraphQLConnector.self)
         registry.register(SOAPConnector.self)
+        registry.register(MCPConnector.self)
         return registry
     }
 }

@@ -162,8 +162,8 @@ public enum OpenAPIImporter {
         }
         let operationID = operation["operationId"]?.stringValue
         // An operationId with no ASCII letters or digits falls back to the method and path.
-        let fromID = operationID.map(SlugMaker.make) ?? ""
-        let slugText = fromID.isEmpty ? SlugMaker.make("\(method) \(path)") : fromID
+        let fromID = operationID.map(Slug.kebab) ?? ""
+        let slugText = fromID.isEmpty ? Slug.kebab("\(method) \(path)") : fromID
         guard let slug = Slug(slugText) else {
             throw .invalidInput("Cannot make a resource slug for \(method.uppercased()) \(path).")
         }
@@ -243,27 +243,6 @@ public enum OpenAPIImporter {
         default:
             return (true, nil)
         }
-    }
-}
-
-/// Makes resource slugs: `createContact` → `create-contact`, `GET /users/{id}` → `get-users-id`.
-enum SlugMaker {
-    static func make(_ text: String) -> String {
-        var slug = ""
-        var previous: Character?
-        for character in text {
-            if character.isUppercase, let previous, previous.isLowercase || previous.isNumber {
-                slug.append("-")
-            }
-            if character.isLetter || character.isNumber, character.isASCII {
-                slug.append(Character(character.lowercased()))
-            } else if slug.last != "-" && !slug.isEmpty {
-                slug.append("-")
-            }
-            previous = character
-        }
-        while slug.hasSuffix("-") { slug.removeLast() }
-        return String(slug.prefix(63)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
     }
 }
 

@@ -157,3 +157,17 @@ public struct CallContext: Sendable {
         self.headers = headers
     }
 }
+
+/// An optional ability: the connector's resources come from the remote system (an MCP
+/// server's tools), discovered when the connector is prepared and again after a refresh.
+public protocol ResourceDiscovering: Connector {
+    /// The remote system's actions as resources; failures throw `schema_discovery_failed`.
+    func discoverResources() async throws -> [Resource]
+}
+
+/// An optional ability: rules across fields that a spec cannot express (one of two fields,
+/// an operator's allow-list), checked when a connector is saved and when it is built.
+public protocol ConfigurationChecking: Connector {
+    /// Throws `invalid_input` naming the field at fault.
+    static func check(connectionURL: String?, options: [String: JSONValue], services: ServiceValues) throws(JunctionError)
+}

@@ -1,8 +1,8 @@
 /// The one answer shape of every action call:
-/// `{"success", "data", "error", "metadata"}`.
-public struct InvokeEnvelope: Sendable, Encodable {
+/// `{"success", "data", "error", "metadata"}`. The server encodes it; the Swift SDK decodes it.
+public struct InvokeEnvelope: Sendable, Codable {
     /// Facts about the call, on success and failure alike.
-    public struct Metadata: Sendable, Encodable {
+    public struct Metadata: Sendable, Codable {
         /// The connector's name (or template slug).
         public var connector: String
         /// The resource's slug.
@@ -54,7 +54,7 @@ public struct InvokeEnvelope: Sendable, Encodable {
     }
 
     /// What went wrong, when `success` is false.
-    public struct Failure: Sendable, Encodable {
+    public struct Failure: Sendable, Codable {
         /// A stable code such as `upstream_error`.
         public var code: String
         /// A message fit for the caller; never a secret.

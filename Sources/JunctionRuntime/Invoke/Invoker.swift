@@ -183,7 +183,7 @@ public struct Invoker: Sendable {
         let own = try Resource.parseAll(options["resources"], bindingFields: spec.resourceFields, field: "options.resources")
         // The connector's own resources override the template's of the same slug.
         let ownSlugs = Set(own.map(\.slug))
-        let resources = (template?.resources ?? []).filter { !ownSlugs.contains($0.slug) } + own
+        var resources = (template?.resources ?? []).filter { !ownSlugs.contains($0.slug) } + own
         var credential = credentialOverride
         if credential == nil, let name = record.credential {
             credential = try await resolvedCredential(tenantID: record.tenantID, name: name)
@@ -199,6 +199,10 @@ public struct Invoker: Sendable {
                 metadata: ["tenant.id": .string(record.tenantID), "connector.name": .string(record.name.rawValue)])
         }
         let instance = try type.init(configuration: configuration, context: ConnectorContext(services: services))
+        if let discovering = instance as? any ResourceDiscovering {
+            // Discovered resources (an MCP server's tools), overridden by the connector's own.
+            resources = try await discovering.discoverResources().filter { !ownSlugs.contains($0.slug) } + own
+        }
         var prepared: [Slug: PreparedConnector.PreparedResource] = [:]
         for resource in resources {
             prepared[resource.slug] = .init(resource: resource, inputSchema: JSONSchema(resource.inputSchema))

@@ -71,17 +71,22 @@ struct InvokeController: Sendable {
     @Sendable func test(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         let start = ContinuousClock.now
-        let prepared = try await invoker.prepared(tenantID: tenantID, name: name.rawValue)
-        guard let testable = prepared.instance as? any ConnectionTestable else {
-            throw JunctionError.invalidInput("Connectors of type '\(prepared.record.type)' have no live test.")
-        }
+        // A test is live: the connector is built again (an MCP server's tools are listed anew),
+        // and a connector that cannot even be built (its server is down) fails its test.
+        cache.invalidate(tenantID: tenantID, name: name.rawValue)
         var failure: JunctionError?
         do {
-            try await testable.testConnection()
-        } catch let error as JunctionError {
+            let prepared = try await invoker.prepared(tenantID: tenantID, name: name.rawValue)
+            guard let testable = prepared.instance as? any ConnectionTestable else {
+                throw JunctionError.invalidInput("Connectors of type '\(prepared.record.type)' have no live test.")
+            }
+            do {
+                try await testable.testConnection()
+            } catch {
+                failure = error as? JunctionError ?? .internal("The test failed inside Junction.", cause: error)
+            }
+        } catch let error as JunctionError where error.code != .notFound && error.code != .invalidInput {
             failure = error
-        } catch {
-            failure = .internal("The test failed inside Junction.", cause: error)
         }
         let record = try await connectors.recordHealth(tenantID: tenantID, name: name, failure: failure, by: try context.actor())
         return JSONResponse.make(JSONValue.object([

@@ -4,7 +4,7 @@ import MCP
 
 extension JSONValue {
     /// The same JSON as the MCP SDK's value; `data` becomes its base64 text.
-    init(_ value: MCP.Value) {
+    public init(_ value: MCP.Value) {
         switch value {
         case .null: self = .null
         case .bool(let bool): self = .bool(bool)
@@ -20,7 +20,7 @@ extension JSONValue {
 
 extension MCP.Value {
     /// The same JSON as Junction's value.
-    init(_ value: JSONValue) {
+    public init(_ value: JSONValue) {
         switch value {
         case .null: self = .null
         case .bool(let bool): self = .bool(bool)

@@ -1,0 +1,159 @@
+import Foundation
+import JunctionCore
+import MCP
+import Synchronization
+import SystemPackage
+
+/// One connector's session with its MCP server, opened on first use (spawning the command,
+/// or initializing over HTTP) and opened again after the server ends it or its process dies.
+/// Every exchange is bounded by the caller's deadline.
+actor MCPRemote {
+    /// Where the server is.
+    enum Endpoint: Sendable {
+        case http(HTTPTransport)
+        case command(executable: URL, arguments: [String], environment: [String: String])
+    }
+
+    private let endpoint: Endpoint
+    private let name: String
+    private let timeout: Duration
+    private var client: MCP.Client?
+    private var child: MCPChildProcess?
+    private var opening: Task<MCP.Client, any Error>?
+
+    init(endpoint: Endpoint, name: String, timeout: Duration) {
+        self.endpoint = endpoint
+        self.name = name
+        self.timeout = timeout
+    }
+
+    /// Runs `body` with an open session before `deadline`. A session that failed is dropped,
+    /// so the next exchange opens a new one.
+    func exchange<T: Sendable>(
+        before deadline: ContinuousClock.Instant, _ body: @escaping @Sendable (MCP.Client) async throws -> T
+    ) async throws -> T {
+        let client = try await Self.bounded(by: deadline, name: name) { try await self.session() }
+        do {
+            return try await Self.bounded(by: deadline, name: name) { try await body(client) }
+        } catch let error as MCPError {
+            // A JSON-RPC error is the server's answer; anything else means the session is broken.
+            if !Self.isProtocolAnswer(error) { await drop(client) }
+            throw Self.failure(error, name: name)
+        } catch {
+            if (error as? JunctionError)?.code != .timeout { await drop(client) }
+            throw error
+        }
+    }
+
+    private func session() async throws -> MCP.Client {
+        if let client, child?.isRunning ?? true { return client }
+        if let client { await drop(client) }
+        if let opening { return try await opening.value }
+        let task = Task { try await open() }
+        opening = task
+        defer { opening = nil }
+        let opened = try await task.value
+        client = opened
+        return opened
+    }
+
+    private func open() async throws -> MCP.Client {
+        let transport: any MCP.Transport
+        switch endpoint {
+        case .http(let http):
+            transport = MCPHTTPClientTransport(http: http, timeout: timeout)
+        case .command(let executable, let arguments, let environment):
+            let process = try MCPChildProcess(executable: executable, arguments: arguments, environment: environment)
+            child = process
+            transport = StdioTransport(
+                input: FileDescriptor(rawValue: process.output.fileHandleForReading.fileDescriptor),
+                output: FileDescriptor(rawValue: process.input.fileHandleForWriting.fileDescriptor))
+        }
+        let client = MCP.Client(name: "junction", version: "0.1.0")
+        do {
+            try await client.connect(transport: transport)
+        } catch {
+            await client.disconnect()
+            child?.terminate()
+            child = nil
+            throw (error as? JunctionError)
+                ?? JunctionError(.connectionRefused, "The MCP server of connector '\(name)' did not initialize: \(Self.describe(error))", retryable: true, cause: error)
+        }
+        return client
+    }
+
+    private func drop(_ broken: MCP.Client) async {
+        guard client === broken else { return }
+        client = nil
+        await broken.disconnect()
+        child?.terminate()
+        child = nil
+    }
+
+    /// Ends the session and stops a spawned server.
+    func close() async {
+        if let client { await drop(client) }
+    }
+
+    /// `operation`, or `timeout` once `deadline` passes. The operation is cancelled then, but
+    /// not waited for: the SDK's requests do not all stop on cancellation.
+    static func bounded<T: Sendable>(
+        by deadline: ContinuousClock.Instant, name: String, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let outcome = FirstOutcome<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.wait(continuation)
+            let work = Task { outcome.resolve(await Result(catching: operation)) }
+            Task {
+                try? await Task.sleep(until: deadline)
+                let late = JunctionError(.timeout, "The MCP server of connector '\(name)' did not answer in time.", retryable: true)
+                if outcome.resolve(.failure(late)) { work.cancel() }
+            }
+        }
+    }
+
+    private static func isProtocolAnswer(_ error: MCPError) -> Bool {
+        switch error {
+        case .parseError, .invalidRequest, .methodNotFound, .invalidParams, .internalError, .serverError: true
+        default: false
+        }
+    }
+
+    private static func failure(_ error: MCPError, name: String) -> JunctionError {
+        isProtocolAnswer(error)
+            ? JunctionError(.upstreamError, "The MCP server of connector '\(name)' answered: \(describe(error))", cause: error)
+            : JunctionError(.connectionRefused, "The MCP server of connector '\(name)' is unreachable: \(describe(error))", retryable: true, cause: error)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? JunctionError { return error.message }
+        return String((error as? MCPError)?.errorDescription ?? String(describing: error)).prefix(300).description
+    }
+}
+
+/// Resumes a continuation with whichever result comes first.
+private final class FirstOutcome<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+    func wait(_ waiting: CheckedContinuation<T, any Error>) {
+        continuation.withLock { $0 = waiting }
+    }
+
+    /// Resumes with `result` unless a result came first; answers whether this one won.
+    @discardableResult
+    func resolve(_ result: Result<T, any Error>) -> Bool {
+        guard let waiting = continuation.withLock({ value -> CheckedContinuation<T, any Error>? in
+            defer { value = nil }
+            return value
+        }) else { return false }
+        waiting.resume(with: result)
+        return true
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The result of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -1,0 +1,341 @@
+import Foundation
+import HTTPTypes
+import JunctionCore
+import JunctionTesting
+import Testing
+
+/// The MCP server (`/mcp` over Streamable HTTP, `junction mcp` over stdio) driven by the
+/// official Python MCP client, with tool calls reaching a real loopback upstream.
+@Suite(.enabled(if: PythonPeer.isAvailable, "needs JUNCTION_TEST_PYTHON with the mcp package (scripts/test sets it)"))
+struct MCPServerTests {
+    /// An `http` connector with a read, a write, a failing and a non-object-input resource.
+    static func connector(_ name: String, url: String) -> JSONValue {
+        [
+            "connector_name": .string(name), "connector_type": "http", "connection_url": .string(url),
+            "description": "Customer records", "max_retries": 0, "timeout_ms": 5000,
+            "options": ["resources": [
+                [
+                    "slug": "get-customer", "description": "Fetch one customer by id", "path": "/echo/customers/{id}",
+                    "input_schema": ["type": "object", "required": ["id"], "properties": ["id": ["type": "string"]]],
+                    "output_schema": ["type": "object", "required": ["method", "path"], "properties": [
+                        "method": ["type": "string"], "path": ["type": "string"],
+                    ]],
+                ],
+                [
+                    "slug": "create-customer", "kind": "write", "method": "POST", "path": "/echo/customers",
+                    "description": "Create a customer",
+                    "input_schema": ["type": "object", "required": ["email"], "properties": [
+                        "email": ["type": "string", "format": "email"], "name": ["type": "string"],
+                    ]],
+                ],
+                ["slug": "broken", "path": "/status/500"],
+                [
+                    "slug": "tag-batch", "kind": "write", "method": "POST", "path": "/echo/tags",
+                    "description": "Send a list of tags",
+                    "input_schema": ["type": "array", "items": ["type": "string"]],
+                ],
+            ]],
+        ]
+    }
+
+    /// Tenant `acme` with the connector `crm` on `upstream`.
+    static func prepare(_ junction: JunctionHarness, upstream: UpstreamServer) async throws -> (id: String, key: String) {
+        let tenant = try await junction.createTenant("acme")
+        let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: connector("crm", url: upstream.url))
+        guard created.status == .created else { throw HarnessError("creating crm answered \(created.status): \(created.text)") }
+        return tenant
+    }
+
+    /// A Python MCP client of the harness's `/mcp`.
+    static func client(_ junction: JunctionHarness, key: String, query: String = "") async throws -> MCPClientDriver {
+        try await MCPClientDriver.http(url: junction.baseURL + "/mcp" + query, headers: ["Authorization": "Bearer \(key)"])
+    }
+
+    /// The `key_…` id of an API key `jk_<id>_<secret>`.
+    static func keyID(_ key: String) -> String {
+        "key_" + (key.split(separator: "_").dropFirst().first.map(String.init) ?? "")
+    }
+
+    /// The JSON-RPC messages in a `text/event-stream` body.
+    static func events(_ text: String) -> [JSONValue] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("data:") else { return nil }
+            let data = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            return data.isEmpty ? nil : try? JSONCoding.decode(Array(data.utf8))
+        }
+    }
+
+    static let streamHeaders: HTTPFields = [.accept: "application/json, text/event-stream"]
+    static let sessionHeader = HTTPField.Name("Mcp-Session-Id")!
+    static let protocolHeader = HTTPField.Name("MCP-Protocol-Version")!
+    static let initialize: JSONValue = [
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "raw-test", "version": "1"]],
+    ]
+
+    @Test func toolsAreListedAndCalledOverStreamableHTTP() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                try await Self.client(junction, key: tenant.key).use { client in
+                    #expect(client.initialized["server"]?["name"] == "junction")
+                    #expect(client.initialized["capabilities"]?["tools"]?["listChanged"] == true)
+
+                    let tools = try await client.listTools()
+                    #expect(tools.compactMap { $0["name"]?.stringValue } == [
+                        "crm__get-customer", "crm__create-customer", "crm__broken", "crm__tag-batch",
+                    ])
+                    let read = try #require(tools.first { $0["name"] == "crm__get-customer" })
+                    #expect(read["description"] == "Fetch one customer by id")
+                    #expect(read["inputSchema"] == ["type": "object", "required": ["id"], "properties": ["id": ["type": "string"]]])
+                    #expect(read["annotations"]?["readOnlyHint"] == true)
+                    #expect(read["annotations"]?["destructiveHint"] == nil)
+                    #expect(read["outputSchema"]?["required"] == ["method", "path"])
+                    let write = try #require(tools.first { $0["name"] == "crm__create-customer" })
+                    #expect(write["annotations"]?["readOnlyHint"] == false)
+                    #expect(write["annotations"]?["destructiveHint"] == true)
+                    #expect(write["inputSchema"]?["properties"]?["email"] == ["type": "string", "format": "email"])
+                    let broken = try #require(tools.first { $0["name"] == "crm__broken" })
+                    #expect(broken["description"] == "broken (Customer records)")
+                    let batch = try #require(tools.first { $0["name"] == "crm__tag-batch" })
+                    #expect(batch["inputSchema"]?["required"] == ["input"])
+                    #expect(batch["inputSchema"]?["properties"]?["input"]?["type"] == "array")
+
+                    // A read: the SDK also checks structuredContent against the output schema.
+                    let got = try await client.callTool("crm__get-customer", arguments: ["id": "42"])
+                    #expect(got["ok"] == true, "\(got)")
+                    let gotResult = try #require(got["result"])
+                    #expect(gotResult["isError"] == false)
+                    #expect(upstream.count("echo") == 1)
+                    let echoed = try #require(gotResult["structuredContent"]?.objectValue)
+                    #expect(echoed["method"] == "GET")
+                    #expect(echoed["path"] == "/echo/customers/42")
+                    let text = try #require(gotResult["content"]?.arrayValue?.first)
+                    #expect(text["type"] == "text")
+                    #expect(try JSONCoding.decode(Array((text["text"]?.stringValue ?? "").utf8)) == .object(echoed))
+
+                    // A write sends its arguments as the body.
+                    let made = try await client.callTool("crm__create-customer", arguments: ["email": "ana@example.com", "name": "Ana"])
+                    let madeResult = try #require(made["result"])
+                    #expect(madeResult["isError"] == false)
+                    #expect(madeResult["structuredContent"]?["method"] == "POST")
+                    #expect(madeResult["structuredContent"]?["body"] == ["email": "ana@example.com", "name": "Ana"])
+                    #expect(upstream.count("echo") == 2)
+
+                    // A non-object input travels as `input`.
+                    let tagged = try await client.callTool("crm__tag-batch", arguments: ["input": ["a", "b"]])
+                    #expect(tagged["result"]?["structuredContent"]?["body"] == ["a", "b"], "\(tagged)")
+                    #expect(upstream.count("echo") == 3)
+
+                    // Failures are tool results with isError, not protocol errors.
+                    let failed = try await client.callTool("crm__broken")
+                    let failedResult = try #require(failed["result"])
+                    #expect(failedResult["isError"] == true)
+                    let failure = failedResult["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
+                    #expect(failure.hasPrefix("upstream_error: "), "\(failure)")
+                    #expect(failure.contains("500"))
+                    #expect(upstream.count("status") == 1, "max_retries 0: one attempt")
+
+                    let invalid = try await client.callTool("crm__get-customer", arguments: ["id": 7])
+                    #expect(invalid["result"]?["isError"] == true)
+                    #expect(invalid["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.hasPrefix("invalid_input: ") == true)
+                    #expect(upstream.count("echo") == 3, "bad input never leaves")
+
+                    let unknown = try await client.callTool("crm__nope")
+                    #expect(unknown["ok"] == false)
+                    #expect(unknown["code"] == -32602)
+                }
+
+                // Every call is audited as the tenant key's connector.invoke.
+                let audit = try await junction.request(.get, "/api/v1/audit?limit=50", key: tenant.key)
+                let invokes = (audit.json["events"]?.arrayValue ?? []).filter { $0["action"] == "connector.invoke" }
+                let read = try #require(invokes.first { $0["details"]?["resource"] == "get-customer" && $0["outcome"] == "ok" })
+                #expect(read["target"] == "crm")
+                #expect(read["actor"]?.stringValue == Self.keyID(tenant.key))
+                #expect(invokes.contains { $0["details"]?["resource"] == "broken" && $0["outcome"] == "upstream_error" })
+            }
+        }
+    }
+
+    @Test func listChangedFollowsConnectorChanges() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                let other = try await junction.createTenant("globex")
+                let otherClient = try await Self.client(junction, key: other.key)
+                try await otherClient.use { otherClient in
+                    try await Self.client(junction, key: tenant.key).use { client in
+                        #expect(try await client.listTools().count == 4)
+                        #expect(try await otherClient.listTools().isEmpty)
+
+                        let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                            "connector_name": "billing", "connector_type": "http", "connection_url": .string(upstream.url),
+                            "options": ["resources": [["slug": "list-invoices", "path": "/echo/invoices"]]],
+                        ])
+                        #expect(created.status == .created)
+                        #expect(try await client.waitListChanged(seconds: 10))
+                        let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
+                        #expect(names.first == "billing__list-invoices")
+                        #expect(names.count == 5)
+                        // Another tenant's session hears nothing of it (its own list is unchanged).
+                        #expect(try await otherClient.waitListChanged(seconds: 1) == false)
+
+                        let disabled = try await junction.request(.put, "/api/v1/connectors/crm", key: tenant.key, json: ["enabled": false])
+                        #expect(disabled.status == .ok)
+                        #expect(try await client.waitListChanged(seconds: 10))
+                        #expect(try await client.listTools().compactMap { $0["name"]?.stringValue } == ["billing__list-invoices"])
+                        let gone = try await client.callTool("crm__get-customer", arguments: ["id": "1"])
+                        #expect(gone["code"] == -32602, "a disabled connector's tool is unknown: \(gone)")
+                        #expect(upstream.count("echo") == 0)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func metaToolsFindDescribeAndCallTools() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                try await Self.client(junction, key: tenant.key, query: "?tools=meta").use { client in
+                    #expect(client.initialized["instructions"]?.stringValue?.contains("search_tools") == true)
+                    let tools = try await client.listTools()
+                    #expect(Set(tools.compactMap { $0["name"]?.stringValue }) == ["search_tools", "describe_tool", "call_tool"])
+                    #expect(tools.count == 3)
+
+                    let search = try await client.callTool("search_tools", arguments: ["query": "create customer"])
+                    let hits = try #require(search["result"]?["structuredContent"]?["tools"]?.arrayValue, "\(search)")
+                    #expect(hits.first?["name"] == "crm__create-customer")
+                    #expect(hits.first?["description"] == "Create a customer")
+                    let tags = try await client.callTool("search_tools", arguments: ["query": "tags list", "limit": 1])
+                    #expect(tags["result"]?["structuredContent"]?["tools"] == [["name": "crm__tag-batch", "description": "Send a list of tags"]])
+
+                    let described = try await client.callTool("describe_tool", arguments: ["name": "crm__get-customer"])
+                    let description = try #require(described["result"]?["structuredContent"])
+                    #expect(description["inputSchema"] == ["type": "object", "required": ["id"], "properties": ["id": ["type": "string"]]])
+                    #expect(description["kind"] == "read")
+                    #expect(description["outputSchema"]?["type"] == "object")
+
+                    let called = try await client.callTool("call_tool", arguments: ["name": "crm__get-customer", "arguments": ["id": "9"]])
+                    #expect(called["result"]?["isError"] == false, "\(called)")
+                    #expect(called["result"]?["structuredContent"]?["path"] == "/echo/customers/9")
+                    #expect(upstream.count("echo") == 1)
+
+                    let unknown = try await client.callTool("describe_tool", arguments: ["name": "crm__nope"])
+                    #expect(unknown["code"] == -32602)
+                }
+            }
+        }
+    }
+
+    @Test func sessionsBelongToTheKeyAndTenantThatOpenedThem() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                let other = try await junction.createTenant("globex")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: other.key, json: [
+                    "connector_name": "erp", "connector_type": "http", "connection_url": .string(upstream.url),
+                    "options": ["resources": [["slug": "list-orders", "path": "/echo/orders"]]],
+                ])
+
+                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
+                #expect(opened.status == .ok)
+                #expect(opened.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+                let session = try #require(opened.headers[Self.sessionHeader])
+                #expect(Self.events(opened.text).first?["result"]?["serverInfo"]?["name"] == "junction")
+
+                var inSession = Self.streamHeaders
+                inSession[Self.sessionHeader] = session
+                inSession[Self.protocolHeader] = "2025-06-18"
+                let list: JSONValue = ["jsonrpc": "2.0", "id": 2, "method": "tools/list"]
+                let stolen = try await junction.request(.post, "/mcp", key: other.key, json: list, headers: inSession)
+                #expect(stolen.status == .notFound)
+                #expect(stolen.json["error"]?["code"] == -32600)
+                #expect(!stolen.text.contains("crm__"))
+                // The owner can use it, so the 404 was about who asked.
+                let own = try await junction.request(.post, "/mcp", key: tenant.key, json: list, headers: inSession)
+                #expect(own.status == .ok)
+                let names = Self.events(own.text).last?["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                #expect(names?.contains("crm__get-customer") == true)
+
+                let anonymous = try await junction.request(.post, "/mcp", key: nil, json: Self.initialize, headers: Self.streamHeaders)
+                #expect(anonymous.status == .unauthorized)
+                #expect(anonymous.errorCode == "unauthorized")
+                let sessionless = try await junction.request(.post, "/mcp", key: tenant.key, json: list, headers: Self.streamHeaders)
+                #expect(sessionless.status == .badRequest)
+                #expect(sessionless.json["error"]?["code"] == -32600)
+                let badMode = try await junction.request(.post, "/mcp?tools=some", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
+                #expect(badMode.errorField == "tools")
+
+                // The platform key (invpc) names the tenant; its session is bound to that tenant.
+                let unnamed = try await junction.request(.post, "/mcp", key: junction.adminKey, json: Self.initialize, headers: Self.streamHeaders)
+                #expect(unnamed.status == .badRequest)
+                #expect(unnamed.errorField == "tenant")
+                let platformOpened = try await junction.request(
+                    .post, "/mcp?tenant=acme", key: junction.adminKey, json: Self.initialize, headers: Self.streamHeaders)
+                #expect(platformOpened.status == .ok)
+                var platformSession = inSession
+                let platformSessionID = try #require(platformOpened.headers[Self.sessionHeader])
+                platformSession[Self.sessionHeader] = platformSessionID
+                let crossTenant = try await junction.request(.post, "/mcp?tenant=globex", key: junction.adminKey, json: list, headers: platformSession)
+                #expect(crossTenant.status == .notFound)
+                let sameTenant = try await junction.request(.post, "/mcp?tenant=acme", key: junction.adminKey, json: list, headers: platformSession)
+                #expect(sameTenant.status == .ok)
+                #expect(sameTenant.text.contains("crm__get-customer"))
+
+                let ended = try await junction.request(.delete, "/mcp", key: tenant.key, headers: inSession)
+                #expect(ended.status == .ok)
+                let afterEnd = try await junction.request(.post, "/mcp", key: tenant.key, json: list, headers: inSession)
+                #expect(afterEnd.status == .notFound)
+
+                // The other tenant's own session sees only its tools and cannot call the first tenant's.
+                try await Self.client(junction, key: other.key).use { client in
+                    #expect(try await client.listTools().compactMap { $0["name"]?.stringValue } == ["erp__list-orders"])
+                    let foreign = try await client.callTool("crm__get-customer", arguments: ["id": "1"])
+                    #expect(foreign["code"] == -32602)
+                }
+                #expect(upstream.count("echo") == 0)
+            }
+        }
+    }
+
+    @Test(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))
+    func stdioServesATenantFromTheDataDirectory() async throws {
+        let executable = try #require(ServeProcessTests.executable)
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                let client = try await MCPClientDriver.stdio(
+                    command: executable.path,
+                    arguments: ["mcp", "--tenant", "acme", "--data-dir", junction.dataDirectory.path, "--poll-ms", "200"])
+                try await client.use { client in
+                    #expect(client.initialized["server"]?["name"] == "junction")
+                    #expect(client.initialized["capabilities"]?["tools"]?["listChanged"] == true)
+                    let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
+                    #expect(names == ["crm__get-customer", "crm__create-customer", "crm__broken", "crm__tag-batch"])
+
+                    let made = try await client.callTool("crm__create-customer", arguments: ["email": "rui@example.com"])
+                    #expect(made["result"]?["isError"] == false, "\(made)")
+                    #expect(made["result"]?["structuredContent"]?["body"] == ["email": "rui@example.com"])
+                    #expect(upstream.count("echo") == 1)
+
+                    let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                        "connector_name": "billing", "connector_type": "http", "connection_url": .string(upstream.url),
+                        "options": ["resources": [["slug": "list-invoices", "path": "/echo/invoices"]]],
+                    ])
+                    #expect(created.status == .created)
+                    #expect(try await client.waitListChanged(seconds: 10))
+                    #expect(try await client.listTools().first?["name"] == "billing__list-invoices")
+                    let listed = try await client.callTool("billing__list-invoices")
+                    #expect(listed["result"]?["structuredContent"]?["path"] == "/echo/invoices")
+                    #expect(upstream.count("echo") == 2)
+                }
+                // The stdio process wrote its audit events into the same database.
+                let audit = try await junction.request(.get, "/api/v1/audit?limit=50", key: tenant.key)
+                let invokes = (audit.json["events"]?.arrayValue ?? []).filter { $0["action"] == "connector.invoke" }
+                #expect(invokes.count == 2)
+                #expect(invokes.allSatisfy { $0["actor"] == "local:mcp-stdio" })
+            }
+        }
+    }
+}
