@@ -40,12 +40,7 @@ struct MCPCommand: AsyncParsableCommand {
     func run() async throws {
         guard let mode = ToolMode(rawValue: tools) else { throw ValidationError("--tools must be all or meta.") }
         guard (100...60_000).contains(pollMilliseconds) else { throw ValidationError("--poll-ms must be from 100 to 60000.") }
-        let logLevel = ProcessInfo.processInfo.environment["JUNCTION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel ?? .warning
-            return handler
-        }
+        bootstrapLogging(defaultLevel: .warning)
         var configuration = try await ServerConfiguration.load(configFile: config)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         let database = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(JunctionApplication.databaseFileName)

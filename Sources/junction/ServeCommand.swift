@@ -33,12 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let logLevel = ProcessInfo.processInfo.environment["JUNCTION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel ?? .info
-            return handler
-        }
+        bootstrapLogging(defaultLevel: .info)
         var configuration = try await ServerConfiguration.load(configFile: config)
         if let host { configuration.host = host }
         if let port {
@@ -72,4 +67,14 @@ struct ServeCommand: AsyncParsableCommand {
 /// pipe see it immediately.
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Sends logs to standard error at `JUNCTION_LOG_LEVEL`, or `defaultLevel` when it is unset.
+func bootstrapLogging(defaultLevel: Logger.Level) {
+    let level = ProcessInfo.processInfo.environment["JUNCTION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level ?? defaultLevel
+        return handler
+    }
 }
