@@ -4,8 +4,7 @@ import JunctionCore
 import Glibc
 #endif
 
-/// A stdio MCP server started for one connector: its pipes, and a terminate on release, so
-/// a connector dropped from the runtime cache never leaves its server running.
+/// A stdio MCP server started for one connector: the process and its pipes.
 ///
 /// `@unchecked Sendable`: `Process` is not `Sendable`; it is configured and started in `init`
 /// and afterwards only asked `isRunning` and terminated, which Foundation makes thread-safe.
@@ -19,6 +18,7 @@ final class MCPChildProcess: @unchecked Sendable {
     /// Starts `executable` with `arguments` and only `environment` (never Junction's own
     /// environment, which may hold its master key); standard error is discarded.
     init(executable: URL, arguments: [String], environment: [String: String]) throws {
+        _ = Self.ignoreBrokenPipes
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment
@@ -31,6 +31,9 @@ final class MCPChildProcess: @unchecked Sendable {
             throw JunctionError(.connectionRefused, "The MCP server command could not start: \(error.localizedDescription)")
         }
     }
+
+    /// A write to the pipe of a server that died must fail with `EPIPE`, not end Junction.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Whether the server still runs.
     var isRunning: Bool { process.isRunning }

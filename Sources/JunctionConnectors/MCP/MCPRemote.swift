@@ -2,7 +2,6 @@ import Foundation
 import JunctionCore
 import MCP
 import Synchronization
-import SystemPackage
 
 /// One connector's session with its MCP server, opened on first use (spawning the command,
 /// or initializing over HTTP) and opened again after the server ends it or its process dies.
@@ -65,9 +64,7 @@ actor MCPRemote {
         case .command(let executable, let arguments, let environment):
             let process = try MCPChildProcess(executable: executable, arguments: arguments, environment: environment)
             child = process
-            transport = StdioTransport(
-                input: FileDescriptor(rawValue: process.output.fileHandleForReading.fileDescriptor),
-                output: FileDescriptor(rawValue: process.input.fileHandleForWriting.fileDescriptor))
+            transport = MCPProcessTransport(child: process)
         }
         let client = MCP.Client(name: "junction", version: "0.1.0")
         do {
@@ -90,9 +87,11 @@ actor MCPRemote {
         child = nil
     }
 
-    /// Ends the session and stops a spawned server.
-    func close() async {
-        if let client { await drop(client) }
+    /// A connector dropped from the runtime cache ends its session: the SDK client's message
+    /// loop would otherwise keep it (and its transport) alive, and a spawned server would run on.
+    deinit {
+        if let client { Task { await client.disconnect() } }
+        child?.terminate()
     }
 
     /// `operation`, or `timeout` once `deadline` passes. The operation is cancelled then, but
