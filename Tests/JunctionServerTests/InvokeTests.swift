@@ -198,6 +198,15 @@ import Testing
                 #expect(refused.json["error"]?["code"] == "connection_refused")
                 #expect(refused.json["error"]?["retryable"] == true)
                 #expect(refused.status == .badGateway)
+                #expect(refused.json["metadata"]?["attempts"] == 1)
+
+                // A refused connection is one failed attempt each time: the retry policy, not the
+                // HTTP pool, decides how often to try again.
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
+                                               json: Self.connector("closed-retried", url: "http://127.0.0.1:1", extra: ["max_retries": 2]))
+                let retried = try await Self.invoke(junction, key: tenant.key, connector: "closed-retried", "text")
+                #expect(retried.json["error"]?["code"] == "connection_refused")
+                #expect(retried.json["metadata"]?["attempts"] == 3)
             }
         }
     }

@@ -5,7 +5,8 @@ import NIOPosix
 import NIOSSL
 
 /// The HTTP connection pools every `http`-family connector shares: one verifying TLS
-/// certificates and one that does not (for `insecure_skip_verify`). Pools are bounded per host.
+/// certificates and one that does not (for `insecure_skip_verify`). Pools are bounded per host,
+/// and a connection that cannot be established fails its request at once.
 public final class HTTPClients: Sendable {
     /// Verifies certificates (the default).
     public let verifying: HTTPClient
@@ -17,6 +18,10 @@ public final class HTTPClients: Sendable {
     public init(eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectionsPerHost: Int = 64) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        // A failed connect fails the attempt at once: the invoke path's own retry policy (its
+        // backoff, attempt count and Retry-After) decides what happens next. Left on, the pool
+        // would retry connecting silently until the attempt's whole timeout had passed.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(10))
         verifying = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
