@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionCoreTests",
-            dependencies: ["JunctionCore", "JunctionConnectors"],
+            dependencies: ["JunctionCore", "JunctionConnectors", .product(name: "MCP", package: "swift-sdk")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,8 +10,6 @@ import MCP
 public struct MCPToolServer: Sendable {
     /// The server name announced in `initialize`.
     public static let name = "junction"
-    /// The version announced in `initialize`.
-    public static let version = "0.1.0"
 
     let catalog: ToolCatalog
 
@@ -22,7 +20,7 @@ public struct MCPToolServer: Sendable {
     /// A server for one session, with its `tools/list` and `tools/call` handlers registered.
     public func makeServer(for session: ToolSession) async -> MCP.Server {
         let server = MCP.Server(
-            name: Self.name, version: Self.version, title: "Junction",
+            name: Self.name, version: BuildInfo.version, title: "Junction",
             instructions: session.mode == .meta ? MetaTools.instructions : nil,
             capabilities: .init(tools: .init(listChanged: true)))
         await server.withMethodHandler(ListTools.self) { _ in
@@ -60,9 +58,17 @@ public struct MCPToolServer: Sendable {
         return try await call(named: parameters.name, arguments: arguments, session: session)
     }
 
-    /// Runs the tool `name`; an unknown name is a protocol error (`-32602`), as MCP specifies.
+    /// Runs the tool `name` (also in meta mode, where it is not listed). An unknown name is a
+    /// protocol error (`-32602`), as MCP specifies; a known tool whose connector cannot serve
+    /// it (disabled, its server down) is a failed result naming why.
     func call(named name: String, arguments: JSONValue, session: ToolSession) async throws -> CallTool.Result {
-        guard let tool = try await catalog.tool(tenantID: session.tenantID, named: name) else {
+        let found: ToolDefinition?
+        do {
+            found = try await catalog.tool(tenantID: session.tenantID, named: name)
+        } catch let error as JunctionError {
+            return Self.failure(code: error.code.description, message: error.message, upstreamStatus: error.upstreamStatus)
+        }
+        guard let tool = found else {
             throw MCPError.invalidParams("Unknown tool: \(name.prefix(100))")
         }
         var actor = session.actor
@@ -74,7 +80,7 @@ public struct MCPToolServer: Sendable {
 
     /// The MCP tool for a definition: annotations from its kind, and an output schema only
     /// as an object (a non-object schema is declared as `{"result": schema}`, matching
-    /// ``structuredContent(_:tool:)``).
+    /// `StructuredOutput.content(_:declaredSchema:)`).
     static func tool(_ definition: ToolDefinition) -> MCP.Tool {
         let isRead = definition.kind == .read
         return MCP.Tool(
@@ -90,14 +96,20 @@ public struct MCPToolServer: Sendable {
     /// `isError` with `code: message`.
     static func result(_ envelope: InvokeEnvelope, tool: ToolDefinition) -> CallTool.Result {
         guard envelope.success, let data = envelope.data else {
-            let failure = envelope.error
-            var text = "\(failure?.code ?? "internal"): \(failure?.message ?? "The call failed.")"
-            if let status = failure?.upstreamStatus { text += " (upstream status \(status))" }
-            return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: true)
+            return failure(
+                code: envelope.error?.code ?? "internal", message: envelope.error?.message ?? "The call failed.",
+                upstreamStatus: envelope.error?.upstreamStatus)
         }
         return CallTool.Result(
             content: [.text(text: StructuredOutput.text(data), annotations: nil, _meta: nil)],
             structuredContent: Optional(MCP.Value(StructuredOutput.content(data, declaredSchema: tool.outputSchema))),
             isError: false)
+    }
+
+    /// A failed tool result: `isError` with `code: message`.
+    static func failure(code: String, message: String, upstreamStatus: Int?) -> CallTool.Result {
+        var text = "\(code): \(message)"
+        if let upstreamStatus { text += " (upstream status \(upstreamStatus))" }
+        return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: true)
     }
 }

@@ -25,7 +25,4 @@ public final class ChangeFeed: Sendable {
         let targets = subscribers.withLock { Array($0.values) }
         for continuation in targets { continuation.yield(tenantID) }
     }
-
-    /// How many subscribers are listening.
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
 }

@@ -122,10 +122,13 @@ public struct MCPConnector: Connector, ConnectionTestable, ResourceDiscovering, 
     static func resources(for tools: [MCP.Tool]) -> [JunctionCore.Resource] {
         var taken: Set<Slug> = []
         return tools.compactMap { tool in
-            guard var slug = Slug.from(tool.name) else { return nil }
+            guard let base = Slug.from(tool.name) else { return nil }
+            var slug = base
             var suffix = 2
-            while taken.contains(slug), let next = Slug.from("\(tool.name)-\(suffix)") {
-                slug = next
+            while taken.contains(slug) {
+                // The suffix goes after the base cut short, so it survives the 63-character limit.
+                let ending = "-\(suffix)"
+                slug = Slug(String(base.rawValue.prefix(63 - ending.count)) + ending) ?? base
                 suffix += 1
             }
             taken.insert(slug)

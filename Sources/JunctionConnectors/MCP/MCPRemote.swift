@@ -66,7 +66,7 @@ actor MCPRemote {
             child = process
             transport = MCPProcessTransport(child: process)
         }
-        let client = MCP.Client(name: "junction", version: "0.1.0")
+        let client = MCP.Client(name: "junction", version: BuildInfo.version)
         do {
             try await client.connect(transport: transport)
         } catch {

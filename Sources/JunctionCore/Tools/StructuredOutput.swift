@@ -6,13 +6,13 @@ import Foundation
 public enum StructuredOutput {
     /// The output schema as MCP declares it: an object schema as is, any other wrapped.
     public static func schema(_ schema: JSONValue) -> JSONValue {
-        isObjectSchema(schema) ? schema : ToolSchema.wrapped(schema, as: "result")
+        declaresObject(schema) ? schema : ToolSchema.wrapped(schema, as: "result")
     }
 
     /// The structured content for `data`: wrapped when the declared schema was wrapped, or,
     /// with no declared schema, when `data` is not an object.
     public static func content(_ data: JSONValue, declaredSchema: JSONValue?) -> JSONValue {
-        let wrap = declaredSchema.map { !isObjectSchema($0) } ?? (data.objectValue == nil)
+        let wrap = declaredSchema.map { !declaresObject($0) } ?? (data.objectValue == nil)
         return wrap ? ["result": data] : data
     }
 
@@ -24,7 +24,7 @@ public enum StructuredOutput {
 
     /// Whether `schema` says `"type": "object"` (stricter than `ToolSchema.isObjectSchema`: an
     /// output schema that allows anything may describe a non-object result).
-    static func isObjectSchema(_ schema: JSONValue) -> Bool {
+    static func declaresObject(_ schema: JSONValue) -> Bool {
         schema["type"]?.stringValue == "object"
     }
 }

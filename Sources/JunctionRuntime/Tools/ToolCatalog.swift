@@ -46,12 +46,20 @@ public struct ToolCatalog: Sendable {
     }
 
     /// The tool called `name`, or `nil`. A name of the plain `CONNECTOR__RESOURCE` form is
-    /// resolved directly; a shortened (hashed) one by listing the tenant's tools.
+    /// resolved directly, and why its connector cannot serve it is thrown (`connector_disabled`,
+    /// a failed discovery); a shortened (hashed) one is found by listing the tenant's tools.
     public func tool(tenantID: String, named name: String) async throws -> ToolDefinition? {
         if let (connector, resource) = Self.parts(of: name) {
-            guard let prepared = try? await invoker.prepared(tenantID: tenantID, name: connector.rawValue),
-                  prepared.record.enabled, let found = prepared.resources[resource]
-            else { return nil }
+            let prepared: PreparedConnector
+            do {
+                prepared = try await invoker.prepared(tenantID: tenantID, name: connector.rawValue)
+            } catch let error as JunctionError where error.code == .notFound {
+                return nil
+            }
+            guard let found = prepared.resources[resource] else { return nil }
+            guard prepared.record.enabled else {
+                throw JunctionError(.connectorDisabled, "Connector '\(connector)' is disabled.")
+            }
             return ToolDefinition(connector: connector, connectorDescription: prepared.record.description ?? "", resource: found.resource)
         }
         return try await tools(tenantID: tenantID).first { $0.name == name }
