@@ -25,17 +25,14 @@ struct InvokeCommand: AsyncParsableCommand {
     @Option(name: .customLong("idempotency-key"), help: "Allows retrying a write resource.") var idempotencyKey: String?
 
     func run() async throws {
-        var callOptions: [String: JSONValue] = [:]
-        if mock { callOptions["mock"] = true }
-        if let credential { callOptions["credential"] = .string(credential) }
-        if let timeoutMilliseconds { callOptions["timeout_ms"] = .integer(timeoutMilliseconds) }
-        if let retries { callOptions["retries"] = .integer(retries) }
-        if !headers.isEmpty { callOptions["headers"] = .object(try parseFields(headers, option: "--header", typed: false)) }
+        let callOptions = Junction.InvokeOptions(
+            credential: credential, timeout: timeoutMilliseconds.map { .milliseconds($0) }, retries: retries, mock: mock,
+            headers: try parseFields(headers, option: "--header", typed: false).compactMapValues(\.stringValue))
         let input = try Self.input(data)
         let (_, envelope) = try await options.client().exchange(
             .post, "/api/v1/connectors/\(segment(connector))/resources/\(segment(resource))/invoke",
             query: options.tenantQuery,
-            body: ["data": input, "options": .object(callOptions)],
+            body: ["data": input, "options": callOptions.json],
             headers: idempotencyKey.map { ["Idempotency-Key": $0] } ?? [:])
         try options.output(envelope, columns: [])
         guard envelope["success"] == true else { throw ExitCode(1) }

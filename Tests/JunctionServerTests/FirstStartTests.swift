@@ -1,4 +1,5 @@
 import Foundation
+import JunctionConnectors
 import JunctionCore
 import JunctionServer
 import JunctionStorage
@@ -75,6 +76,9 @@ import Testing
         #expect(defaults.dataDirectory == "./junction-data")
         #expect(defaults.mode == .invpc)
         #expect(defaults.maxBodyBytes == 1 << 20)
+        #expect(defaults.mcpCommands.allowedCommands.isEmpty, "no program may be started unless the operator says so")
+        let commands = try await ServerConfiguration.load(environment: ["JUNCTION_MCP_COMMANDS": " /usr/bin/uvx, npx ,,"])
+        #expect(commands.mcpCommands.allowedCommands == ["/usr/bin/uvx", "npx"])
         await #expect(throws: JunctionError.self) {
             try await ServerConfiguration.load(environment: ["JUNCTION_PORT": "eighty"])
         }

@@ -1,6 +1,7 @@
 import Foundation
 import JunctionClient
 import JunctionCore
+import JunctionTesting
 import Testing
 
 /// Runs the real `junction` executable: `serve` on a fresh directory, then the CLI against it.
@@ -101,6 +102,27 @@ import Testing
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))
+    func mcpOverStdioRefusesMissingDataAndUnknownTenantsAndModes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-mcp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // No database: nothing is created, and the message says what to do.
+        let (noData, _, noDataErrors) = try Self.cli(["mcp", "--tenant", "acme", "--data-dir", directory.path], url: "", key: nil)
+        #expect(noData != 0)
+        #expect(noDataErrors.contains("No Junction database"), "\(noDataErrors)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("junction.sqlite").path))
+        let (badMode, _, badModeErrors) = try Self.cli(
+            ["mcp", "--tenant", "acme", "--data-dir", directory.path, "--tools", "some"], url: "", key: nil)
+        #expect(badMode != 0)
+        #expect(badModeErrors.contains("--tools must be all or meta"), "\(badModeErrors)")
+        // A real data directory, but no such tenant.
+        try await withJunction(dataDirectory: directory) { _ in }
+        let (unknown, _, unknownErrors) = try Self.cli(["mcp", "--tenant", "nobody", "--data-dir", directory.path], url: "", key: nil)
+        #expect(unknown != 0)
+        #expect(unknownErrors.contains("No tenant 'nobody'"), "\(unknownErrors)")
     }
 
     @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))
