@@ -173,7 +173,8 @@ public struct JunctionApplication: Sendable {
             cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy,
             mcpCommands: configuration.mcpCommands)
         let components = components(runtime: runtime)
-        let mcpSessions = MCPSessions(toolServer: components.toolServer, changes: runtime.cache.changes)
+        let mcpSessions = MCPSessions(
+            toolServer: components.toolServer, changes: runtime.cache.changes, idleTimeout: configuration.mcpSessionIdleTimeout)
         return Application(
             router: router(runtime: runtime, components: components, mcpSessions: mcpSessions),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),

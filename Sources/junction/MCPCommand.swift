@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JunctionConnectors
 import JunctionCore
 import JunctionMCP
 import JunctionRuntime
@@ -7,26 +8,40 @@ import JunctionServer
 import JunctionStorage
 import Logging
 import MCP
+import NIOHTTP1
 
-/// `junction mcp --tenant NAME`: serves a tenant's connector tools over MCP on standard input
-/// and output, for desktop agents that start their MCP servers as processes.
+/// `junction mcp`: serves a tenant's connector tools over MCP on standard input and output,
+/// for desktop agents that start their MCP servers as processes, either from the data
+/// directory or by relaying to a running server's `/mcp`.
 struct MCPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp",
         abstract: "Serve a tenant's tools over MCP on stdin/stdout.",
         discussion: """
-            Opens the data directory directly (the same one `junction serve` uses; both may run at once)
-            and acts as the local operator. Tool calls run the same invoke path as the API and are audited.
-            Changes made through the server are noticed within --poll-ms and announced to the client
-            with notifications/tools/list_changed. Logs go to standard error.
+            Without --url, opens the data directory directly (the same one `junction serve` uses; both may run
+            at once) and acts as the local operator: --tenant is required. Tool calls run the same invoke path as
+            the API and are audited. Changes made through the server are noticed within --poll-ms and announced
+            to the client with notifications/tools/list_changed.
+
+            With --url, relays to that server's Streamable HTTP endpoint (/mcp) with an API key (--key, or better
+            JUNCTION_API_KEY: arguments are visible to other local users). A tenant key needs no --tenant. The
+            server's tool-list changes reach the client, and a session the server ended is opened again.
+
+            Logs go to standard error.
             """
     )
 
-    @Option(help: "Tenant id or name whose connectors are the tools.")
-    var tenant: String
+    @Option(help: "Tenant id or name whose connectors are the tools (with --url: for a platform key only).")
+    var tenant: String?
 
     @Option(help: "all (every resource is a tool) or meta (search_tools, describe_tool, call_tool).")
     var tools: String = ToolMode.all.rawValue
+
+    @Option(help: "Relay to the running server at this URL (e.g. http://127.0.0.1:8080) instead of opening the data directory.")
+    var url: String?
+
+    @Option(help: "API key for --url (env JUNCTION_API_KEY).")
+    var key: String?
 
     @Option(name: .customLong("data-dir"), help: "Data directory (env JUNCTION_DATA_DIR; default ./junction-data).")
     var dataDirectory: String?
@@ -34,13 +49,48 @@ struct MCPCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file (env JUNCTION_CONFIG; default ./junction.yaml if present).")
     var config: String?
 
-    @Option(name: .customLong("poll-ms"), help: "How often to look for connector changes, in milliseconds.")
-    var pollMilliseconds: Int = 2000
+    @Option(name: .customLong("poll-ms"), help: "How often to look for connector changes in the data directory, in milliseconds (default 2000).")
+    var pollMilliseconds: Int?
+
+    func validate() throws {
+        guard ToolMode(rawValue: tools) != nil else { throw ValidationError("--tools must be all or meta.") }
+        if url != nil {
+            for (option, given) in [("--data-dir", dataDirectory != nil), ("--config", config != nil), ("--poll-ms", pollMilliseconds != nil)] where given {
+                throw ValidationError("\(option) reads the data directory; it does not apply with --url.")
+            }
+        } else {
+            guard tenant != nil else { throw ValidationError("--tenant is required without --url.") }
+            if key != nil { throw ValidationError("--key applies only with --url.") }
+            if let pollMilliseconds, !(100...60_000).contains(pollMilliseconds) {
+                throw ValidationError("--poll-ms must be from 100 to 60000.")
+            }
+        }
+    }
 
     func run() async throws {
-        guard let mode = ToolMode(rawValue: tools) else { throw ValidationError("--tools must be all or meta.") }
-        guard (100...60_000).contains(pollMilliseconds) else { throw ValidationError("--poll-ms must be from 100 to 60000.") }
+        let mode = ToolMode(rawValue: tools) ?? .all
         bootstrapLogging(defaultLevel: .warning)
+        if let url {
+            try await relay(to: url, mode: mode)
+        } else {
+            try await serveDataDirectory(mode: mode)
+        }
+    }
+
+    /// Relays standard input and output to the server's `/mcp`.
+    private func relay(to url: String, mode: ToolMode) async throws {
+        guard let endpoint = MCPRelay.junctionEndpoint(serverURL: url, tenant: tenant, mode: mode) else {
+            throw ValidationError("--url must be an http or https URL, such as http://127.0.0.1:8080.")
+        }
+        guard let key = key ?? ProcessInfo.processInfo.environment["JUNCTION_API_KEY"], !key.isEmpty else {
+            throw ValidationError("No API key: set JUNCTION_API_KEY or pass --key.")
+        }
+        let headers: HTTPHeaders = ["Authorization": "Bearer \(key)", "User-Agent": "junction-mcp/\(BuildInfo.version)"]
+        try await MCPRelay(endpoint: endpoint, headers: headers).run(client: MCPLineTransport.standardIO())
+    }
+
+    /// Serves the tenant's tools from the data directory, as the local operator.
+    private func serveDataDirectory(mode: ToolMode) async throws {
         var configuration = try await ServerConfiguration.load(configFile: config)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         let database = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(JunctionApplication.databaseFileName)
@@ -48,8 +98,9 @@ struct MCPCommand: AsyncParsableCommand {
             throw ValidationError("No Junction database in \(configuration.dataDirectory): run `junction serve` once, or pass --data-dir.")
         }
         let junction = try await JunctionApplication(configuration: configuration)
-        guard let tenant = try await junction.store.tenant(idOrName: self.tenant) else {
-            throw ValidationError("No tenant '\(self.tenant)'.")
+        let name = tenant ?? ""
+        guard let tenant = try await junction.store.tenant(idOrName: name) else {
+            throw ValidationError("No tenant '\(name)'.")
         }
         let runtime = RuntimeServices(cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy,
             mcpCommands: configuration.mcpCommands)
@@ -58,7 +109,7 @@ struct MCPCommand: AsyncParsableCommand {
         let server = await components.toolServer.makeServer(for: ToolSession(tenantID: tenant.id, actor: actor, mode: mode))
         let forwarding = MCPToolServer.forwardChanges(of: tenant.id, from: runtime.cache.changes, to: server)
         let watching = Task { await watch(tenant.id, store: junction.store, cache: runtime.cache) }
-        try await server.start(transport: StdioTransport())
+        try await server.start(transport: MCPLineTransport.standardIO())
         await server.waitUntilCompleted()
         watching.cancel()
         forwarding.cancel()
@@ -75,7 +126,7 @@ struct MCPCommand: AsyncParsableCommand {
                 if let last, last != fingerprint { cache.invalidate(tenantID: tenantID) }
                 last = fingerprint
             }
-            try? await Task.sleep(for: .milliseconds(pollMilliseconds))
+            try? await Task.sleep(for: .milliseconds(pollMilliseconds ?? 2000))
         }
     }
 }

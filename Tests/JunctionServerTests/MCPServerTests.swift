@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import JunctionCore
+import JunctionServer
 import JunctionTesting
 import Testing
 
@@ -339,5 +340,87 @@ struct MCPServerTests {
                 #expect(invokes.allSatisfy { $0["actor"] == "local:mcp-stdio" })
             }
         }
+    }
+
+    @Test(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))
+    func stdioRelaysToAServerURLAndOutlivesItsSession() async throws {
+        let executable = try #require(ServeProcessTests.executable)
+        try await UpstreamServer.with { upstream in
+            // Sessions idle for a second are closed: the relay must open a new one by itself.
+            try await withJunction(configure: { $0.mcpSessionIdleTimeout = .seconds(1) }) { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                let client = try await MCPClientDriver.stdio(
+                    command: executable.path, arguments: ["mcp", "--url", junction.baseURL],
+                    environment: ["JUNCTION_API_KEY": tenant.key])
+                try await client.use { client in
+                    #expect(client.initialized["server"]?["name"] == "junction")
+                    #expect(client.initialized["capabilities"]?["tools"]?["listChanged"] == true)
+                    let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
+                    #expect(names == ["crm__get-customer", "crm__create-customer", "crm__broken", "crm__tag-batch"])
+
+                    let made = try await client.callTool("crm__create-customer", arguments: ["email": "rui@example.com"])
+                    #expect(made["result"]?["isError"] == false, "\(made)")
+                    #expect(made["result"]?["structuredContent"]?["body"] == ["email": "rui@example.com"])
+                    let failed = try await client.callTool("crm__broken")
+                    #expect(failed["result"]?["isError"] == true)
+                    let unknown = try await client.callTool("crm__nope")
+                    #expect(unknown["code"] == -32602, "the server's JSON-RPC error passes through: \(unknown)")
+
+                    // The server's notification arrives over the relay's event stream.
+                    let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                        "connector_name": "billing", "connector_type": "http", "connection_url": .string(upstream.url),
+                        "options": ["resources": [["slug": "list-invoices", "path": "/echo/invoices"]]],
+                    ])
+                    #expect(created.status == .created)
+                    #expect(try await client.waitListChanged(seconds: 10))
+
+                    // Once the session has expired, calls still work and the client is told to
+                    // list its tools again (what changed meanwhile was never announced).
+                    try await Task.sleep(for: .seconds(2))
+                    let listed = try await client.callTool("billing__list-invoices")
+                    #expect(listed["result"]?["structuredContent"]?["path"] == "/echo/invoices", "\(listed)")
+                    #expect(try await client.waitListChanged(seconds: 10))
+                    #expect(try await client.listTools().first?["name"] == "billing__list-invoices")
+                }
+                #expect(upstream.count("echo") == 2)
+                // Calls run as the key the relay was given.
+                let audit = try await junction.request(.get, "/api/v1/audit?limit=50", key: tenant.key)
+                let invokes = (audit.json["events"]?.arrayValue ?? []).filter { $0["action"] == "connector.invoke" }
+                #expect(invokes.count == 3)
+                #expect(invokes.allSatisfy { $0["actor"]?.stringValue == Self.keyID(tenant.key) })
+
+                // A platform key names the tenant; meta mode travels as ?tools=meta.
+                let meta = try await MCPClientDriver.stdio(
+                    command: executable.path, arguments: ["mcp", "--url", junction.baseURL + "/", "--tenant", "acme", "--tools", "meta"],
+                    environment: ["JUNCTION_API_KEY": junction.adminKey])
+                try await meta.use { client in
+                    let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
+                    #expect(names == ["search_tools", "describe_tool", "call_tool"])
+                }
+            }
+        }
+    }
+
+    @Test(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))
+    func stdioRelayTellsTheClientWhyTheServerRefused() async throws {
+        let executable = try #require(ServeProcessTests.executable)
+        try await withJunction { junction in
+            // A wrong key: the client's initialize fails with the server's reason.
+            let refused = await #expect(throws: HarnessError.self) {
+                _ = try await MCPClientDriver.stdio(
+                    command: executable.path, arguments: ["mcp", "--url", junction.baseURL],
+                    environment: ["JUNCTION_API_KEY": "jk_nokey_notasecret"], timeout: .seconds(10))
+            }
+            #expect(refused?.description.contains("HTTP 401") == true, "\(String(describing: refused))")
+            #expect(refused?.description.contains("notasecret") == false, "the key never appears")
+        }
+        // Nothing listens: the reason names the server, not a timeout.
+        let unreachable = await #expect(throws: HarnessError.self) {
+            _ = try await MCPClientDriver.stdio(
+                command: executable.path, arguments: ["mcp", "--url", "http://127.0.0.1:9"],
+                environment: ["JUNCTION_API_KEY": "jk_nokey_notasecret"], timeout: .seconds(10))
+        }
+        #expect(unreachable?.description.contains("Could not reach the MCP server at http://127.0.0.1:9") == true,
+            "\(String(describing: unreachable))")
     }
 }

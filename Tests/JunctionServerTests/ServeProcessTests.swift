@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))
-    func mcpOverStdioRefusesMissingDataAndUnknownTenantsAndModes() async throws {
+    func mcpOverStdioRefusesMissingDataUnknownTenantsAndBadOptions() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-mcp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -123,6 +123,19 @@ import Testing
         let (unknown, _, unknownErrors) = try Self.cli(["mcp", "--tenant", "nobody", "--data-dir", directory.path], url: "", key: nil)
         #expect(unknown != 0)
         #expect(unknownErrors.contains("No tenant 'nobody'"), "\(unknownErrors)")
+        // The relay mode's options.
+        let refusals: [([String], String?, String)] = [
+            (["mcp"], nil, "--tenant is required without --url"),
+            (["mcp", "--tenant", "acme", "--key", "jk_x_y"], nil, "--key applies only with --url"),
+            (["mcp", "--url", "http://127.0.0.1:1", "--data-dir", directory.path], "jk_x_y", "--data-dir reads the data directory"),
+            (["mcp", "--url", "ftp://127.0.0.1"], "jk_x_y", "--url must be an http or https URL"),
+            (["mcp", "--url", "http://127.0.0.1:1"], nil, "No API key"),
+        ]
+        for (arguments, key, message) in refusals {
+            let (status, _, errors) = try Self.cli(arguments, url: "", key: key)
+            #expect(status != 0, "\(arguments)")
+            #expect(errors.contains(message), "\(arguments): \(errors)")
+        }
     }
 
     @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))

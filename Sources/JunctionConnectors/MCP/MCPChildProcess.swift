@@ -18,7 +18,7 @@ final class MCPChildProcess: @unchecked Sendable {
     /// Starts `executable` with `arguments` and only `environment` (never Junction's own
     /// environment, which may hold its master key); standard error is discarded.
     init(executable: URL, arguments: [String], environment: [String: String]) throws {
-        _ = Self.ignoreBrokenPipes
+        _ = MCPLineTransport.ignoreBrokenPipes
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment
@@ -31,9 +31,6 @@ final class MCPChildProcess: @unchecked Sendable {
             throw JunctionError(.connectionRefused, "The MCP server command could not start: \(error.localizedDescription)")
         }
     }
-
-    /// A write to the pipe of a server that died must fail with `EPIPE`, not end Junction.
-    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Whether the server still runs.
     var isRunning: Bool { process.isRunning }

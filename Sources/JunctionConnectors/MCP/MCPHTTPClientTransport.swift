@@ -85,23 +85,11 @@ actor MCPHTTPClientTransport: MCP.Transport {
         protocolVersion = version
     }
 
-    /// The `data` of each event in a complete `text/event-stream` body (lines end with LF,
-    /// CRLF or CR).
+    /// The `data` of each event in a complete `text/event-stream` body.
     static func events(in body: Data) -> [Data] {
-        var events: [Data] = []
-        var lines: [Substring] = []
-        let text = String(decoding: body, as: UTF8.self)
-        // `\r\n` is one Character in Swift: split on every kind of line break.
-        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            if line.isEmpty {
-                if !lines.isEmpty { events.append(Data(lines.joined(separator: "\n").utf8)) }
-                lines = []
-            } else if line.hasPrefix("data:") {
-                let value = line.dropFirst(5)
-                lines.append(value.hasPrefix(" ") ? value.dropFirst() : value)
-            }
-        }
-        if !lines.isEmpty { events.append(Data(lines.joined(separator: "\n").utf8)) }
-        return events
+        var parser = EventStreamParser()
+        var events = parser.feed(body)
+        if let last = parser.finish() { events.append(last) }
+        return events.map { Data($0.data.utf8) }
     }
 }

@@ -64,7 +64,9 @@ actor MCPRemote {
         case .command(let executable, let arguments, let environment):
             let process = try MCPChildProcess(executable: executable, arguments: arguments, environment: environment)
             child = process
-            transport = MCPProcessTransport(child: process)
+            transport = MCPLineTransport(
+                reading: process.output.fileHandleForReading, writing: process.input.fileHandleForWriting, owner: process,
+                stop: { process.terminate() })
         }
         let client = MCP.Client(name: "junction", version: BuildInfo.version)
         do {
