@@ -43,11 +43,7 @@ struct MCPCommand: AsyncParsableCommand {
     @Option(help: "API key for --url (env JUNCTION_API_KEY).")
     var key: String?
 
-    @Option(name: .customLong("data-dir"), help: "Data directory (env JUNCTION_DATA_DIR; default ./junction-data).")
-    var dataDirectory: String?
-
-    @Option(help: "YAML configuration file (env JUNCTION_CONFIG; default ./junction.yaml if present).")
-    var config: String?
+    @OptionGroup var local: LocalConfigurationOptions
 
     @Option(name: .customLong("poll-ms"), help: "How often to look for connector changes in the data directory, in milliseconds (default 2000).")
     var pollMilliseconds: Int?
@@ -55,8 +51,8 @@ struct MCPCommand: AsyncParsableCommand {
     func validate() throws {
         guard ToolMode(rawValue: tools) != nil else { throw ValidationError("--tools must be all or meta.") }
         if url != nil {
-            for (option, given) in [("--data-dir", dataDirectory != nil), ("--config", config != nil), ("--poll-ms", pollMilliseconds != nil)] where given {
-                throw ValidationError("\(option) reads the data directory; it does not apply with --url.")
+            if local.isGiven || pollMilliseconds != nil {
+                throw ValidationError("--data-dir, --config and --poll-ms read the data directory; they do not apply with --url.")
             }
         } else {
             guard tenant != nil else { throw ValidationError("--tenant is required without --url.") }
@@ -91,8 +87,7 @@ struct MCPCommand: AsyncParsableCommand {
 
     /// Serves the tenant's tools from the data directory, as the local operator.
     private func serveDataDirectory(mode: ToolMode) async throws {
-        var configuration = try await ServerConfiguration.load(configFile: config)
-        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        let configuration = try await local.load()
         let database = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(JunctionApplication.databaseFileName)
         guard FileManager.default.fileExists(atPath: database.path) else {
             throw ValidationError("No Junction database in \(configuration.dataDirectory): run `junction serve` once, or pass --data-dir.")

@@ -23,24 +23,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free port (env JUNCTION_PORT; default 8080).")
     var port: Int?
 
-    @Option(name: .customLong("data-dir"), help: "Data directory (env JUNCTION_DATA_DIR; default ./junction-data).")
-    var dataDirectory: String?
-
     @Option(help: "invpc (platform key sees all tenants) or saas (env JUNCTION_MODE; default invpc).")
     var mode: String?
 
-    @Option(help: "YAML configuration file (env JUNCTION_CONFIG; default ./junction.yaml if present).")
-    var config: String?
+    @OptionGroup var local: LocalConfigurationOptions
 
     func run() async throws {
         bootstrapLogging(defaultLevel: .info)
-        var configuration = try await ServerConfiguration.load(configFile: config)
+        var configuration = try await local.load()
         if let host { configuration.host = host }
         if let port {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
             configuration.port = port
         }
-        if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if let mode {
             guard let parsed = ServerMode(rawValue: mode) else { throw ValidationError("--mode must be invpc or saas.") }
             configuration.mode = parsed
@@ -70,6 +65,25 @@ func say(_ line: String) {
 }
 
 /// Sends logs to standard error at `JUNCTION_LOG_LEVEL`, or `defaultLevel` when it is unset.
+/// Where a command that opens the data directory itself finds its configuration.
+struct LocalConfigurationOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data directory (env JUNCTION_DATA_DIR; default ./junction-data).")
+    var dataDirectory: String?
+
+    @Option(help: "YAML configuration file (env JUNCTION_CONFIG; default ./junction.yaml if present).")
+    var config: String?
+
+    /// Whether either option was given.
+    var isGiven: Bool { dataDirectory != nil || config != nil }
+
+    /// The configuration file and environment, with `--data-dir` over them.
+    func load() async throws -> ServerConfiguration {
+        var configuration = try await ServerConfiguration.load(configFile: config)
+        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        return configuration
+    }
+}
+
 func bootstrapLogging(defaultLevel: Logger.Level) {
     let level = ProcessInfo.processInfo.environment["JUNCTION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
     LoggingSystem.bootstrap { label in

@@ -47,6 +47,27 @@ struct MCPServerTests {
         return tenant
     }
 
+    /// Expects `client` to be initialized by Junction with the `crm` tools of ``prepare(_:upstream:)``,
+    /// and its write tool to reach the upstream.
+    static func expectCRMServed(by client: MCPClientDriver) async throws {
+        #expect(client.initialized["server"]?["name"] == "junction")
+        #expect(client.initialized["capabilities"]?["tools"]?["listChanged"] == true)
+        let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
+        #expect(names == ["crm__get-customer", "crm__create-customer", "crm__broken", "crm__tag-batch"])
+        let made = try await client.callTool("crm__create-customer", arguments: ["email": "rui@example.com"])
+        #expect(made["result"]?["isError"] == false, "\(made)")
+        #expect(made["result"]?["structuredContent"]?["body"] == ["email": "rui@example.com"])
+    }
+
+    /// Adds the connector `billing` (tool `billing__list-invoices`) on `upstream`.
+    static func addBilling(_ junction: JunctionHarness, key: String, upstream: UpstreamServer) async throws {
+        let created = try await junction.request(.post, "/api/v1/connectors", key: key, json: [
+            "connector_name": "billing", "connector_type": "http", "connection_url": .string(upstream.url),
+            "options": ["resources": [["slug": "list-invoices", "path": "/echo/invoices"]]],
+        ])
+        #expect(created.status == .created, "\(created.text)")
+    }
+
     /// A Python MCP client of the harness's `/mcp`.
     static func client(_ junction: JunctionHarness, key: String, query: String = "") async throws -> MCPClientDriver {
         try await MCPClientDriver.http(url: junction.baseURL + "/mcp" + query, headers: ["Authorization": "Bearer \(key)"])
@@ -169,11 +190,7 @@ struct MCPServerTests {
                         #expect(try await client.listTools().count == 4)
                         #expect(try await otherClient.listTools().isEmpty)
 
-                        let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
-                            "connector_name": "billing", "connector_type": "http", "connection_url": .string(upstream.url),
-                            "options": ["resources": [["slug": "list-invoices", "path": "/echo/invoices"]]],
-                        ])
-                        #expect(created.status == .created)
+                        try await Self.addBilling(junction, key: tenant.key, upstream: upstream)
                         #expect(try await client.waitListChanged(seconds: 10))
                         let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
                         #expect(names.first == "billing__list-invoices")
@@ -312,21 +329,10 @@ struct MCPServerTests {
                     command: executable.path,
                     arguments: ["mcp", "--tenant", "acme", "--data-dir", junction.dataDirectory.path, "--poll-ms", "200"])
                 try await client.use { client in
-                    #expect(client.initialized["server"]?["name"] == "junction")
-                    #expect(client.initialized["capabilities"]?["tools"]?["listChanged"] == true)
-                    let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
-                    #expect(names == ["crm__get-customer", "crm__create-customer", "crm__broken", "crm__tag-batch"])
-
-                    let made = try await client.callTool("crm__create-customer", arguments: ["email": "rui@example.com"])
-                    #expect(made["result"]?["isError"] == false, "\(made)")
-                    #expect(made["result"]?["structuredContent"]?["body"] == ["email": "rui@example.com"])
+                    try await Self.expectCRMServed(by: client)
                     #expect(upstream.count("echo") == 1)
 
-                    let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
-                        "connector_name": "billing", "connector_type": "http", "connection_url": .string(upstream.url),
-                        "options": ["resources": [["slug": "list-invoices", "path": "/echo/invoices"]]],
-                    ])
-                    #expect(created.status == .created)
+                    try await Self.addBilling(junction, key: tenant.key, upstream: upstream)
                     #expect(try await client.waitListChanged(seconds: 10))
                     #expect(try await client.listTools().first?["name"] == "billing__list-invoices")
                     let listed = try await client.callTool("billing__list-invoices")
@@ -353,25 +359,14 @@ struct MCPServerTests {
                     command: executable.path, arguments: ["mcp", "--url", junction.baseURL],
                     environment: ["JUNCTION_API_KEY": tenant.key])
                 try await client.use { client in
-                    #expect(client.initialized["server"]?["name"] == "junction")
-                    #expect(client.initialized["capabilities"]?["tools"]?["listChanged"] == true)
-                    let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
-                    #expect(names == ["crm__get-customer", "crm__create-customer", "crm__broken", "crm__tag-batch"])
-
-                    let made = try await client.callTool("crm__create-customer", arguments: ["email": "rui@example.com"])
-                    #expect(made["result"]?["isError"] == false, "\(made)")
-                    #expect(made["result"]?["structuredContent"]?["body"] == ["email": "rui@example.com"])
+                    try await Self.expectCRMServed(by: client)
                     let failed = try await client.callTool("crm__broken")
                     #expect(failed["result"]?["isError"] == true)
                     let unknown = try await client.callTool("crm__nope")
                     #expect(unknown["code"] == -32602, "the server's JSON-RPC error passes through: \(unknown)")
 
                     // The server's notification arrives over the relay's event stream.
-                    let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
-                        "connector_name": "billing", "connector_type": "http", "connection_url": .string(upstream.url),
-                        "options": ["resources": [["slug": "list-invoices", "path": "/echo/invoices"]]],
-                    ])
-                    #expect(created.status == .created)
+                    try await Self.addBilling(junction, key: tenant.key, upstream: upstream)
                     #expect(try await client.waitListChanged(seconds: 10))
 
                     // Once the session has expired, calls still work and the client is told to

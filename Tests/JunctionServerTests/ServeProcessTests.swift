@@ -127,7 +127,7 @@ import Testing
         let refusals: [([String], String?, String)] = [
             (["mcp"], nil, "--tenant is required without --url"),
             (["mcp", "--tenant", "acme", "--key", "jk_x_y"], nil, "--key applies only with --url"),
-            (["mcp", "--url", "http://127.0.0.1:1", "--data-dir", directory.path], "jk_x_y", "--data-dir reads the data directory"),
+            (["mcp", "--url", "http://127.0.0.1:1", "--data-dir", directory.path], "jk_x_y", "they do not apply with --url"),
             (["mcp", "--url", "ftp://127.0.0.1"], "jk_x_y", "--url must be an http or https URL"),
             (["mcp", "--url", "http://127.0.0.1:1"], nil, "No API key"),
         ]
