@@ -11,15 +11,16 @@ import NIOHTTP1
 ///
 /// Messages pass through unchanged:
 /// - Each client message is one POST. Its answer, JSON or an event stream, is relayed as it
-///   arrives. Requests travel concurrently; notifications and responses keep their order.
+///   arrives. Requests travel concurrently; notifications and responses keep their order. An
+///   answer stream that ends before the answer is resumed once with `Last-Event-ID`.
 /// - Once the session is initialized, a GET event stream carries the server's own messages
 ///   (`notifications/tools/list_changed`). A dropped stream is reopened with `Last-Event-ID`,
 ///   backing off while the server is unreachable.
-/// - A session the server no longer knows (404: idle timeout, restart) is opened again by
-///   replaying the client's `initialize`, then the request is retried. The client, which
-///   cannot tell, is told its tool list may have changed.
-/// - A request the server does not answer (unreachable, refused key) gets a JSON-RPC error
-///   that says why, so the client never waits for nothing.
+/// - A session the server no longer knows (404: idle timeout, restart), or whose event stream
+///   cannot be reopened, is replaced by replaying the client's `initialize`, and the request
+///   is retried. The client, which cannot tell, is told its tool list may have changed.
+/// - A request the server does not answer (unreachable, refused key, stream cut) gets a
+///   JSON-RPC error that says why, so the client never waits for nothing.
 ///
 /// When the client's input ends, requests in flight finish and the session is ended with DELETE.
 public actor MCPRelay {
@@ -38,6 +39,7 @@ public actor MCPRelay {
     private var renewal: Task<Bool, Never>?
     private var renewals = 0
     private var events: Task<Void, Never>?
+    private var closing = false
 
     /// The largest JSON answer relayed; event streams are relayed event by event.
     static let maximumAnswerBytes = 64 << 20
@@ -52,7 +54,8 @@ public actor MCPRelay {
     ) {
         self.endpoint = endpoint
         self.headers = headers
-        self.requestTimeout = .nanoseconds(Int64(requestTimeout.components.seconds) * 1_000_000_000)
+        let (seconds, attoseconds) = requestTimeout.components
+        self.requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(10)
         // A refused connection fails the request now (and the client hears why) instead of
@@ -70,10 +73,8 @@ public actor MCPRelay {
               scheme == "http" || scheme == "https", components.host?.isEmpty == false
         else { return nil }
         var path = components.path
-        if !path.hasSuffix("/mcp") {
-            if path.hasSuffix("/") { path.removeLast() }
-            path += "/mcp"
-        }
+        while path.hasSuffix("/") { path.removeLast() }
+        if !path.hasSuffix("/mcp") { path += "/mcp" }
         components.path = path
         var query = components.queryItems ?? []
         if let tenant { query.append(URLQueryItem(name: "tenant", value: tenant)) }
@@ -103,7 +104,10 @@ public actor MCPRelay {
                 logger.warning("The MCP client's input failed: \(error)")
             }
         }
+        closing = true
         events?.cancel()
+        await events?.value
+        if let renewal { _ = await renewal.value }
         await endSession()
         await client.disconnect()
         try? await http.shutdown()
@@ -118,10 +122,17 @@ public actor MCPRelay {
         var id: JSONValue? { json?["id"] }
         var method: String? { json?["method"]?.stringValue }
         var isRequest: Bool { id != nil && method != nil }
+        var isInitialize: Bool { method == "initialize" }
 
         init(_ data: Data) {
             self.data = data
             json = try? JSONCoding.decode(data)
+        }
+
+        /// The ids of the requests in this message (one, or those of a batch), which are owed an answer.
+        var requestIDs: [JSONValue] {
+            let members = json?.arrayValue ?? json.map { [$0] } ?? []
+            return members.compactMap { member in member["method"] != nil ? member["id"] : nil }
         }
     }
 
@@ -130,26 +141,42 @@ public actor MCPRelay {
             await answer(id: .null, code: -32700, message: "Parse error: the message is not JSON.")
             return
         }
-        if message.method == "initialize" { initialize = json }
+        if message.isInitialize { initialize = json }
+        // A new session is being opened: the stale one would only answer 404.
+        if let renewal { _ = await renewal.value }
         do {
-            var used = sessionID
-            var outcome = try await post(message.data, session: used, forwarding: true)
-            if outcome == .sessionExpired, message.method != "initialize", let stale = used, await renew(after: stale) {
-                used = sessionID
-                outcome = try await post(message.data, session: used, forwarding: true)
+            var session = sessionID
+            var outcome = try await post(message, session: session)
+            if case .sessionExpired = outcome, !message.isInitialize, let stale = session, await renew(after: stale) {
+                session = sessionID
+                outcome = try await post(message, session: session)
             }
-            if outcome == .sessionExpired { throw RelayFailure.sessionLost }
+            switch outcome {
+            case .done(let newSession):
+                if message.isInitialize, let newSession { sessionID = newSession }
+            case .cut(let lastEventID):
+                guard let session, let lastEventID, let id = message.id,
+                      try await resume(session: session, after: lastEventID, answering: id)
+                else { throw RelayFailure.unanswered }
+            case .sessionExpired:
+                throw RelayFailure.sessionLost
+            }
             if message.method == "notifications/initialized" { openEventStream() }
         } catch {
             logger.warning("The MCP server did not take \(message.method ?? "a message"): \(Self.describe(error, endpoint: endpoint))")
-            if message.isRequest, let id = message.id { await answer(id: id, failure: error) }
+            for id in message.requestIDs { await answer(id: id, failure: error) }
         }
     }
 
     // MARK: Requests to the server
 
+    /// What one POST came to.
     private enum PostOutcome {
-        case delivered
+        /// Accepted or answered; an `initialize` answer names its new session.
+        case done(newSession: String?)
+        /// The answer stream ended before the answer; it may be resumed after `lastEventID`.
+        case cut(lastEventID: String?)
+        /// The server does not know the session.
         case sessionExpired
     }
 
@@ -159,40 +186,75 @@ public actor MCPRelay {
         case refused(status: Int, body: ByteBuffer)
         /// The session could not be opened again.
         case sessionLost
+        /// The answer stream ended without the answer.
+        case unanswered
     }
 
-    /// POSTs one message; with `forwarding`, relays the answer's messages to the client.
-    private func post(_ body: Data, session: String?, forwarding: Bool) async throws -> PostOutcome {
+    /// POSTs `message` in `session`; relays the answer's messages to the client unless the
+    /// relay sent the message itself (`forwarding` false).
+    private func post(_ message: ClientMessage, session: String?, forwarding: Bool = true) async throws -> PostOutcome {
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers = requestHeaders(session: session)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json, text/event-stream")
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.body = .bytes(ByteBuffer(bytes: message.data))
         let response = try await http.execute(request, timeout: requestTimeout, logger: logger)
-        if sessionID == nil, let id = response.headers.first(name: "Mcp-Session-Id") { sessionID = id }
+        // Only an `initialize` answer names a session: any other may be from a stale one.
+        let newSession = message.isInitialize ? response.headers.first(name: "Mcp-Session-Id") : nil
+        let answering = message.isRequest ? message.id : nil
         switch response.status.code {
         case 202, 204:
-            return .delivered
+            return .done(newSession: newSession)
         case 200..<300:
             let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+            var answered = false
+            var lastEventID: String?
             if contentType.hasPrefix("text/event-stream") {
                 var parser = EventStreamParser()
-                for try await chunk in response.body {
-                    for event in parser.feed(chunk.readableBytesView) { await received(Data(event.data.utf8), forwarding: forwarding) }
-                }
-                if let last = parser.finish() { await received(Data(last.data.utf8), forwarding: forwarding) }
+                answered = try await relayEvents(of: response, with: &parser, forwarding: forwarding, answering: answering)
+                lastEventID = parser.lastEventID
             } else {
-                let answer = try await response.body.collect(upTo: Self.maximumAnswerBytes)
-                if answer.readableBytes > 0 { await received(Data(answer.readableBytesView), forwarding: forwarding) }
+                let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
+                answered = await received(Data(body.readableBytesView), forwarding: forwarding, answering: answering)
             }
-            return .delivered
+            return answered || answering == nil ? .done(newSession: newSession) : .cut(lastEventID: lastEventID)
         case 404 where session != nil:
             return .sessionExpired
         default:
             throw RelayFailure.refused(
                 status: Int(response.status.code), body: (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer())
         }
+    }
+
+    /// Reads the event stream of `response` to its end, relaying each message; whether one of
+    /// them was the answer to `answering`.
+    private func relayEvents(
+        of response: HTTPClientResponse, with parser: inout EventStreamParser, forwarding: Bool, answering: JSONValue?
+    ) async throws -> Bool {
+        var answered = false
+        for try await chunk in response.body {
+            for event in parser.feed(chunk.readableBytesView) {
+                if await received(Data(event.data.utf8), forwarding: forwarding, answering: answering) { answered = true }
+            }
+        }
+        if let last = parser.finish(), await received(Data(last.data.utf8), forwarding: forwarding, answering: answering) {
+            answered = true
+        }
+        return answered
+    }
+
+    /// Picks up an answer stream that ended early, as the transport allows: a GET with the
+    /// stream's last event id replays what followed. Whether the answer came.
+    private func resume(session: String, after lastEventID: String, answering id: JSONValue) async throws -> Bool {
+        var request = HTTPClientRequest(url: endpoint)
+        request.headers = requestHeaders(session: session)
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        request.headers.add(name: "Last-Event-ID", value: lastEventID)
+        let response = try await http.execute(request, timeout: requestTimeout, logger: logger)
+        guard response.status == .ok else { return false }
+        var parser = EventStreamParser()
+        return try await relayEvents(of: response, with: &parser, forwarding: true, answering: id)
     }
 
     private func requestHeaders(session: String?) -> HTTPHeaders {
@@ -202,15 +264,20 @@ public actor MCPRelay {
         return headers
     }
 
-    /// A message from the server: notes what the `initialize` answer negotiated, then
-    /// relays it on one line (raw line breaks in JSON are only whitespace between tokens).
-    private func received(_ message: Data, forwarding: Bool) async {
-        if protocolVersion == nil || !forwarding, let json = try? JSONCoding.decode(message),
-           let result = json["result"], let version = result["protocolVersion"]?.stringValue {
-            protocolVersion = version
-            announcesToolChanges = result["capabilities"]?["tools"]?["listChanged"] == true
+    /// A message from the server: notes what an `initialize` answer negotiated, relays it on
+    /// one line (raw line breaks in JSON are only whitespace between tokens), and says
+    /// whether it answers the request `answering`.
+    @discardableResult
+    private func received(_ message: Data, forwarding: Bool, answering: JSONValue? = nil) async -> Bool {
+        var answers = false
+        if answering != nil || protocolVersion == nil || !forwarding, let json = try? JSONCoding.decode(message) {
+            answers = answering != nil && json["id"] == answering && (json["result"] != nil || json["error"] != nil)
+            if let result = json["result"], let version = result["protocolVersion"]?.stringValue {
+                protocolVersion = version
+                announcesToolChanges = result["capabilities"]?["tools"]?["listChanged"] == true
+            }
         }
-        guard forwarding else { return }
+        guard forwarding, !message.isEmpty else { return answers }
         var line = message
         if line.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
             line = Data(line.map { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") ? UInt8(ascii: " ") : $0 })
@@ -220,14 +287,20 @@ public actor MCPRelay {
         } catch {
             logger.debug("The MCP client no longer reads: \(error)")
         }
+        return answers
+    }
+
+    /// Sends the client a message the relay makes itself.
+    private func tell(_ message: JSONValue) async {
+        guard let encoded = try? JSONCoding.encode(message) else { return }
+        await received(encoded, forwarding: true)
     }
 
     /// Answers the client's request `id` with a JSON-RPC error.
     private func answer(id: JSONValue, code: Int, message: String, data: JSONValue? = nil) async {
         var error: [String: JSONValue] = ["code": .integer(code), "message": .string(message)]
         if let data { error["data"] = data }
-        guard let encoded = try? JSONCoding.encode(["jsonrpc": "2.0", "id": id, "error": .object(error)] as JSONValue) else { return }
-        await received(Data(encoded), forwarding: true)
+        await tell(["jsonrpc": "2.0", "id": id, "error": .object(error)])
     }
 
     /// Answers the client's request `id` with what went wrong: the server's own JSON-RPC
@@ -256,6 +329,9 @@ public actor MCPRelay {
             return "HTTP \(status)"
         case RelayFailure.sessionLost:
             return "The MCP session ended and could not be opened again."
+        case RelayFailure.unanswered:
+            return "The MCP server closed the answer stream without answering (the session may have ended); "
+                + "the request may or may not have run."
         case let error as HTTPClientError where error == .deadlineExceeded:
             return "The MCP server did not answer in time."
         default:
@@ -266,56 +342,64 @@ public actor MCPRelay {
 
     // MARK: Sessions
 
-    /// Opens a new session after `stale` expired, once however many requests noticed;
-    /// whether one is open.
+    /// Replaces the session `stale`, once however many requests noticed; whether a new one is open.
     private func renew(after stale: String) async -> Bool {
-        if let sessionID, sessionID != stale { return true }
+        if sessionID != stale { return sessionID != nil }
         if let renewal { return await renewal.value }
-        let task = Task { await self.reopen() }
+        let task = Task { await self.reopen(replacing: stale) }
         renewal = task
         let renewed = await task.value
         renewal = nil
         return renewed
     }
 
-    private func reopen() async -> Bool {
-        guard case .object(var initialize)? = initialize else { return false }
-        events?.cancel()
-        sessionID = nil
+    /// Opens a new session by replaying the client's `initialize`, then ends `stale` (which
+    /// may still exist when only its event stream was lost).
+    private func reopen(replacing stale: String) async -> Bool {
+        guard !closing, case .object(var fields)? = initialize else { return false }
         renewals += 1
-        initialize["id"] = .string("junction-relay-\(renewals)")
+        fields["id"] = .string("junction-relay-\(renewals)")
         do {
-            _ = try await post(try JSONCoding.encode(JSONValue.object(initialize)), session: nil, forwarding: false)
-            guard let session = sessionID else { return false }
-            let initialized: JSONValue = ["jsonrpc": "2.0", "method": "notifications/initialized"]
-            _ = try await post(try JSONCoding.encode(initialized), session: session, forwarding: false)
+            let replay = ClientMessage(try JSONCoding.encode(JSONValue.object(fields)))
+            guard case .done(let session?) = try await post(replay, session: nil, forwarding: false) else {
+                logger.warning("The MCP server's answer to initialize named no session")
+                return false
+            }
+            let initialized = ClientMessage(try JSONCoding.encode(["jsonrpc": "2.0", "method": "notifications/initialized"] as JSONValue))
+            guard case .done = try await post(initialized, session: session, forwarding: false) else { return false }
+            sessionID = session
         } catch {
             logger.warning("The MCP session could not be opened again: \(Self.describe(error, endpoint: endpoint))")
             return false
         }
         logger.info("MCP session opened again", metadata: ["mcp.session": .string(sessionID ?? "")])
+        await delete(stale)
         openEventStream()
         if announcesToolChanges {
             // Changes while the session was gone were never announced.
-            let changed: JSONValue = ["jsonrpc": "2.0", "method": "notifications/tools/list_changed"]
-            if let encoded = try? JSONCoding.encode(changed) { await received(Data(encoded), forwarding: true) }
+            await tell(["jsonrpc": "2.0", "method": "notifications/tools/list_changed"])
         }
         return true
     }
 
     private func endSession() async {
         guard let session = sessionID else { return }
+        sessionID = nil
+        await delete(session)
+    }
+
+    /// Ends `session` on the server, if it still exists.
+    private func delete(_ session: String) async {
         var request = HTTPClientRequest(url: endpoint)
         request.method = .DELETE
         request.headers = requestHeaders(session: session)
         _ = try? await http.execute(request, timeout: .seconds(5), logger: logger)
-        sessionID = nil
     }
 
     // MARK: Server messages
 
     private func openEventStream() {
-        guard let session = sessionID else { return }
+        guard !closing, let session = sessionID else { return }
         events?.cancel()
         events = Task { await self.listen(session: session) }
     }
@@ -325,29 +409,27 @@ public actor MCPRelay {
     private func listen(session: String) async {
         var parser = EventStreamParser()
         var failures = 0
-        while !Task.isCancelled, sessionID == session {
+        while !Task.isCancelled, !closing, sessionID == session {
             var request = HTTPClientRequest(url: endpoint)
             request.headers = requestHeaders(session: session)
             request.headers.add(name: "Accept", value: "text/event-stream")
-            if let last = parser.lastEventID { request.headers.add(name: "Last-Event-ID", value: last) }
+            let resuming = parser.lastEventID
+            if let resuming { request.headers.add(name: "Last-Event-ID", value: resuming) }
             do {
                 let response = try await http.execute(request, deadline: .distantFuture, logger: logger)
                 switch response.status.code {
                 case 200:
                     failures = 0
-                    for try await chunk in response.body {
-                        for event in parser.feed(chunk.readableBytesView) { await received(Data(event.data.utf8), forwarding: true) }
-                    }
-                case 404:
-                    // Renewal opens the new session's stream.
-                    _ = await renew(after: session)
-                    return
+                    _ = try await relayEvents(of: response, with: &parser, forwarding: true, answering: nil)
+                case let status where status == 404 || status == 409 || (status == 400 && resuming != nil):
+                    // The session is gone (404), or its one stream is held by a connection
+                    // that dropped (409) or cannot be resumed (400): a new session has a new
+                    // stream, whose listener takes over.
+                    if await renew(after: session) { return }
+                    failures += 1
                 case 405:
                     logger.debug("The MCP server offers no event stream")
                     return
-                case 400 where parser.lastEventID != nil:
-                    // The events after the last id are gone: start afresh.
-                    parser = EventStreamParser()
                 default:
                     failures += 1
                 }
@@ -356,7 +438,8 @@ public actor MCPRelay {
                 failures += 1
                 logger.debug("The MCP event stream dropped: \(Self.describe(error, endpoint: endpoint))")
             }
-            let base = Double(parser.retryMilliseconds ?? 1000) / 1000
+            parser.reconnected()
+            let base = Double(max(parser.retryMilliseconds ?? 1000, 250)) / 1000
             try? await Task.sleep(for: .seconds(min(base * Double(1 << min(failures, 5)), 30)))
         }
     }

@@ -9,6 +9,7 @@ import JunctionStorage
 import Logging
 import MCP
 import NIOHTTP1
+import UnixSignals
 
 /// `junction mcp`: serves a tenant's connector tools over MCP on standard input and output,
 /// for desktop agents that start their MCP servers as processes, either from the data
@@ -81,8 +82,22 @@ struct MCPCommand: AsyncParsableCommand {
         guard let key = key ?? ProcessInfo.processInfo.environment["JUNCTION_API_KEY"], !key.isEmpty else {
             throw ValidationError("No API key: set JUNCTION_API_KEY or pass --key.")
         }
+        if let host = URLComponents(string: endpoint)?.host, endpoint.lowercased().hasPrefix("http:"),
+           !["localhost", "127.0.0.1", "::1", "[::1]"].contains(host.lowercased()) {
+            Logger(label: "junction.mcp").warning("--url is plain http to \(host): the API key travels unencrypted; use https.")
+        }
         let headers: HTTPHeaders = ["Authorization": "Bearer \(key)", "User-Agent": "junction-mcp/\(BuildInfo.version)"]
-        try await MCPRelay(endpoint: endpoint, headers: headers).run(client: MCPLineTransport.standardIO())
+        let client = MCPLineTransport.standardIO()
+        // SIGTERM or SIGINT end the input as end of file would, so the session is still ended.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let stopping = Task {
+            for await _ in signals {
+                await client.disconnect()
+                return
+            }
+        }
+        try await MCPRelay(endpoint: endpoint, headers: headers).run(client: client)
+        stopping.cancel()
     }
 
     /// Serves the tenant's tools from the data directory, as the local operator.

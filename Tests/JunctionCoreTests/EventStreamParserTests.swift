@@ -47,4 +47,26 @@ struct EventStreamParserTests {
         let (events, _) = Self.parse(["data: whole\n\ndata: tail"])
         #expect(events.map(\.data) == ["whole", "tail"])
     }
+
+    @Test func anEventsIDCountsOnlyOnceTheEventIsComplete() {
+        // The connection drops inside event 2: a reconnection must ask for what follows 1.
+        var parser = EventStreamParser()
+        #expect(parser.feed(Array("id: 1\ndata: one\n\nid: 2\ndata: tw".utf8)) == [.init(data: "one", id: "1")])
+        #expect(parser.lastEventID == "1")
+        // A new connection starts clean: the half event is not glued to its first line.
+        parser.reconnected()
+        #expect(parser.feed(Array("data: two\n\n".utf8)) == [.init(data: "two", id: "1")])
+        #expect(parser.lastEventID == "1")
+    }
+
+    @Test func aByteOrderMarkIsSkippedAndAnEmptyIDResets() {
+        let (events, parser) = Self.parse(["\u{FEFF}id: 9\ndata: first\n\nid:\ndata: second\n\n"])
+        #expect(events == [.init(data: "first", id: "9"), .init(data: "second")])
+        #expect(parser.lastEventID == nil)
+    }
+
+    @Test func aRetryTooLargeForIntKeepsThePreviousOne() {
+        let (_, parser) = Self.parse(["retry: 1500\n\nretry: 99999999999999999999999\n\n"])
+        #expect(parser.retryMilliseconds == 1500)
+    }
 }

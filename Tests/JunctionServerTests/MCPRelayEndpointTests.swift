@@ -10,6 +10,7 @@ struct MCPRelayEndpointTests {
         #expect(MCPRelay.junctionEndpoint(serverURL: "https://example.com/gateway/mcp", tenant: "acme corp", mode: .meta)
             == "https://example.com/gateway/mcp?tenant=acme%20corp&tools=meta")
         #expect(MCPRelay.junctionEndpoint(serverURL: "http://h/base", tenant: "acme", mode: .all) == "http://h/base/mcp?tenant=acme")
+        #expect(MCPRelay.junctionEndpoint(serverURL: "http://h/mcp/", tenant: nil, mode: .all) == "http://h/mcp")
     }
 
     @Test func onlyHTTPURLsWithAHostAreAccepted() {

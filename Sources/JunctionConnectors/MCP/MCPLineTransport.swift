@@ -55,13 +55,20 @@ public actor MCPLineTransport: MCP.Transport {
         reading.readabilityHandler = { handle in
             let data = handle.availableData
             guard !data.isEmpty else {
-                // End of file: releasing the handler releases the owner.
+                // End of file: a last line without its newline still counts. Releasing the
+                // handler releases the owner.
                 handle.readabilityHandler = nil
+                if let last = lines.remainder() { continuation.yield(last) }
                 continuation.finish()
                 _ = owner
                 return
             }
-            for line in lines.append(data) { continuation.yield(line) }
+            do {
+                for line in try lines.append(data) { continuation.yield(line) }
+            } catch {
+                handle.readabilityHandler = nil
+                continuation.finish(throwing: error)
+            }
         }
     }
 
@@ -92,21 +99,38 @@ public actor MCPLineTransport: MCP.Transport {
     }
 }
 
-/// Cuts a byte stream into its non-empty newline-terminated lines.
+/// Cuts a byte stream into its non-empty newline-terminated lines, looking at each byte once.
 final class LineSplitter: Sendable {
-    private let pending = Mutex(Data())
+    /// The longest line kept: a peer that never ends its line must not take all memory.
+    static let maximumLineBytes = 64 << 20
+    private let partial = Mutex(Data())
 
     /// The complete lines now available after `data`.
-    func append(_ data: Data) -> [Data] {
-        pending.withLock { pending in
-            pending.append(data)
+    func append(_ data: Data) throws(MCPError) -> [Data] {
+        try partial.withLock { partial throws(MCPError) in
             var lines: [Data] = []
-            while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = pending[pending.startIndex..<end]
-                if !line.isEmpty { lines.append(Data(line)) }
-                pending = Data(pending[(end + 1)...])
+            var start = data.startIndex
+            while let end = data[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                var line = partial
+                line.append(data[start..<end])
+                partial = Data()
+                if !line.isEmpty { lines.append(line) }
+                start = end + 1
+            }
+            partial.append(data[start...])
+            guard partial.count <= Self.maximumLineBytes else {
+                partial = Data()
+                throw MCPError.parseError("A message is longer than \(Self.maximumLineBytes >> 20) MiB without a line break.")
             }
             return lines
+        }
+    }
+
+    /// The unterminated rest, at end of input.
+    func remainder() -> Data? {
+        partial.withLock { partial in
+            defer { partial = Data() }
+            return partial.isEmpty ? nil : partial
         }
     }
 }

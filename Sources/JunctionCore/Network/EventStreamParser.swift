@@ -2,10 +2,10 @@
 /// HTML standard defines them): feed bytes as they arrive and take the events they complete.
 ///
 /// Lines end with LF, CRLF or CR, also when the CR and LF arrive in different chunks. A line
-/// starting with `:` is a comment; `data` lines accumulate (joined by LF); an empty line
-/// dispatches the event unless its data is empty. ``lastEventID`` follows every `id` field,
-/// including those of events without data (a server's "priming" event), because a client
-/// reconnects with it as `Last-Event-ID`.
+/// starting with `:` is a comment, and a leading byte order mark is skipped. `data` lines
+/// accumulate (joined by LF); an empty line dispatches the event unless its data is empty.
+/// ``lastEventID`` takes an event's `id` when the event ends, also for an event without data
+/// (a server's "priming" event), because a client reconnects with it as `Last-Event-ID`.
 public struct EventStreamParser: Sendable {
     /// One dispatched event.
     public struct Event: Sendable, Equatable {
@@ -23,7 +23,8 @@ public struct EventStreamParser: Sendable {
         }
     }
 
-    /// The id of the last `id` field seen, to send as `Last-Event-ID` on reconnection.
+    /// The id of the last complete event, to send as `Last-Event-ID` on reconnection; `nil`
+    /// when none was given (or an empty one reset it).
     public private(set) var lastEventID: String?
     /// The reconnection delay the server asked for with a `retry` field, in milliseconds.
     public private(set) var retryMilliseconds: Int?
@@ -32,9 +33,23 @@ public struct EventStreamParser: Sendable {
     private var data: [UInt8] = []
     private var hasData = false
     private var type: String?
+    private var pendingID: String?
     private var skipLineFeed = false
+    private var atStart = true
 
     public init() {}
+
+    /// Forgets the event in progress, for a new connection after one dropped; keeps
+    /// ``lastEventID`` and ``retryMilliseconds``.
+    public mutating func reconnected() {
+        self = EventStreamParser(lastEventID: lastEventID, retryMilliseconds: retryMilliseconds)
+    }
+
+    private init(lastEventID: String?, retryMilliseconds: Int?) {
+        self.lastEventID = lastEventID
+        self.pendingID = lastEventID
+        self.retryMilliseconds = retryMilliseconds
+    }
 
     /// The events completed by `bytes`.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Event] {
@@ -65,6 +80,10 @@ public struct EventStreamParser: Sendable {
 
     private mutating func endLine() -> Event? {
         defer { line.removeAll(keepingCapacity: true) }
+        if atStart {
+            atStart = false
+            if line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
+        }
         guard let first = line.first else { return dispatch() }
         if first == UInt8(ascii: ":") { return nil }
         let colon = line.firstIndex(of: UInt8(ascii: ":"))
@@ -80,10 +99,11 @@ public struct EventStreamParser: Sendable {
         case "event":
             type = String(decoding: value, as: UTF8.self)
         case "id" where !value.contains(0):
-            lastEventID = String(decoding: value, as: UTF8.self)
+            pendingID = value.isEmpty ? nil : String(decoding: value, as: UTF8.self)
         case "retry":
-            if !value.isEmpty, value.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
-                retryMilliseconds = Int(String(decoding: value, as: UTF8.self))
+            if value.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+               let milliseconds = Int(String(decoding: value, as: UTF8.self)) {
+                retryMilliseconds = milliseconds
             }
         default:
             break
@@ -92,6 +112,7 @@ public struct EventStreamParser: Sendable {
     }
 
     private mutating func dispatch() -> Event? {
+        lastEventID = pendingID
         defer {
             data.removeAll(keepingCapacity: true)
             hasData = false
