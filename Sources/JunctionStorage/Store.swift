@@ -6,7 +6,7 @@ import JunctionCore
 /// at all.
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
-public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AuditStore {
+public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, AuditStore {
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
 }
@@ -83,6 +83,29 @@ public protocol ConnectorStore: Sendable {
     /// Deletes a connector: `conflict` listing the agents linked to it (in `details.agents`)
     /// unless `force`, which removes those links too.
     func deleteConnector(tenantID: String, name: Slug, force: Bool, audit: AuditEvent) async throws
+}
+
+/// Agent definitions and their links to connectors.
+public protocol AgentStore: Sendable {
+    /// Stores `agent`. With `replacing`, an agent of the same name in the tenant is replaced
+    /// (keeping its id, creation time and links); without, it is `conflict` on `name`.
+    /// Answers whether the agent is new.
+    @discardableResult
+    func saveAgent(_ agent: Agent, replacing: Bool, audit: AuditEvent) async throws -> Bool
+    /// One agent by tenant and name.
+    func agent(tenantID: String, name: Slug) async throws -> Agent?
+    /// A tenant's agents (every tenant's when `tenantID` is `nil`), by name.
+    func agents(tenantID: String?) async throws -> [Agent]
+    /// Deletes an agent and its links; `not_found` when absent.
+    func deleteAgent(tenantID: String, name: Slug, audit: AuditEvent) async throws
+    /// Links an agent and a connector of the tenant; `not_found` naming whichever is missing.
+    /// Answers whether the link is new (linking twice is not an error).
+    @discardableResult
+    func linkAgent(tenantID: String, agent: Slug, connector: Slug, audit: AuditEvent) async throws -> Bool
+    /// Removes a link; `not_found` when there is none.
+    func unlinkAgent(tenantID: String, agent: Slug, connector: Slug, audit: AuditEvent) async throws
+    /// The tenant's links (of one agent, when given), by agent and connector name.
+    func agentLinks(tenantID: String, agent: Slug?) async throws -> [AgentLink]
 }
 
 /// Imported templates (built-in ones are data files, not stored).

@@ -36,32 +36,6 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
-
-    /// Links an agent to a connector. Agent links have no store API yet, so each driver
-    /// writes the row directly.
-    func insertAgentLink(in store: any Store, tenantID: String, agent: String, connectorID: String) async throws {
-        switch self {
-        case .sqlite:
-            let sqlite = try #require(store as? SQLiteStore)
-            try await sqlite.write { db in
-                try db.execute(
-                    sql: "INSERT INTO agent_links (tenant_id, agent_name, connector_id, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [tenantID, agent, connectorID, Timestamp.now()]
-                )
-            }
-        }
-    }
-
-    /// The number of agent links of a connector.
-    func agentLinkCount(in store: any Store, connectorID: String) async throws -> Int {
-        switch self {
-        case .sqlite:
-            let sqlite = try #require(store as? SQLiteStore)
-            return try await sqlite.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agent_links WHERE connector_id = ?", arguments: [connectorID]) ?? -1
-            }
-        }
-    }
 }
 
 /// Gives each test case its own scratch directory for stores and deletes it when the case ends.
@@ -132,6 +106,19 @@ extension Store {
             createdAt: fixedDate)
         try await insertConnector(connector, audit: auditEvent("connector.create", tenantID: tenantID, target: name))
         return connector
+    }
+
+    @discardableResult
+    func seedAgent(_ name: String, tenantID: String, model: String = "openai/gpt-4o-mini") async throws -> Agent {
+        let document: JSONValue = ["name": .string(name), "type": "llm", "model": .string(model), "tools": ["crm"]]
+        let agent = Agent(tenantID: tenantID, definition: try AgentDefinition(json: document), document: document, createdAt: fixedDate)
+        try await saveAgent(agent, replacing: false, audit: auditEvent("agent.create", tenantID: tenantID, target: name))
+        return agent
+    }
+
+    /// The tenant's links as `agent→connector`.
+    func linkedConnectors(_ tenantID: String) async throws -> [String] {
+        try await agentLinks(tenantID: tenantID, agent: nil).map { "\($0.agent)→\($0.connector)" }
     }
 
     func auditCount() async throws -> Int {
@@ -812,11 +799,12 @@ extension Store {
     func deleteLinkedConnectorIsConflictUnlessForced(_ kind: StoreKind) async throws {
         let store = try kind.make()
         let (tenant, _) = try await store.seedTenant("acme")
-        let crm = try await store.seedConnector("crm", tenantID: tenant.id)
-        let spare = try await store.seedConnector("spare", tenantID: tenant.id)
-        try await kind.insertAgentLink(in: store, tenantID: tenant.id, agent: "support-bot", connectorID: crm.id)
-        try await kind.insertAgentLink(in: store, tenantID: tenant.id, agent: "billing-bot", connectorID: crm.id)
-        try await kind.insertAgentLink(in: store, tenantID: tenant.id, agent: "other-bot", connectorID: spare.id)
+        try await store.seedConnector("crm", tenantID: tenant.id)
+        try await store.seedConnector("spare", tenantID: tenant.id)
+        for (agent, connector) in [("support-bot", "crm"), ("billing-bot", "crm"), ("other-bot", "spare")] {
+            try await store.seedAgent(agent, tenantID: tenant.id)
+            try await store.linkAgent(tenantID: tenant.id, agent: slug(agent), connector: slug(connector), audit: auditEvent("agent.link", tenantID: tenant.id, target: agent))
+        }
         let before = try await store.auditCount()
 
         let error = try await #require(throws: JunctionError.self) {
@@ -826,14 +814,91 @@ extension Store {
         #expect(error.details?["agents"] == ["billing-bot", "support-bot"])
         #expect(error.message.contains("support-bot"))
         #expect(try await store.connector(tenantID: tenant.id, name: slug("crm")) != nil)
-        #expect(try await kind.agentLinkCount(in: store, connectorID: crm.id) == 2)
+        #expect(try await store.linkedConnectors(tenant.id) == ["billing-bot→crm", "other-bot→spare", "support-bot→crm"])
         #expect(try await store.auditCount() == before)
 
         try await store.deleteConnector(tenantID: tenant.id, name: slug("crm"), force: true, audit: auditEvent("connector.delete", tenantID: tenant.id, target: "crm"))
         #expect(try await store.connector(tenantID: tenant.id, name: slug("crm")) == nil)
-        #expect(try await kind.agentLinkCount(in: store, connectorID: crm.id) == 0)
-        #expect(try await kind.agentLinkCount(in: store, connectorID: spare.id) == 1)
+        #expect(try await store.linkedConnectors(tenant.id) == ["other-bot→spare"])
         #expect(try await store.auditCount() == before + 1)
+    }
+
+    // MARK: Agents
+
+    @Test(arguments: StoreKind.allCases)
+    func agentsAreSavedReplacedAndReadBack(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let (other, _) = try await store.seedTenant("globex")
+        let agent = try await store.seedAgent("triage", tenantID: tenant.id)
+        #expect(try await store.agent(tenantID: tenant.id, name: slug("triage")) == agent)
+        #expect(try await store.agent(tenantID: other.id, name: slug("triage")) == nil)
+
+        let duplicate = try await #require(throws: JunctionError.self) { try await store.seedAgent("triage", tenantID: tenant.id) }
+        #expect(duplicate.code == .conflict)
+        #expect(duplicate.field == "name")
+
+        // Replacing keeps the id and creation time.
+        let document: JSONValue = ["name": "triage", "type": "llm", "model": "anthropic/claude-sonnet-4-5"]
+        let later = fixedDate.addingTimeInterval(60)
+        let replacement = Agent(
+            tenantID: tenant.id, definition: try AgentDefinition(json: document), document: document, createdAt: later)
+        let before = try await store.auditCount()
+        #expect(try await store.saveAgent(replacement, replacing: true, audit: auditEvent("agent.update", tenantID: tenant.id, target: "triage")) == false)
+        let stored = try #require(try await store.agent(tenantID: tenant.id, name: slug("triage")))
+        #expect(stored.id == agent.id)
+        #expect(stored.createdAt == fixedDate)
+        #expect(stored.updatedAt == later)
+        #expect(stored.definition.model?.provider == .anthropic)
+        #expect(stored.document == document)
+        #expect(try await store.auditCount() == before + 1)
+
+        try await store.seedAgent("another", tenantID: tenant.id)
+        try await store.seedAgent("theirs", tenantID: other.id)
+        #expect(try await store.agents(tenantID: tenant.id).map(\.name.rawValue) == ["another", "triage"])
+        #expect(try await store.agents(tenantID: nil).count == 3)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func linksNeedBothEndsAndGoWithTheAgent(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let (other, _) = try await store.seedTenant("globex")
+        try await store.seedAgent("triage", tenantID: tenant.id)
+        try await store.seedAgent("digest", tenantID: tenant.id)
+        try await store.seedConnector("hook", tenantID: tenant.id, type: "webhook")
+        try await store.seedConnector("theirs", tenantID: other.id)
+        let link = { @Sendable (agent: String, connector: String) async throws -> Bool in
+            try await store.linkAgent(tenantID: tenant.id, agent: slug(agent), connector: slug(connector), audit: auditEvent("agent.link", tenantID: tenant.id, target: agent))
+        }
+        let before = try await store.auditCount()
+        #expect(try await link("triage", "hook"))
+        #expect(try await link("triage", "hook") == false, "linking twice is not an error")
+        #expect(try await link("digest", "hook"))
+        #expect(try await store.auditCount() == before + 2)
+        let links = try await store.agentLinks(tenantID: tenant.id, agent: slug("triage"))
+        #expect(links.map(\.connector.rawValue) == ["hook"])
+        #expect(links.first?.connectorType == "webhook")
+
+        for (agent, connector, missing) in [("nobody", "hook", "agent"), ("triage", "nothing", "connector"), ("triage", "theirs", "connector")] {
+            let error = try await #require(throws: JunctionError.self) { _ = try await link(agent, connector) }
+            #expect(error.code == .notFound)
+            #expect(error.message.contains(missing), "\(error)")
+        }
+
+        try await store.unlinkAgent(tenantID: tenant.id, agent: slug("digest"), connector: slug("hook"), audit: auditEvent("agent.unlink", tenantID: tenant.id, target: "digest"))
+        let again = try await #require(throws: JunctionError.self) {
+            try await store.unlinkAgent(tenantID: tenant.id, agent: slug("digest"), connector: slug("hook"), audit: auditEvent("agent.unlink", tenantID: tenant.id, target: "digest"))
+        }
+        #expect(again.code == .notFound)
+
+        try await store.deleteAgent(tenantID: tenant.id, name: slug("triage"), audit: auditEvent("agent.delete", tenantID: tenant.id, target: "triage"))
+        #expect(try await store.linkedConnectors(tenant.id).isEmpty)
+        #expect(try await store.agent(tenantID: tenant.id, name: slug("triage")) == nil)
+        let gone = try await #require(throws: JunctionError.self) {
+            try await store.deleteAgent(tenantID: tenant.id, name: slug("triage"), audit: auditEvent("agent.delete", tenantID: tenant.id, target: "triage"))
+        }
+        #expect(gone.code == .notFound)
     }
 
     // MARK: Unknown tenants

@@ -92,6 +92,21 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v3-agents") { db in
+            try db.execute(sql: """
+                CREATE TABLE agents (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (tenant_id, name)
+                );
+                CREATE INDEX agent_links_agent ON agent_links(tenant_id, agent_name);
+                """)
+        }
         return migrator
     }
 }
