@@ -153,6 +153,7 @@ public struct JunctionApplication: Sendable {
         TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
         CredentialController(store: store, credentials: components.credentials, scope: scope, body: body).register(on: api)
         ConnectorController(store: store, connectors: components.connectors, scope: scope, body: body).register(on: api)
+        AgentController(store: store, agents: AgentService(store: store), scope: scope, body: body).register(on: api)
         InvokeController(
             invoker: components.invoker, connectors: components.connectors, cache: runtime.cache, scope: scope, body: body
         ).register(on: api)

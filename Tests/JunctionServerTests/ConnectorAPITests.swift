@@ -191,9 +191,10 @@ import Testing
     @Test func deleteIsBlockedByLinkedAgentsUnlessForced() async throws {
         try await withJunction { junction in
             let tenant = try await junction.createTenant("acme")
-            let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: Self.crm)
-            let id = try #require(created.json["id"]?.stringValue)
-            try await AgentLinks.insert(agent: "triage", connectorID: id, tenantID: tenant.id, in: junction)
+            #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: Self.crm).status == .created)
+            let agent: JSONValue = ["name": "triage", "type": "llm", "model": "openai/gpt-4o-mini"]
+            #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: agent).status == .created)
+            #expect(try await junction.request(.post, "/api/v1/agents/triage/links/crm", key: tenant.key).status == .created)
             let blocked = try await junction.request(.delete, "/api/v1/connectors/crm", key: tenant.key)
             #expect(blocked.status == .conflict)
             #expect(blocked.json["error"]?["details"]?["agents"] == ["triage"])

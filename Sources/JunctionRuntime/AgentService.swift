@@ -1,0 +1,59 @@
+import JunctionCore
+import JunctionStorage
+
+/// Creates, replaces and deletes agents and their links to connectors, auditing each change.
+public struct AgentService: Sendable {
+    private let store: any Store
+
+    public init(store: any Store) {
+        self.store = store
+    }
+
+    /// Validates `document` and stores it: as a new agent (`conflict` when the name is taken),
+    /// or, given `name`, as that agent, created or replaced. A document for `name` may leave
+    /// out `name`; naming another agent is `invalid_input` on `name`.
+    public func save(tenantID: String, document: JSONValue, as name: Slug? = nil, by actor: AuditActor) async throws -> (agent: Agent, created: Bool) {
+        var document = document
+        if let name, case .object(var members) = document {
+            if let named = members["name"], named != .string(name.rawValue) {
+                throw JunctionError.invalidInput(
+                    "The document names '\(named.stringValue.map { String($0.prefix(80)) } ?? named.typeName)', the URL '\(name)'.", field: "name")
+            }
+            members["name"] = .string(name.rawValue)
+            document = .object(members)
+        }
+        let definition = try AgentDefinition(json: document)
+        let existing = name == nil ? nil : try await store.agent(tenantID: tenantID, name: definition.name)
+        let action = existing == nil ? "agent.create" : "agent.update"
+        let audit = actor.event(
+            action, tenantID: tenantID, targetType: "agent", target: definition.name.rawValue,
+            details: ["type": .string(definition.kind.rawValue)])
+        var agent = Agent(tenantID: tenantID, definition: definition, document: document)
+        let created = try await store.saveAgent(agent, replacing: name != nil, audit: audit)
+        if let existing {
+            agent.id = existing.id
+            agent.createdAt = existing.createdAt
+        }
+        return (agent, created)
+    }
+
+    /// Deletes an agent and its links.
+    public func delete(tenantID: String, name: Slug, by actor: AuditActor) async throws {
+        let audit = actor.event("agent.delete", tenantID: tenantID, targetType: "agent", target: name.rawValue)
+        try await store.deleteAgent(tenantID: tenantID, name: name, audit: audit)
+    }
+
+    /// Links `agent` and `connector`; whether the link is new.
+    public func link(tenantID: String, agent: Slug, connector: Slug, by actor: AuditActor) async throws -> Bool {
+        let audit = actor.event(
+            "agent.link", tenantID: tenantID, targetType: "agent", target: agent.rawValue, details: ["connector": .string(connector.rawValue)])
+        return try await store.linkAgent(tenantID: tenantID, agent: agent, connector: connector, audit: audit)
+    }
+
+    /// Removes the link between `agent` and `connector`.
+    public func unlink(tenantID: String, agent: Slug, connector: Slug, by actor: AuditActor) async throws {
+        let audit = actor.event(
+            "agent.unlink", tenantID: tenantID, targetType: "agent", target: agent.rawValue, details: ["connector": .string(connector.rawValue)])
+        try await store.unlinkAgent(tenantID: tenantID, agent: agent, connector: connector, audit: audit)
+    }
+}
