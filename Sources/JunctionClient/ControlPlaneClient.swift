@@ -46,6 +46,25 @@ public struct ControlPlaneClient: Sendable {
         return json
     }
 
+    /// Sends `document` as it is (a YAML or JSON file, say) with its media type and returns the
+    /// decoded JSON answer.
+    ///
+    /// - Throws: `JunctionAPIError` for any non-2xx answer, or when no answer arrived.
+    public func send(
+        _ method: Method, _ path: String, query: [String: String?] = [:], document: [UInt8], contentType: String
+    ) async throws -> JSONValue {
+        let (status, bytes) = try await perform(method, path, query: query, body: .document(document, contentType: contentType), headers: [:])
+        let json = Self.json(bytes)
+        guard (200..<300).contains(status) else { throw JunctionAPIError(status: status, body: json) }
+        return json
+    }
+
+    /// A request body.
+    private enum Body {
+        case json(JSONValue)
+        case document([UInt8], contentType: String)
+    }
+
     /// Sends one request and decodes its answer as `T`.
     ///
     /// - Parameter anyStatus: also decode non-2xx answers, for answers that carry their own
@@ -61,7 +80,7 @@ public struct ControlPlaneClient: Sendable {
         headers: [String: String] = [:],
         anyStatus: Bool = false
     ) async throws -> T {
-        let (status, bytes) = try await perform(method, path, query: query, body: body, headers: headers)
+        let (status, bytes) = try await perform(method, path, query: query, body: body.map(Body.json), headers: headers)
         let succeeded = (200..<300).contains(status)
         if succeeded || anyStatus, let value = try? JSONCoding.decoder().decode(T.self, from: Data(bytes.readableBytesView)) {
             return value
@@ -83,7 +102,7 @@ public struct ControlPlaneClient: Sendable {
         body: JSONValue? = nil,
         headers: [String: String] = [:]
     ) async throws -> (status: Int, json: JSONValue) {
-        let (status, bytes) = try await perform(method, path, query: query, body: body, headers: headers)
+        let (status, bytes) = try await perform(method, path, query: query, body: body.map(Body.json), headers: headers)
         return (status, Self.json(bytes))
     }
 
@@ -100,7 +119,7 @@ public struct ControlPlaneClient: Sendable {
         _ method: Method,
         _ path: String,
         query: [String: String?],
-        body: JSONValue?,
+        body: Body?,
         headers: [String: String]
     ) async throws -> (status: Int, body: ByteBuffer) {
         var components = URLComponents(string: baseURL + path)
@@ -114,9 +133,15 @@ public struct ControlPlaneClient: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
         request.headers.add(name: "Accept", value: "application/json")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body {
+        switch body {
+        case .json(let value):
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(value)))
+        case .document(let bytes, let contentType):
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: bytes))
+        case nil:
+            break
         }
         do {
             let response = try await httpClient.execute(request, timeout: timeout)

@@ -139,6 +139,54 @@ import Testing
     }
 
     @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))
+    func agentsAreAppliedFromFilesAndLinkedWithTheCLI() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-agents-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(executable: try #require(Self.executable), directory: directory)
+        let url = try await server.url()
+        let adminKey = try String(contentsOf: directory.appendingPathComponent("junction-data/admin.key"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let (_, tenantOut, _) = try Self.cli(["tenants", "create", "acme", "--json"], url: url, key: adminKey)
+        let key = try #require(try JSONCoding.decode(Array(tenantOut.utf8))["api_key"]?.stringValue)
+
+        let file = directory.appendingPathComponent("triage.yaml")
+        try "name: triage\ntype: llm\nmodel: openai/gpt-4o-mini\ntools: [crm]\n".write(to: file, atomically: true, encoding: .utf8)
+        let (applied, appliedOut, appliedErr) = try Self.cli(["agents", "apply", file.path], url: url, key: key)
+        #expect(applied == 0, "\(appliedErr)")
+        #expect(appliedOut.contains("openai/gpt-4o-mini"))
+        try "name: triage\ntype: llm\nmodel: anthropic/claude-sonnet-4-5\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try Self.cli(["agents", "apply", file.path], url: url, key: key).0 == 0)
+        let (_, listOut, _) = try Self.cli(["agents", "list"], url: url, key: key)
+        #expect(listOut.contains("triage"))
+        #expect(listOut.contains("anthropic/claude-sonnet-4-5"))
+        #expect(!listOut.contains("openai/gpt-4o-mini"), "replaced, not added")
+
+        // A bad file: the server's error names the field and the file's line.
+        try "name: triage\ntype: llm\nmodel: openai/x\nmax_steps: 0\n".write(to: file, atomically: true, encoding: .utf8)
+        let (bad, _, badErr) = try Self.cli(["agents", "apply", file.path], url: url, key: key)
+        #expect(bad == 1)
+        #expect(badErr.contains("max_steps"), "\(badErr)")
+        #expect(badErr.contains(#""line":4"#), "\(badErr)")
+        let (unreadable, _, unreadableErr) = try Self.cli(["agents", "apply", directory.appendingPathComponent("none.yaml").path], url: url, key: key)
+        #expect(unreadable != 0)
+        #expect(unreadableErr.contains("Cannot read"))
+
+        #expect(try Self.cli(["connectors", "create", "hook", "--type", "http", "--connection-url", "https://api.example.com"], url: url, key: key).0 == 0)
+        let (linked, linkedOut, _) = try Self.cli(["agents", "link", "triage", "hook"], url: url, key: key)
+        #expect(linked == 0)
+        #expect(linkedOut.contains("Linked agent triage and connector hook"))
+        let (_, getOut, _) = try Self.cli(["agents", "get", "triage"], url: url, key: key)
+        #expect(try JSONCoding.decode(Array(getOut.utf8))["links"] == [["connector": "hook", "connector_type": "http"]])
+        #expect(try Self.cli(["agents", "unlink", "triage", "hook"], url: url, key: key).0 == 0)
+        #expect(try Self.cli(["agents", "delete", "triage"], url: url, key: key).0 == 0)
+        let (gone, _, goneErr) = try Self.cli(["agents", "get", "triage"], url: url, key: key)
+        #expect(gone == 1)
+        #expect(goneErr.contains("not_found"))
+        #expect(try await server.terminate() == 0)
+    }
+
+    @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))
     func serveOnAFreshDirectoryThenDriveItWithTheCLI() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
