@@ -6,7 +6,7 @@ import JunctionCore
 /// at all.
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
-public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, AuditStore {
+public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, AuditStore {
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
 }
@@ -106,6 +106,58 @@ public protocol AgentStore: Sendable {
     func unlinkAgent(tenantID: String, agent: Slug, connector: Slug, audit: AuditEvent) async throws
     /// The tenant's links (of one agent, when given), by agent and connector name.
     func agentLinks(tenantID: String, agent: Slug?) async throws -> [AgentLink]
+}
+
+/// Which runs to list.
+public struct RunQuery: Sendable, Hashable {
+    /// One tenant's runs, or every tenant's when `nil`.
+    public var tenantID: String?
+    /// Only this agent's.
+    public var agent: Slug?
+    /// Only runs in these states (any when empty).
+    public var statuses: Set<Run.Status>
+    /// Only runs started by this inbound connector.
+    public var connector: Slug?
+    /// Only runs created at or after this time.
+    public var since: Date?
+    /// Only runs created before this time (also for paging backwards).
+    public var until: Date?
+    /// At most this many, newest first.
+    public var limit: Int
+
+    public init(
+        tenantID: String?, agent: Slug? = nil, statuses: Set<Run.Status> = [], connector: Slug? = nil, since: Date? = nil,
+        until: Date? = nil, limit: Int = 100
+    ) {
+        self.tenantID = tenantID
+        self.agent = agent
+        self.statuses = statuses
+        self.connector = connector
+        self.since = since
+        self.until = until
+        self.limit = limit
+    }
+}
+
+/// Runs: a durable queue that workers claim with a lease they keep renewing.
+public protocol RunStore: Sendable {
+    /// Queues `runs` in one transaction: all of them or none.
+    func insertRuns(_ runs: [Run]) async throws
+    /// One run (of one tenant, when given).
+    func run(tenantID: String?, id: String) async throws -> Run?
+    /// Runs matching `query`, newest first.
+    func runs(_ query: RunQuery) async throws -> [Run]
+    /// Gives `worker` the oldest queued run (or a running one whose lease has expired) until
+    /// `leaseUntil`, counting the attempt. A run already taken `maximumAttempts` times fails
+    /// instead, as abandoned, since its workers kept dying.
+    func claimRun(worker: String, now: Date, leaseUntil: Date, maximumAttempts: Int) async throws -> Run?
+    /// Extends `worker`'s lease on a run; `false` when the run is no longer its own.
+    func renewLease(runID: String, worker: String, until: Date) async throws -> Bool
+    /// Records how `worker`'s run ended; `false` (and nothing is written) when the run is no
+    /// longer its own.
+    func finishRun(runID: String, worker: String, outcome: RunOutcome, trace: [JSONValue], usage: Run.Usage, at: Date) async throws -> Bool
+    /// Puts every running run whose lease expired before `now` back in the queue; how many.
+    func requeueExpiredRuns(now: Date) async throws -> Int
 }
 
 /// Imported templates (built-in ones are data files, not stored).

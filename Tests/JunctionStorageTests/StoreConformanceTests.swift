@@ -901,6 +901,119 @@ extension Store {
         #expect(gone.code == .notFound)
     }
 
+    // MARK: Runs
+
+    static func queuedRun(_ tenantID: String, _ agent: String, at offset: TimeInterval, connector: String? = "hook") -> Run {
+        Run(
+            tenantID: tenantID, agent: slug(agent), trigger: Run.Trigger(kind: "webhook", connector: connector.map(slug)),
+            input: ["n": .integer(Int(offset))], createdAt: fixedDate.addingTimeInterval(offset))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func runsAreQueuedTogetherAndListedWithFilters(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let (other, _) = try await store.seedTenant("globex")
+        let runs = [
+            Self.queuedRun(tenant.id, "triage", at: 1), Self.queuedRun(tenant.id, "digest", at: 2),
+            Self.queuedRun(tenant.id, "triage", at: 3, connector: nil), Self.queuedRun(other.id, "triage", at: 4),
+        ]
+        try await store.insertRuns(runs)
+        #expect(try await store.run(tenantID: tenant.id, id: runs[0].id) == runs[0])
+        #expect(try await store.run(tenantID: other.id, id: runs[0].id) == nil, "another tenant's run is not found")
+        #expect(try await store.run(tenantID: nil, id: runs[3].id) == runs[3])
+
+        let ids = { @Sendable (query: RunQuery) async throws -> [String] in try await store.runs(query).map(\.id) }
+        #expect(try await ids(RunQuery(tenantID: tenant.id)) == [runs[2].id, runs[1].id, runs[0].id], "newest first")
+        #expect(try await ids(RunQuery(tenantID: tenant.id, agent: slug("triage"))) == [runs[2].id, runs[0].id])
+        #expect(try await ids(RunQuery(tenantID: tenant.id, connector: slug("hook"))) == [runs[1].id, runs[0].id])
+        #expect(try await ids(RunQuery(tenantID: tenant.id, since: fixedDate.addingTimeInterval(2))) == [runs[2].id, runs[1].id])
+        #expect(try await ids(RunQuery(tenantID: tenant.id, until: fixedDate.addingTimeInterval(2))) == [runs[0].id])
+        #expect(try await ids(RunQuery(tenantID: tenant.id, statuses: [.completed])).isEmpty)
+        #expect(try await ids(RunQuery(tenantID: nil, limit: 2)) == [runs[3].id, runs[2].id])
+
+        // A batch with a bad row stores none of its runs.
+        let clash = [Self.queuedRun(tenant.id, "triage", at: 9), runs[0]]
+        await #expect(throws: (any Error).self) { try await store.insertRuns(clash) }
+        #expect(try await store.run(tenantID: nil, id: clash[0].id) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func workersClaimLeaseAndFinishRunsOnce(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let first = Self.queuedRun(tenant.id, "triage", at: 1), second = Self.queuedRun(tenant.id, "triage", at: 2)
+        try await store.insertRuns([second, first])
+        let now = fixedDate.addingTimeInterval(100)
+        let lease = now.addingTimeInterval(30)
+
+        let claimed = try #require(try await store.claimRun(worker: "w1", now: now, leaseUntil: lease, maximumAttempts: 3))
+        #expect(claimed.id == first.id, "oldest first")
+        #expect(claimed.status == .running)
+        #expect(claimed.attempts == 1)
+        #expect(claimed.startedAt == now)
+        #expect(try await store.claimRun(worker: "w2", now: now, leaseUntil: lease, maximumAttempts: 3)?.id == second.id)
+        #expect(try await store.claimRun(worker: "w3", now: now, leaseUntil: lease, maximumAttempts: 3) == nil, "nothing left")
+
+        // Only the owner renews and finishes.
+        #expect(try await store.renewLease(runID: first.id, worker: "w2", until: lease) == false)
+        #expect(try await store.renewLease(runID: first.id, worker: "w1", until: lease.addingTimeInterval(30)))
+        let usage = Run.Usage(inputTokens: 12, outputTokens: 5)
+        #expect(try await store.finishRun(
+            runID: first.id, worker: "w2", outcome: .completed(output: "no"), trace: [], usage: usage, at: now) == false)
+        #expect(try await store.finishRun(
+            runID: first.id, worker: "w1", outcome: .completed(output: ["answer": "Paris"]), trace: [["type": "tool"]], usage: usage,
+            at: now.addingTimeInterval(1)))
+        let done = try #require(try await store.run(tenantID: tenant.id, id: first.id))
+        #expect(done.status == .completed)
+        #expect(done.output == ["answer": "Paris"])
+        #expect(done.trace == [["type": "tool"]])
+        #expect(done.usage == usage)
+        #expect(done.finishedAt == now.addingTimeInterval(1))
+        #expect(try await store.finishRun(
+            runID: first.id, worker: "w1", outcome: .failed(Run.Failure(code: "internal", message: "late")), trace: [], usage: usage,
+            at: now) == false, "a finished run stays as it ended")
+
+        // w2's lease runs out: another worker takes the run over, and w2 can no longer finish it.
+        let later = lease.addingTimeInterval(1)
+        let takenOver = try #require(try await store.claimRun(worker: "w3", now: later, leaseUntil: later.addingTimeInterval(30), maximumAttempts: 3))
+        #expect(takenOver.id == second.id)
+        #expect(takenOver.attempts == 2)
+        #expect(takenOver.startedAt == now, "first start kept")
+        #expect(try await store.finishRun(
+            runID: second.id, worker: "w2", outcome: .completed(output: "stale"), trace: [], usage: Run.Usage(), at: later) == false)
+        #expect(try await store.finishRun(
+            runID: second.id, worker: "w3", outcome: .failed(Run.Failure(code: "upstream_error", message: "HTTP 500")), trace: [],
+            usage: Run.Usage(), at: later))
+        let failed = try #require(try await store.run(tenantID: nil, id: second.id))
+        #expect(failed.status == .failed)
+        #expect(failed.failure == Run.Failure(code: "upstream_error", message: "HTTP 500"))
+        #expect(failed.output == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func expiredLeasesAreRequeuedAndRunsThatKeepDyingAreAbandoned(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let run = Self.queuedRun(tenant.id, "triage", at: 1)
+        try await store.insertRuns([run])
+        var now = fixedDate.addingTimeInterval(10)
+        _ = try await store.claimRun(worker: "w1", now: now, leaseUntil: now.addingTimeInterval(5), maximumAttempts: 2)
+        #expect(try await store.requeueExpiredRuns(now: now) == 0, "the lease still holds")
+        now = now.addingTimeInterval(6)
+        #expect(try await store.requeueExpiredRuns(now: now) == 1)
+        #expect(try await store.run(tenantID: nil, id: run.id)?.status == .queued)
+
+        // Second attempt dies too: the run is failed rather than given out a third time.
+        _ = try await store.claimRun(worker: "w2", now: now, leaseUntil: now.addingTimeInterval(5), maximumAttempts: 2)
+        now = now.addingTimeInterval(6)
+        #expect(try await store.claimRun(worker: "w3", now: now, leaseUntil: now.addingTimeInterval(5), maximumAttempts: 2) == nil)
+        let abandoned = try #require(try await store.run(tenantID: nil, id: run.id))
+        #expect(abandoned.status == .failed)
+        #expect(abandoned.failure?.message.contains("abandoned") == true)
+        #expect(abandoned.attempts == 2)
+    }
+
     // MARK: Unknown tenants
 
     /// Writes that name a tenant that does not exist fail, store nothing and record no audit.

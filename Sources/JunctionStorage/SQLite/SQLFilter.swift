@@ -26,6 +26,13 @@ struct SQLFilter {
         arguments += [value]
     }
 
+    /// Adds `column >= value` when `value` is given.
+    mutating func atLeast(_ column: String, _ value: (some DatabaseValueConvertible)?) {
+        guard let value else { return }
+        clauses.append("\(column) >= ?")
+        arguments += [value]
+    }
+
     /// `WHERE …`, or nothing when no condition was added.
     var sql: String {
         clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")

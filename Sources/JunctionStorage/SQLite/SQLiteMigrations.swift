@@ -107,6 +107,33 @@ enum SQLiteMigrations {
                 CREATE INDEX agent_links_agent ON agent_links(tenant_id, agent_name);
                 """)
         }
+        migrator.registerMigration("v4-runs") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    agent_name TEXT NOT NULL,
+                    trigger_kind TEXT NOT NULL,
+                    trigger_connector TEXT,
+                    status TEXT NOT NULL,
+                    input TEXT NOT NULL,
+                    output TEXT,
+                    failure_code TEXT,
+                    failure_message TEXT,
+                    trace TEXT NOT NULL,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_until DATETIME,
+                    created_at DATETIME NOT NULL,
+                    started_at DATETIME,
+                    finished_at DATETIME
+                );
+                CREATE INDEX runs_queue ON runs(status, created_at) WHERE status IN ('queued', 'running');
+                CREATE INDEX runs_tenant ON runs(tenant_id, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import JunctionCore
+
+/// The run queue: claimed in a write transaction (SQLite has one writer, so two workers never
+/// take the same run), leased, and re-queued when a lease expires.
+extension SQLiteStore {
+    public func insertRuns(_ runs: [Run]) async throws {
+        let rows = try runs.map { run -> StatementArguments in
+            [
+                run.id, run.tenantID, run.agent.rawValue, run.trigger.kind, run.trigger.connector?.rawValue, run.status.rawValue,
+                try SQLiteJSON.text(run.input), try run.output.map(SQLiteJSON.text), run.failure?.code, run.failure?.message,
+                try SQLiteJSON.text(.array(run.trace)), run.usage.inputTokens, run.usage.outputTokens, run.attempts,
+                run.createdAt, run.startedAt, run.finishedAt,
+            ]
+        }
+        try await write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO runs (id, tenant_id, agent_name, trigger_kind, trigger_connector, status, input, output, failure_code,
+                    failure_message, trace, input_tokens, output_tokens, attempts, created_at, started_at, finished_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for arguments in rows { try statement.execute(arguments: arguments) }
+        }
+    }
+
+    public func run(tenantID: String?, id: String) async throws -> Run? {
+        try await read { db in
+            var filter = SQLFilter()
+            filter.equal("id", id)
+            filter.equal("tenant_id", tenantID)
+            return try Row.fetchOne(db, sql: "SELECT * FROM runs \(filter.sql)", arguments: filter.arguments).map(Self.run(from:))
+        }
+    }
+
+    public func runs(_ query: RunQuery) async throws -> [Run] {
+        try await read { db in
+            var filter = SQLFilter()
+            filter.equal("tenant_id", query.tenantID)
+            filter.equal("agent_name", query.agent?.rawValue)
+            filter.oneOf("status", Set(query.statuses.map(\.rawValue)))
+            filter.equal("trigger_connector", query.connector?.rawValue)
+            filter.atLeast("created_at", query.since)
+            filter.less("created_at", query.until)
+            var arguments = filter.arguments
+            arguments += [query.limit]
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM runs \(filter.sql) ORDER BY created_at DESC, id DESC LIMIT ?", arguments: arguments
+            ).map(Self.run(from:))
+        }
+    }
+
+    public func claimRun(worker: String, now: Date, leaseUntil: Date, maximumAttempts: Int) async throws -> Run? {
+        try await write { db in
+            while let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM runs
+                    WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)
+                    ORDER BY created_at, id LIMIT 1
+                    """,
+                arguments: [now])
+            {
+                var run = try Self.run(from: row)
+                guard run.attempts < maximumAttempts else {
+                    try db.execute(
+                        sql: """
+                            UPDATE runs SET status = 'failed', failure_code = 'internal', failure_message = ?, finished_at = ?,
+                                lease_owner = NULL, lease_until = NULL
+                            WHERE id = ?
+                            """,
+                        arguments: ["The run was abandoned: its worker stopped \(run.attempts) times before finishing it.", now, run.id])
+                    continue
+                }
+                run.status = .running
+                run.attempts += 1
+                run.startedAt = run.startedAt ?? now
+                try db.execute(
+                    sql: "UPDATE runs SET status = 'running', attempts = ?, started_at = ?, lease_owner = ?, lease_until = ? WHERE id = ?",
+                    arguments: [run.attempts, run.startedAt, worker, leaseUntil, run.id])
+                return run
+            }
+            return nil
+        }
+    }
+
+    public func renewLease(runID: String, worker: String, until: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE runs SET lease_until = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+                arguments: [until, runID, worker])
+            return db.changesCount == 1
+        }
+    }
+
+    public func finishRun(runID: String, worker: String, outcome: RunOutcome, trace: [JSONValue], usage: Run.Usage, at: Date) async throws -> Bool {
+        let (status, output, failure): (Run.Status, String?, Run.Failure?)
+        switch outcome {
+        case .completed(let value): (status, output, failure) = (.completed, try SQLiteJSON.text(value), nil)
+        case .failed(let reason): (status, output, failure) = (.failed, nil, reason)
+        }
+        let traceText = try SQLiteJSON.text(.array(trace))
+        return try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET status = ?, output = ?, failure_code = ?, failure_message = ?, trace = ?, input_tokens = ?,
+                        output_tokens = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
+                    WHERE id = ? AND status = 'running' AND lease_owner = ?
+                    """,
+                arguments: [
+                    status.rawValue, output, failure?.code, failure?.message, traceText, usage.inputTokens, usage.outputTokens, at,
+                    runID, worker,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
+    public func requeueExpiredRuns(now: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE runs SET status = 'queued', lease_owner = NULL, lease_until = NULL WHERE status = 'running' AND lease_until < ?",
+                arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    private static func run(from row: Row) throws -> Run {
+        guard let status = Run.Status(rawValue: row["status"]) else {
+            throw JunctionError.internal("Stored run has unknown status \(row["status"] as String).")
+        }
+        let connector: String? = row["trigger_connector"]
+        let output: String? = row["output"]
+        let failureCode: String? = row["failure_code"]
+        return Run(
+            id: row["id"], tenantID: row["tenant_id"], agent: try Slug(validating: row["agent_name"], field: "agent_name"),
+            trigger: Run.Trigger(kind: row["trigger_kind"], connector: connector.flatMap(Slug.init)),
+            input: try SQLiteJSON.value(row["input"]), status: status, output: try output.map(SQLiteJSON.value),
+            failure: failureCode.map { Run.Failure(code: $0, message: row["failure_message"] ?? "") },
+            trace: try SQLiteJSON.value(row["trace"]).arrayValue ?? [],
+            usage: Run.Usage(inputTokens: row["input_tokens"], outputTokens: row["output_tokens"]), attempts: row["attempts"],
+            createdAt: date(row, "created_at"), startedAt: optionalDate(row, "started_at"), finishedAt: optionalDate(row, "finished_at"))
+    }
+}
