@@ -116,6 +116,9 @@ public struct JunctionApplication: Sendable {
         public let connectors: ConnectorService
         public let invoker: Invoker
         public let catalog: ToolCatalog
+        /// The worker pool (a service of the server only) and the queue in front of it.
+        public let workers: RunWorkers
+        public let runs: RunService
         /// Makes MCP servers over the tenant's tools.
         public var toolServer: MCPToolServer { MCPToolServer(catalog: catalog) }
     }
@@ -132,9 +135,12 @@ public struct JunctionApplication: Sendable {
             store: store, registry: registry, cache: runtime.cache, credentials: credentials, connectors: connectors,
             services: runtime.connectorServices, metrics: InvokeMetrics(factory: PrometheusMetricsFactory(registry: metrics)),
             templates: templates)
+        var pool = RunWorkers.Configuration()
+        pool.workers = configuration.runWorkers
+        let workers = RunWorkers(store: store, runners: [.workflow: WorkflowRunner(invoker: invoker)], configuration: pool)
         return Components(
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
-            catalog: ToolCatalog(store: store, invoker: invoker))
+            catalog: ToolCatalog(store: store, invoker: invoker), workers: workers, runs: RunService(store: store, workers: workers))
     }
 
     /// The HTTP router with every route, running actions through `components`; MCP sessions
@@ -153,7 +159,8 @@ public struct JunctionApplication: Sendable {
         TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
         CredentialController(store: store, credentials: components.credentials, scope: scope, body: body).register(on: api)
         ConnectorController(store: store, connectors: components.connectors, scope: scope, body: body).register(on: api)
-        AgentController(store: store, agents: AgentService(store: store), scope: scope, body: body).register(on: api)
+        AgentController(store: store, agents: AgentService(store: store), runs: components.runs, scope: scope, body: body).register(on: api)
+        RunController(store: store, scope: scope).register(on: api)
         InvokeController(
             invoker: components.invoker, connectors: components.connectors, cache: runtime.cache, scope: scope, body: body
         ).register(on: api)
@@ -179,7 +186,7 @@ public struct JunctionApplication: Sendable {
         return Application(
             router: router(runtime: runtime, components: components, mcpSessions: mcpSessions),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
-            services: [runtime, mcpSessions],
+            services: [runtime, mcpSessions, components.workers],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

@@ -9,6 +9,7 @@ import JunctionStorage
 struct AgentController: Sendable {
     let store: any Store
     let agents: AgentService
+    let runs: RunService
     let scope: TenantScope
     let body: JSONBodyReader
 
@@ -23,6 +24,7 @@ struct AgentController: Sendable {
         group.delete("agents/{name}", use: delete)
         group.post("agents/{name}/links/{connector}", use: link)
         group.delete("agents/{name}/links/{connector}", use: unlink)
+        group.post("agents/{name}/runs", use: start)
     }
 
     @Sendable func list(_ request: Request, context: JunctionRequestContext) async throws -> Response {
@@ -82,6 +84,16 @@ struct AgentController: Sendable {
         let (tenantID, agent, connector) = try await linkTarget(request, context)
         try await agents.unlink(tenantID: tenantID, agent: agent, connector: connector, by: try context.actor())
         return Response(status: .noContent)
+    }
+
+    /// Queues a run of the agent with the body's `input` (any JSON; `null` when absent).
+    @Sendable func start(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let (tenantID, name) = try await scope.target(request, context, noun: "agent")
+        var reader = try FieldReader(try await body.read(request, allowEmpty: true))
+        let input = reader.value("input") ?? .null
+        try reader.finish()
+        let run = try await runs.start(tenantID: tenantID, agent: name, input: input, trigger: Run.Trigger(kind: "api"))
+        return JSONResponse.make(run.representation, status: .accepted)
     }
 
     private func linkTarget(_ request: Request, _ context: JunctionRequestContext) async throws -> (String, Slug, Slug) {

@@ -1,0 +1,61 @@
+import JunctionCore
+
+/// Runs `workflow` agents: each step calls its connector resource through the invoke path
+/// (validation, credentials, retries, audit), with `{{…}}` values taken from the run's input
+/// and earlier steps, when its `when` holds.
+public struct WorkflowRunner: AgentRunning {
+    private let invoker: Invoker
+
+    public init(invoker: Invoker) {
+        self.invoker = invoker
+    }
+
+    public func execute(_ run: Run, agent: AgentDefinition) async -> RunResult {
+        var trace: [JSONValue] = []
+        var results: [String: JSONValue] = [:]
+        var last: JSONValue = .null
+        let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .system, requestID: run.id)
+        for step in agent.steps {
+            let scope: JSONValue = ["input": run.input, "steps": .object(results)]
+            do {
+                if let when = step.when, try !when.holds(in: scope) {
+                    trace.append(["type": "skip", "step": .string(step.id.rawValue)])
+                    continue
+                }
+                let data = try Interpolation.resolve(step.data, in: scope)
+                let start = ContinuousClock.now
+                let envelope = await invoker.invoke(InvokeRequest(
+                    tenantID: run.tenantID, connector: step.connector.rawValue, resource: step.resource.rawValue, data: data,
+                    options: InvokeOptions(), requestID: "\(run.id).\(step.id)", idempotencyKey: nil, actor: actor))
+                var entry: [String: JSONValue] = [
+                    "type": "tool", "step": .string(step.id.rawValue), "connector": .string(step.connector.rawValue),
+                    "resource": .string(step.resource.rawValue), "success": .bool(envelope.success),
+                    "duration_ms": .integer(Int((ContinuousClock.now - start) / .milliseconds(1))),
+                ]
+                guard envelope.success, envelope.error == nil else {
+                    let code = envelope.error?.code ?? "internal"
+                    let message = envelope.error?.message ?? "The call failed."
+                    entry["error"] = ["code": .string(code), "message": .string(message)]
+                    trace.append(.object(entry))
+                    return RunResult(
+                        outcome: .failed(Run.Failure(code: code, message: "Step '\(step.id)' failed: \(message)")), trace: trace)
+                }
+                trace.append(.object(entry))
+                let result = envelope.data ?? .null
+                results[step.id.rawValue] = ["data": result, "status": envelope.metadata.status.map(JSONValue.integer) ?? .null]
+                last = result
+            } catch {
+                return RunResult(
+                    outcome: .failed(Run.Failure(code: error.code.description, message: "Step '\(step.id)': \(error.message)")), trace: trace)
+            }
+        }
+        let scope: JSONValue = ["input": run.input, "steps": .object(results)]
+        do {
+            var output = last
+            if let declared = agent.output { output = try Interpolation.resolve(declared, in: scope) }
+            return RunResult(outcome: agent.checkedOutput(output), trace: trace)
+        } catch {
+            return RunResult(outcome: .failed(Run.Failure(code: error.code.description, message: "output: \(error.message)")), trace: trace)
+        }
+    }
+}
