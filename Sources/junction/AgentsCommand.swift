@@ -9,7 +9,7 @@ struct AgentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agents",
         abstract: "Manage agents (YAML or JSON definitions) and their links to connectors.",
-        subcommands: [List.self, Get.self, Apply.self, Delete.self, Link.self, Unlink.self]
+        subcommands: [List.self, Get.self, Apply.self, Delete.self, Link.self, Unlink.self, Run.self]
     )
 
     static let columns = [("NAME", "name"), ("TYPE", "type"), ("MODEL", "model"), ("UPDATED", "updated_at")]
@@ -114,6 +114,27 @@ struct AgentsCommand: AsyncParsableCommand {
                 _ = try await options.client().send(
                     .delete, "/api/v1/agents/\(segment(agent))/links/\(segment(connector))", query: options.tenantQuery)
                 print("Unlinked agent \(agent) and connector \(connector).")
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a run of an agent and print it (follow it with `junction runs get ID`).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The agent's name.") var name: String
+        @Option(help: "The run's input as JSON (default null); @PATH reads a file, @- standard input.") var input: String?
+
+        func run() async throws {
+            var body: [String: JSONValue] = [:]
+            if let input {
+                let fields = try parseFields(["input=\(input)"], option: "--input", typed: true)
+                body["input"] = fields["input"]
+            }
+            try await runClient {
+                let run = try await options.client().send(
+                    .post, "/api/v1/agents/\(segment(name))/runs", query: options.tenantQuery, body: .object(body))
+                try options.output(run, columns: RunsCommand.columns)
             }
         }
     }

@@ -178,6 +178,21 @@ import Testing
         #expect(linkedOut.contains("Linked agent triage and connector hook"))
         let (_, getOut, _) = try Self.cli(["agents", "get", "triage"], url: url, key: key)
         #expect(try JSONCoding.decode(Array(getOut.utf8))["links"] == [["connector": "hook", "connector_type": "http"]])
+        // A run of an agent that cannot be served yet still ends, with its reason.
+        try "name: echo\ntype: workflow\nsteps:\n  - id: call\n    connector: hook\n    resource: nope\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try Self.cli(["agents", "apply", file.path], url: url, key: key).0 == 0)
+        let (started, startedOut, startedErr) = try Self.cli(["agents", "run", "echo", "--input", #"{"n":1}"#], url: url, key: key)
+        #expect(started == 0, "\(startedErr)")
+        let runID = try #require(startedOut.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("run_") }.map(String.init), "\(startedOut)")
+        var status = ""
+        for _ in 0..<200 where status != "failed" {
+            let (_, runOut, _) = try Self.cli(["runs", "get", runID], url: url, key: key)
+            status = try JSONCoding.decode(Array(runOut.utf8))["status"]?.stringValue ?? ""
+            if status != "failed" { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(status == "failed", "no resource 'nope'")
+        let (_, runsOut, _) = try Self.cli(["runs", "list", "--agent", "echo", "--status", "failed"], url: url, key: key)
+        #expect(runsOut.contains(runID))
         #expect(try Self.cli(["agents", "unlink", "triage", "hook"], url: url, key: key).0 == 0)
         #expect(try Self.cli(["agents", "delete", "triage"], url: url, key: key).0 == 0)
         let (gone, _, goneErr) = try Self.cli(["agents", "get", "triage"], url: url, key: key)
