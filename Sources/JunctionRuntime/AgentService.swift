@@ -23,18 +23,14 @@ public struct AgentService: Sendable {
             document = .object(members)
         }
         let definition = try AgentDefinition(json: document)
+        // The label only: concurrent writers of one agent may see it as created by both.
         let existing = name == nil ? nil : try await store.agent(tenantID: tenantID, name: definition.name)
         let action = existing == nil ? "agent.create" : "agent.update"
         let audit = actor.event(
             action, tenantID: tenantID, targetType: "agent", target: definition.name.rawValue,
             details: ["type": .string(definition.kind.rawValue)])
-        var agent = Agent(tenantID: tenantID, definition: definition, document: document)
-        let created = try await store.saveAgent(agent, replacing: name != nil, audit: audit)
-        if let existing {
-            agent.id = existing.id
-            agent.createdAt = existing.createdAt
-        }
-        return (agent, created)
+        return try await store.saveAgent(
+            Agent(tenantID: tenantID, definition: definition, document: document), replacing: name != nil, audit: audit)
     }
 
     /// Deletes an agent and its links.

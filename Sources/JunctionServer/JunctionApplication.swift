@@ -137,6 +137,7 @@ public struct JunctionApplication: Sendable {
             templates: templates)
         var pool = RunWorkers.Configuration()
         pool.workers = configuration.runWorkers
+        pool.lease = configuration.runLease
         let workers = RunWorkers(store: store, runners: [.workflow: WorkflowRunner(invoker: invoker)], configuration: pool)
         return Components(
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,

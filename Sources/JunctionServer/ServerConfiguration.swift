@@ -41,6 +41,9 @@ public struct ServerConfiguration: Sendable {
     public var mcpCommands = MCPCommandPolicy()
     /// How many agent runs execute at once. Default 4.
     public var runWorkers = 4
+    /// How long a worker's claim on a run holds without renewal: after a crash, runs are taken
+    /// again once it has passed. Default 30 s.
+    public var runLease: Duration = .seconds(30)
     /// How long an MCP session at `/mcp` lives without requests. Default 1 hour.
     public var mcpSessionIdleTimeout: Duration = .seconds(3600)
 
@@ -49,7 +52,7 @@ public struct ServerConfiguration: Sendable {
     /// The configuration from the environment (`JUNCTION_HOST`, `JUNCTION_PORT`,
     /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`,
     /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`, `JUNCTION_CONNECTOR_CACHE_TTL_MS`, `JUNCTION_NETWORK_DENY`, `JUNCTION_NETWORK_ALLOW`, `JUNCTION_MCP_COMMANDS`,
-    /// `JUNCTION_MCP_SESSION_IDLE_MS`, `JUNCTION_RUN_WORKERS`) over the YAML file at
+    /// `JUNCTION_MCP_SESSION_IDLE_MS`, `JUNCTION_RUN_WORKERS`, `JUNCTION_RUN_LEASE_MS`) over the YAML file at
     /// `configFile` (the same keys in snake case without the prefix, e.g. `data_dir`; default
     /// `./junction.yaml`, optional unless named). Command-line flags
     /// are applied over the result by the caller.
@@ -89,6 +92,7 @@ public struct ServerConfiguration: Sendable {
         configuration.mcpCommands.allowedCommands = (reader.string(forKey: "mcp_commands") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.runWorkers = try Self.integer(reader, "run_workers", default: configuration.runWorkers, in: 1...256)
+        configuration.runLease = .milliseconds(try Self.integer(reader, "run_lease_ms", default: 30_000, in: 1000...3_600_000))
         configuration.mcpSessionIdleTimeout = .milliseconds(try Self.integer(
             reader, "mcp_session_idle_ms", default: 3_600_000, in: 1000...604_800_000))
         return configuration

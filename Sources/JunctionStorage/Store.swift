@@ -89,9 +89,9 @@ public protocol ConnectorStore: Sendable {
 public protocol AgentStore: Sendable {
     /// Stores `agent`. With `replacing`, an agent of the same name in the tenant is replaced
     /// (keeping its id, creation time and links); without, it is `conflict` on `name`.
-    /// Answers whether the agent is new.
+    /// Answers the agent as stored and whether it is new.
     @discardableResult
-    func saveAgent(_ agent: Agent, replacing: Bool, audit: AuditEvent) async throws -> Bool
+    func saveAgent(_ agent: Agent, replacing: Bool, audit: AuditEvent) async throws -> (agent: Agent, created: Bool)
     /// One agent by tenant and name.
     func agent(tenantID: String, name: Slug) async throws -> Agent?
     /// A tenant's agents (every tenant's when `tenantID` is `nil`), by name.
@@ -120,15 +120,19 @@ public struct RunQuery: Sendable, Hashable {
     public var connector: Slug?
     /// Only runs created at or after this time.
     public var since: Date?
-    /// Only runs created before this time (also for paging backwards).
+    /// Only runs created before this time.
     public var until: Date?
+    /// Only runs listed after this one (its id), for paging backwards through runs that share
+    /// a creation time.
+    public var after: String?
     /// At most this many, newest first.
     public var limit: Int
 
     public init(
         tenantID: String?, agent: Slug? = nil, statuses: Set<Run.Status> = [], connector: Slug? = nil, since: Date? = nil,
-        until: Date? = nil, limit: Int = 100
+        until: Date? = nil, after: String? = nil, limit: Int = 100
     ) {
+        self.after = after
         self.tenantID = tenantID
         self.agent = agent
         self.statuses = statuses
@@ -141,8 +145,8 @@ public struct RunQuery: Sendable, Hashable {
 
 /// Runs: a durable queue that workers claim with a lease they keep renewing.
 public protocol RunStore: Sendable {
-    /// Queues `runs` in one transaction: all of them or none.
-    func insertRuns(_ runs: [Run]) async throws
+    /// Queues `runs` in one transaction, with `audit` when given: all of them or none.
+    func insertRuns(_ runs: [Run], audit: AuditEvent?) async throws
     /// One run (of one tenant, when given).
     func run(tenantID: String?, id: String) async throws -> Run?
     /// Runs matching `query`, newest first.
@@ -156,6 +160,9 @@ public protocol RunStore: Sendable {
     /// Records how `worker`'s run ended; `false` (and nothing is written) when the run is no
     /// longer its own.
     func finishRun(runID: String, worker: String, outcome: RunOutcome, trace: [JSONValue], usage: Run.Usage, at: Date) async throws -> Bool
+    /// Hands `worker`'s run back to the queue unfinished (its server is stopping), not counting
+    /// the attempt; `false` when the run is no longer its own.
+    func releaseRun(runID: String, worker: String) async throws -> Bool
     /// Puts every running run whose lease expired before `now` back in the queue; how many.
     func requeueExpiredRuns(now: Date) async throws -> Int
 }

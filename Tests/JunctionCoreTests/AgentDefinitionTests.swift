@@ -36,6 +36,10 @@ struct AgentDefinitionTests {
         ])
         #expect(agent.steps.map(\.id.rawValue) == ["lookup", "notify"])
         #expect(agent.steps[1].when?.references.map(\.description) == ["steps.lookup.data.status"])
+        let bare = try AgentDefinition(json: [
+            "name": "off", "type": "workflow", "steps": [["id": "s", "connector": "c", "resource": "r", "when": false]],
+        ])
+        #expect(try bare.steps[0].when?.holds(in: [:]) == false, "a YAML boolean is a condition")
 
         let forward: JSONValue = [
             "name": "onboard", "type": "workflow",
@@ -85,7 +89,7 @@ struct AgentDefinitionTests {
 /// `{{…}}` values and `when` conditions, resolved against a run's scope.
 struct InterpolationTests {
     static let scope: JSONValue = [
-        "input": ["customer_id": "c-7", "tags": ["a", "b"], "count": 3],
+        "input": ["customer_id": "c-7", "tags": ["a", "b"], "count": 3, "amount": "250.5", "big": 9_007_199_254_740_993],
         "steps": ["lookup": ["data": ["name": "Ana", "status": "active", "score": 4.5]]],
     ]
 
@@ -111,10 +115,16 @@ struct InterpolationTests {
             ("'b' <= 'a'", false),
             ("{{input.customer_id}} == 'a == b'", false),
             ("null", false),
+            ("{{input.amount}} > 100", true),
+            ("{{input.big}} > 9007199254740992", true),
+            ("\n  {{input.count}} >= 3\n", true),
         ]
         for (text, expected) in cases {
             #expect(try Condition(parsing: text, field: "when").holds(in: Self.scope) == expected, "\(text)")
         }
         #expect(throws: JunctionError.self) { try Condition(parsing: "{{input.tags}} > 1", field: "when").holds(in: Self.scope) }
+        for malformed in ["'a' == 'b' == 'c'", "'a' 'b'", "{{input.count}} ==", "== 3", "{{input.count}} < 3 < 4"] {
+            #expect(throws: JunctionError.self, "\(malformed)") { try Condition(parsing: malformed, field: "when") }
+        }
     }
 }

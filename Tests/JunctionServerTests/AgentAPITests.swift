@@ -1,5 +1,6 @@
 import HTTPTypes
 import JunctionCore
+import JunctionServer
 import JunctionTesting
 import Testing
 
@@ -89,16 +90,17 @@ struct AgentAPITests {
             #expect(bad.errorField == "steps[1].connector")
             #expect(bad.json["error"]?["details"]?["line"] == 8, "\(bad.text)")
 
-            let cases: [(String, String)] = [
-                ("name: a\ntype: llm\n", "model"),
-                ("name: a\ntype: llm\nmodel: openai/x\ncolour: red\n", "colour"),
-                ("name: a\ntype: workflow\nsteps:\n  - id: s\n    connector: c\n    resource: r\n    data: {x: '{{steps.later.data.y}}'}\n", "steps[0].data"),
+            // A missing field points at the document (line 1), a present one at its own line.
+            let cases: [(String, String, Int)] = [
+                ("name: a\ntype: llm\n", "model", 1),
+                ("name: a\ntype: llm\nmodel: openai/x\ncolour: red\n", "colour", 4),
+                ("name: a\ntype: workflow\nsteps:\n  - id: s\n    connector: c\n    resource: r\n    data: {x: '{{steps.later.data.y}}'}\n", "steps[0].data", 7),
             ]
-            for (document, field) in cases {
+            for (document, field, line) in cases {
                 let answer = try await junction.request(.post, "/api/v1/agents", key: tenant.key, raw: document, headers: Self.yamlHeaders)
                 #expect(answer.status == .badRequest, "\(document)")
                 #expect(answer.errorField == field, "\(answer.text)")
-                #expect(answer.json["error"]?["details"]?["line"]?.intValue != nil, "\(answer.text)")
+                #expect(answer.json["error"]?["details"]?["line"]?.intValue == line, "\(answer.text)")
             }
             let notYAML = try await junction.request(.post, "/api/v1/agents", key: tenant.key, raw: "name: [unclosed", headers: Self.yamlHeaders)
             #expect(notYAML.status == .badRequest)
@@ -144,6 +146,27 @@ struct AgentAPITests {
             #expect(try await junction.request(.delete, "/api/v1/agents/triage", key: tenant.key).status == .noContent)
             let blocked = try await junction.request(.delete, "/api/v1/connectors/hook", key: tenant.key)
             #expect(blocked.json["error"]?["details"]?["agents"] == ["digest"])
+        }
+    }
+
+    @Test func thePlatformKeyNamesTheTenantAndSeesNothingInSaasMode() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let other = try await junction.createTenant("globex")
+            let agent: JSONValue = ["name": "triage", "type": "llm", "model": "openai/gpt-4o-mini"]
+            #expect(try await junction.request(.post, "/api/v1/agents", key: junction.adminKey, json: agent).status == .badRequest, "no tenant named")
+            #expect(try await junction.request(.post, "/api/v1/agents?tenant=acme", key: junction.adminKey, json: agent).status == .created)
+            #expect(try await junction.request(.post, "/api/v1/agents", key: other.key, json: agent).status == .created)
+            #expect(try await junction.request(.get, "/api/v1/agents/triage", key: tenant.key).status == .ok)
+            let all = try await junction.request(.get, "/api/v1/agents", key: junction.adminKey)
+            #expect(all.json["agents"]?.arrayValue?.compactMap { $0["tenant_id"]?.stringValue }.sorted() == [tenant.id, other.id].sorted())
+            let one = try await junction.request(.get, "/api/v1/agents?tenant=globex", key: junction.adminKey)
+            #expect(one.json["agents"]?.arrayValue?.count == 1)
+        }
+        try await withJunction(mode: .saas) { junction in
+            _ = try await junction.createTenant("acme")
+            #expect(try await junction.request(.get, "/api/v1/agents?tenant=acme", key: junction.adminKey).status == .forbidden)
+            #expect(try await junction.request(.get, "/api/v1/runs?tenant=acme", key: junction.adminKey).status == .forbidden)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import JunctionCore
+import JunctionServer
 import JunctionTesting
 import Testing
 
@@ -121,6 +122,38 @@ struct RunAPITests {
                 #expect(try await junction.request(.post, "/api/v1/agents/breaks/runs", key: other.key, json: [:]).status == .notFound)
                 #expect(try await junction.request(.post, "/api/v1/agents/breaks/runs", key: tenant.key, json: ["inputs": 1]).status == .badRequest)
             }
+        }
+    }
+
+    @Test func anAgentsToolCallsAreTheTenantsNotTheOperatorsInSaasMode() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction(mode: .saas) { junction in
+                let tenant = try await junction.createTenant("acme")
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: Self.crm(upstream)).status == .created)
+                let agent: JSONValue = ["name": "look", "type": "workflow", "steps": [["id": "go", "connector": "crm", "resource": "get-customer", "data": ["id": "1"]]]]
+                #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: agent).status == .created)
+                let started = try await junction.request(.post, "/api/v1/agents/look/runs", key: tenant.key, json: [:])
+                let run = try await Self.finished(try #require(started.json["id"]?.stringValue), in: junction, key: tenant.key)
+                #expect(run["status"] == "completed")
+                let mine = try await junction.request(.get, "/api/v1/audit?limit=50", key: tenant.key)
+                let actions = (mine.json["events"]?.arrayValue ?? []).compactMap { $0["action"]?.stringValue }
+                #expect(actions.contains("connector.invoke"))
+                #expect(actions.contains("agent.run"))
+                let operators = try await junction.request(.get, "/api/v1/audit?limit=50", key: junction.adminKey)
+                #expect(!(operators.json["events"]?.arrayValue ?? []).contains { $0["action"] == "connector.invoke" })
+            }
+        }
+    }
+
+    @Test func agentsThisServerCannotRunAreRefusedUpFront() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let agent: JSONValue = ["name": "chat", "type": "llm", "model": "openai/gpt-4o-mini"]
+            #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: agent).status == .created)
+            let refused = try await junction.request(.post, "/api/v1/agents/chat/runs", key: tenant.key, json: ["input": "hi"])
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.errorCode == "unavailable")
+            #expect(try await junction.request(.get, "/api/v1/runs", key: tenant.key).json["runs"] == [], "nothing queued")
         }
     }
 }

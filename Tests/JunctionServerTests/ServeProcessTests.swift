@@ -24,7 +24,7 @@ import Testing
         private let lock = NSLock()
         private var output = ""
 
-        init(executable: URL, directory: URL) throws {
+        init(executable: URL, directory: URL, environment extra: [String: String] = [:]) throws {
             self.directory = directory
             process.executableURL = executable
             process.arguments = ["serve", "--port", "0"]
@@ -34,6 +34,7 @@ import Testing
             environment.removeValue(forKey: "JUNCTION_DATA_DIR")
             environment.removeValue(forKey: "JUNCTION_PORT")
             environment["JUNCTION_LOG_LEVEL"] = "trace"
+            environment.merge(extra) { _, new in new }
             process.environment = environment
             let pipe = Pipe()
             process.standardOutput = pipe
@@ -58,6 +59,14 @@ import Testing
                 try await Task.sleep(for: .milliseconds(50))
             }
             throw HarnessFailure("junction serve printed no URL: \(printed)")
+        }
+
+        /// Kills the server outright (SIGKILL), as a crash would, and waits for it to be gone.
+        func kill9() async throws {
+            kill(process.processIdentifier, SIGKILL)
+            for _ in 0..<200 where process.isRunning {
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
 
         /// Sends SIGTERM and waits (bounded) for the exit status.
@@ -199,6 +208,55 @@ import Testing
         #expect(gone == 1)
         #expect(goneErr.contains("not_found"))
         #expect(try await server.terminate() == 0)
+    }
+
+    /// The run `id`'s JSON once `done` holds for it, asking the CLI every 50 ms for up to 20 s.
+    static func run(_ id: String, url: String, key: String, until done: (JSONValue) -> Bool) async throws -> JSONValue {
+        for _ in 0..<400 {
+            let (_, out, _) = try cli(["runs", "get", id], url: url, key: key)
+            if let run = try? JSONCoding.decode(Array(out.utf8)), done(run) { return run }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessFailure("run \(id) never reached the expected state")
+    }
+
+    @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))
+    func aRunCutShortByKillNineRunsAgainAfterRestart() async throws {
+        try await UpstreamServer.with { upstream in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-kill-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let executable = try #require(Self.executable)
+            let lease = ["JUNCTION_RUN_LEASE_MS": "1500"]
+            let server = try Server(executable: executable, directory: directory, environment: lease)
+            let url = try await server.url()
+            let adminKey = try String(contentsOf: directory.appendingPathComponent("junction-data/admin.key"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let (_, tenantOut, _) = try Self.cli(["tenants", "create", "acme", "--json"], url: url, key: adminKey)
+            let key = try #require(try JSONCoding.decode(Array(tenantOut.utf8))["api_key"]?.stringValue)
+            let (created, _, createErr) = try Self.cli(
+                ["connectors", "create", "sleepy", "--type", "http", "--connection-url", upstream.url, "--max-retries", "0",
+                 "--body", #"{"options":{"resources":[{"slug":"nap","path":"/slow"}]}}"#],
+                url: url, key: key)
+            #expect(created == 0, "\(createErr)")
+            let file = directory.appendingPathComponent("napper.yaml")
+            try "name: napper\ntype: workflow\nsteps:\n  - id: nap\n    connector: sleepy\n    resource: nap\n".write(to: file, atomically: true, encoding: .utf8)
+            #expect(try Self.cli(["agents", "apply", file.path], url: url, key: key).0 == 0)
+            let (_, startedOut, _) = try Self.cli(["agents", "run", "napper", "--json"], url: url, key: key)
+            let id = try #require(try JSONCoding.decode(Array(startedOut.utf8))["id"]?.stringValue)
+
+            // The step is waiting on the upstream (1 s) when the server dies.
+            _ = try await Self.run(id, url: url, key: key) { $0["status"] == "running" }
+            try await server.kill9()
+
+            let again = try Server(executable: executable, directory: directory, environment: lease)
+            let secondURL = try await again.url()
+            let run = try await Self.run(id, url: secondURL, key: key) { $0["status"] == "completed" || $0["status"] == "failed" }
+            #expect(run["status"] == "completed", "\(run)")
+            #expect(run["attempts"] == 2, "taken again once its lease ran out")
+            #expect(run["output"]?["slept_ms"] == 1000)
+            #expect(try await again.terminate() == 0)
+        }
     }
 
     @Test(.enabled(if: executable != nil, "needs the junction executable built by swift build"))

@@ -187,14 +187,25 @@ public struct AgentDefinition: Sendable, Hashable {
             let data = reader.value("data").flatMap { $0.isNull ? nil : $0 } ?? [:]
             let known = Set(steps.map(\.id.rawValue))
             try checkReferences(in: data, field: reader.path("data"), known: known)
-            let when = try reader.string("when", maxLength: 2000).map { text throws(JunctionError) in
-                try Condition(parsing: text, field: reader.path("when"))
-            }
+            let when = try Self.condition(reader.value("when"), field: reader.path("when"))
             if let when { try checkReferences(when.references, field: reader.path("when"), known: known) }
             try reader.finish()
             steps.append(Step(id: id, connector: connector, resource: resource, data: data, when: when))
         }
         return steps
+    }
+
+    /// A step's `when`: a string, or a YAML boolean or number written bare.
+    private static func condition(_ value: JSONValue?, field: String) throws(JunctionError) -> Condition? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?:
+            guard text.count <= 2000 else { throw .invalidInput("Must be at most 2000 characters.", field: field) }
+            return try Condition(parsing: text, field: field)
+        case .bool(let flag)?: return try Condition(parsing: flag ? "true" : "false", field: field)
+        case .integer(let number)?: return try Condition(parsing: String(number), field: field)
+        case let other?: throw .invalidInput("Expected a condition string, got \(other.typeName).", field: field)
+        }
     }
 
     /// Every reference in `value` must name the input or a step in `known` (one that runs before).

@@ -3,7 +3,8 @@ import Foundation
 /// A workflow step's `when`: one operand, true unless it is `false`, `null`, `0`, `""` or
 /// empty, or two operands compared with `==`, `!=`, `<`, `<=`, `>` or `>=`. Operands are
 /// references (`{{steps.check.data.status}}`) or JSON literals (`'active'`, `"active"`, `3`,
-/// `true`, `null`).
+/// `true`, `null`). Ordering compares numbers as numbers (a string holding a number, such as a
+/// form field, counts as one) and other strings by their characters.
 ///
 /// ```yaml
 /// when: "{{steps.lookup.data.status}} == 'active'"
@@ -30,11 +31,15 @@ public struct Condition: Sendable, Hashable {
 
     /// Parses `text`, naming `field` on a malformed condition.
     public init(parsing text: String, field: String) throws(JunctionError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         // The operator is the first one outside a placeholder or a quoted literal.
         if let (comparison, range) = Self.firstOperator(in: trimmed) {
+            let right = String(trimmed[range.upperBound...])
+            guard Self.firstOperator(in: right) == nil else {
+                throw .invalidInput("A condition compares two operands once; use one operator.", field: field)
+            }
             left = try Self.operand(String(trimmed[..<range.lowerBound]), field: field)
-            self.comparison = (comparison, try Self.operand(String(trimmed[range.upperBound...]), field: field))
+            self.comparison = (comparison, try Self.operand(right, field: field))
         } else {
             left = try Self.operand(trimmed, field: field)
             comparison = nil
@@ -58,7 +63,9 @@ public struct Condition: Sendable, Hashable {
         case .notEqual: return !Self.equal(value, right)
         default:
             let order: ComparisonResult
-            if let a = value.doubleValue, let b = right.doubleValue {
+            if let a = value.intValue, let b = right.intValue {
+                order = a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
+            } else if let a = Self.number(value), let b = Self.number(right) {
                 order = a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
             } else if let a = value.stringValue, let b = right.stringValue {
                 order = a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
@@ -83,8 +90,14 @@ public struct Condition: Sendable, Hashable {
 
     /// JSON equality with numbers compared by value (`1 == 1.0`).
     private static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        if let x = a.intValue, let y = b.intValue { return x == y }
         if let x = a.doubleValue, let y = b.doubleValue { return x == y }
         return a == b
+    }
+
+    /// A number, or a string that holds one.
+    private static func number(_ value: JSONValue) -> Double? {
+        value.doubleValue ?? value.stringValue.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     private static func isTruthy(_ value: JSONValue) -> Bool {
@@ -125,14 +138,14 @@ public struct Condition: Sendable, Hashable {
     }
 
     private static func operand(_ raw: String, field: String) throws(JunctionError) -> Operand {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("{{"), text.hasSuffix("}}") {
             let interpolation = try Interpolation(parsing: text, field: field)
             if interpolation.parts.count == 1, case .reference(let reference) = interpolation.parts[0] {
                 return .reference(reference)
             }
         }
-        if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'") {
+        if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'"), !text.dropFirst().dropLast().contains("'") {
             return .literal(.string(String(text.dropFirst().dropLast())))
         }
         if !text.isEmpty, let value = try? JSONCoding.decode(Array(text.utf8)), value.objectValue == nil, value.arrayValue == nil {

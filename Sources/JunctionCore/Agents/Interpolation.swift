@@ -86,7 +86,7 @@ public struct Interpolation: Sendable, Hashable {
             guard let close = rest[open.upperBound...].range(of: "}}") else {
                 throw .invalidInput("A '{{' is not closed with '}}'.", field: field)
             }
-            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
             guard let reference = ValueReference(inner) else {
                 throw .invalidInput(
                     "'{{\(inner.prefix(80))}}' is not a reference: use {{input.NAME}} or {{steps.ID.data.NAME}}.", field: field)

@@ -6,9 +6,15 @@ import ServiceLifecycle
 import Synchronization
 
 /// The worker pool: each worker claims the oldest queued run with a lease, keeps the lease
-/// alive while it executes the run's agent, and records the result. At start-up runs whose
-/// lease expired (their server died) are queued again, so no accepted run is lost; a worker
-/// that dies mid-run costs one lease period, after which another worker takes the run.
+/// alive while it executes the run's agent, and records the result.
+///
+/// No accepted run is lost and none runs twice at once:
+/// - at start-up, runs whose lease expired (their server died) are queued again;
+/// - a worker that loses its lease (it could not renew it in time) stops its run, since
+///   another worker may already have taken it;
+/// - at graceful shutdown workers take no new runs and finish the ones they have within
+///   `shutdownGrace`; runs still going then are stopped and handed back to the queue
+///   without counting the attempt.
 public final class RunWorkers: Service, Sendable {
     /// How the pool runs.
     public struct Configuration: Sendable {
@@ -16,10 +22,12 @@ public final class RunWorkers: Service, Sendable {
         public var workers = 4
         /// How long a claim holds without renewal; renewed every third of it. Default 30 s.
         public var lease: Duration = .seconds(30)
-        /// How often idle workers look for runs queued elsewhere. Default 1 s.
+        /// How often idle workers look for runs queued by another process. Default 1 s.
         public var idlePoll: Duration = .seconds(1)
         /// Attempts before a run whose workers keep dying fails as abandoned. Default 3.
         public var maximumAttempts = 3
+        /// How long runs in progress may take to finish once the server is stopping. Default 30 s.
+        public var shutdownGrace: Duration = .seconds(30)
 
         public init() {}
     }
@@ -28,45 +36,62 @@ public final class RunWorkers: Service, Sendable {
     private let runners: [AgentDefinition.Kind: any AgentRunning]
     private let configuration: Configuration
     private let logger = Logger(label: "junction.runs")
-    private let wakeUps: AsyncStream<Void>
-    private let wakeUp: AsyncStream<Void>.Continuation
+    private let signal = WakeSignal()
+    private let stopping = Mutex(false)
     private let identity = "worker-\(Identifier.make("w").suffix(8))"
 
     public init(store: any Store, runners: [AgentDefinition.Kind: any AgentRunning], configuration: Configuration = Configuration()) {
         self.store = store
         self.runners = runners
         self.configuration = configuration
-        (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Whether this pool can run agents of `kind`.
+    public func runs(_ kind: AgentDefinition.Kind) -> Bool {
+        runners[kind] != nil
     }
 
     /// Tells idle workers that runs were queued.
     public func wake() {
-        wakeUp.yield()
+        signal.fire()
     }
 
     public func run() async throws {
         let requeued = try await store.requeueExpiredRuns(now: Timestamp.now())
         if requeued > 0 { logger.notice("Re-queued runs whose server stopped", metadata: ["runs": "\(requeued)"]) }
-        let signal = WakeSignal()
-        let forwarding = Task { [wakeUps] in
-            for await _ in wakeUps { signal.fire() }
-        }
-        await cancelWhenGracefulShutdown {
+        let pool = Task {
             await withDiscardingTaskGroup { group in
                 for index in 0..<self.configuration.workers {
-                    group.addTask { await self.work(name: "\(self.identity)-\(index)", signal: signal) }
+                    group.addTask { await self.work(name: "\(self.identity)-\(index)") }
                 }
             }
         }
-        forwarding.cancel()
+        let grace = configuration.shutdownGrace
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await pool.value
+            } onGracefulShutdown: {
+                self.stopping.withLock { $0 = true }
+                self.signal.fire()
+                Task {
+                    try? await Task.sleep(for: grace)
+                    pool.cancel()
+                }
+            }
+        } onCancel: {
+            pool.cancel()
+        }
     }
 
-    private func work(name: String, signal: WakeSignal) async {
-        while !Task.isCancelled {
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    private func work(name: String) async {
+        while !Task.isCancelled, !isStopping {
+            let seen = signal.generation
             do {
                 let now = Timestamp.now()
                 if let run = try await store.claimRun(
-                    worker: name, now: now, leaseUntil: now.addingTimeInterval(configuration.lease.seconds),
+                    worker: name, now: now, leaseUntil: now.addingTimeInterval(configuration.lease.timeInterval),
                     maximumAttempts: configuration.maximumAttempts)
                 {
                     await execute(run, worker: name)
@@ -75,46 +100,111 @@ public final class RunWorkers: Service, Sendable {
             } catch {
                 logger.error("Claiming a run failed", metadata: ["error": "\(error)"])
             }
-            await signal.wait(upTo: configuration.idlePoll)
+            await signal.wait(since: seen, upTo: configuration.idlePoll)
         }
     }
 
+    /// What became of a run's execution.
+    private enum Ending {
+        case finished(RunResult)
+        /// The lease was lost: another worker may run it; record nothing.
+        case leaseLost
+        /// The pool is stopping, or the agent could not be read: hand the run back.
+        case interrupted
+    }
+
     private func execute(_ run: Run, worker: String) async {
-        let heartbeat = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: configuration.lease / 3)
-                let kept = try await store.renewLease(
-                    runID: run.id, worker: worker, until: Timestamp.now().addingTimeInterval(configuration.lease.seconds))
-                if !kept { return }
+        let ending = await withTaskGroup(of: Ending?.self) { group in
+            group.addTask { await self.outcome(of: run) }
+            group.addTask { await self.keepLease(of: run, worker: worker) ? nil : .leaseLost }
+            var ending: Ending = .interrupted
+            for await result in group {
+                guard let result else { continue }
+                ending = result
+                break
             }
+            group.cancelAll()
+            return ending
         }
-        defer { heartbeat.cancel() }
-        let result: RunResult
-        if let agent = try? await store.agent(tenantID: run.tenantID, name: run.agent) {
-            if let runner = runners[agent.definition.kind] {
-                result = await runner.execute(run, agent: agent.definition)
-            } else {
-                result = RunResult(outcome: .failed(Run.Failure(
-                    code: "unavailable", message: "This server cannot run \(agent.definition.kind.rawValue) agents.")), trace: [])
+        // Recording must not be cut short by the pool's cancellation: it runs on its own task.
+        await Task {
+            switch ending {
+            case .finished(let result):
+                await self.record(result, of: run, worker: worker)
+            case .interrupted:
+                _ = try? await self.store.releaseRun(runID: run.id, worker: worker)
+            case .leaseLost:
+                self.logger.warning("A run's lease was lost; another worker takes it over", metadata: ["run.id": "\(run.id)"])
             }
-        } else {
-            result = RunResult(outcome: .failed(Run.Failure(code: "not_found", message: "Agent '\(run.agent)' no longer exists.")), trace: [])
-        }
-        heartbeat.cancel()
+        }.value
+    }
+
+    /// Runs the agent; `interrupted` when cancelled or when the agent could not be read.
+    private func outcome(of run: Run) async -> Ending {
+        let agent: Agent?
         do {
-            let recorded = try await store.finishRun(
-                runID: run.id, worker: worker, outcome: result.outcome, trace: result.trace, usage: result.usage, at: Timestamp.now())
-            if !recorded { logger.warning("A run was taken over before it finished", metadata: ["run.id": "\(run.id)"]) }
+            agent = try await store.agent(tenantID: run.tenantID, name: run.agent)
         } catch {
-            // The lease runs out and another worker runs it again.
-            logger.error("Recording a run's result failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
+            logger.error("Reading a run's agent failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
+            return .interrupted
+        }
+        guard let agent else {
+            return .finished(RunResult(
+                outcome: .failed(Run.Failure(code: "not_found", message: "Agent '\(run.agent)' no longer exists.")), trace: []))
+        }
+        guard let runner = runners[agent.definition.kind] else {
+            return .finished(RunResult(
+                outcome: .failed(Run.Failure(
+                    code: "unavailable", message: "This server cannot run \(agent.definition.kind.rawValue) agents.")),
+                trace: []))
+        }
+        let result = await runner.execute(run, agent: agent.definition)
+        return Task.isCancelled ? .interrupted : .finished(result)
+    }
+
+    /// Renews the lease every third of its length until cancelled; `false` once it is lost
+    /// (taken by another worker, or not renewed before it ran out).
+    private func keepLease(of run: Run, worker: String) async -> Bool {
+        var heldUntil = ContinuousClock.now + configuration.lease
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.lease / 3)
+            if Task.isCancelled { return true }
+            do {
+                guard try await store.renewLease(
+                    runID: run.id, worker: worker, until: Timestamp.now().addingTimeInterval(configuration.lease.timeInterval))
+                else { return false }
+                heldUntil = ContinuousClock.now + configuration.lease
+            } catch {
+                logger.warning("Renewing a run's lease failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
+                if ContinuousClock.now >= heldUntil { return false }
+            }
+        }
+        return true
+    }
+
+    /// Stores the result, retrying briefly: a result not stored means the run executes again
+    /// once its lease expires.
+    private func record(_ result: RunResult, of run: Run, worker: String) async {
+        for attempt in 1...5 {
+            do {
+                let recorded = try await store.finishRun(
+                    runID: run.id, worker: worker, outcome: result.outcome, trace: result.trace, usage: result.usage,
+                    at: Timestamp.now())
+                if !recorded { logger.warning("A run was taken over before it finished", metadata: ["run.id": "\(run.id)"]) }
+                return
+            } catch {
+                logger.error("Recording a run's result failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
         }
     }
 }
 
-/// Wakes every waiting worker at once, or lets each give up after a while.
+/// Wakes every waiting worker at once, or lets each give up after a while. A worker notes
+/// ``generation`` before it looks for work, so a wake-up between looking and waiting is not lost.
 private final class WakeSignal: Sendable {
     private struct Waiters {
+        var generation = 0
         var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
         var cancelled: Set<Int> = []
         var next = 0
@@ -122,16 +212,20 @@ private final class WakeSignal: Sendable {
 
     private let state = Mutex(Waiters())
 
+    var generation: Int { state.withLock { $0.generation } }
+
     func fire() {
         let woken = state.withLock { state in
+            state.generation += 1
             defer { state.waiting = [:] }
             return state.waiting.values
         }
         for waiter in woken { waiter.resume() }
     }
 
-    /// Returns after `limit`, or sooner once `fire` is called.
-    func wait(upTo limit: Duration) async {
+    /// Returns after `limit`, or sooner once `fire` is called (at once if it was called since
+    /// `generation` was `seen`).
+    func wait(since seen: Int, upTo limit: Duration) async {
         let id = state.withLock { state in
             state.next += 1
             return state.next
@@ -140,12 +234,12 @@ private final class WakeSignal: Sendable {
             group.addTask {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
-                        let cancelled = self.state.withLock { state in
-                            if state.cancelled.remove(id) != nil { return true }
+                        let ready = self.state.withLock { state in
+                            if state.cancelled.remove(id) != nil || state.generation != seen { return true }
                             state.waiting[id] = continuation
                             return false
                         }
-                        if cancelled { continuation.resume() }
+                        if ready { continuation.resume() }
                     }
                 } onCancel: {
                     let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -160,14 +254,14 @@ private final class WakeSignal: Sendable {
             await group.next()
             group.cancelAll()
         }
-        // A wake that came first left nothing behind; a late cancellation mark is dropped.
+        // A cancellation mark left after the wait ended is dropped.
         state.withLock { _ = $0.cancelled.remove(id) }
     }
 }
 
 extension Duration {
     /// The duration in seconds, for `Date` arithmetic.
-    var seconds: TimeInterval {
+    var timeInterval: TimeInterval {
         let (whole, fraction) = components
         return TimeInterval(whole) + TimeInterval(fraction) / 1e18
     }

@@ -14,7 +14,8 @@ public struct WorkflowRunner: AgentRunning {
         var trace: [JSONValue] = []
         var results: [String: JSONValue] = [:]
         var last: JSONValue = .null
-        let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .system, requestID: run.id)
+        // The tenant's own agent acts in its name (so the audit log is the tenant's, not the operator's).
+        let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .tenant, requestID: run.id)
         for step in agent.steps {
             let scope: JSONValue = ["input": run.input, "steps": .object(results)]
             do {
@@ -26,7 +27,10 @@ public struct WorkflowRunner: AgentRunning {
                 let start = ContinuousClock.now
                 let envelope = await invoker.invoke(InvokeRequest(
                     tenantID: run.tenantID, connector: step.connector.rawValue, resource: step.resource.rawValue, data: data,
-                    options: InvokeOptions(), requestID: "\(run.id).\(step.id)", idempotencyKey: nil, actor: actor))
+                    // A run executed again after a crash sends the same key, so upstreams can
+                    // tell a repeated write.
+                    options: InvokeOptions(), requestID: "\(run.id).\(step.id)", idempotencyKey: "\(run.id).\(step.id)",
+                    actor: actor))
                 var entry: [String: JSONValue] = [
                     "type": "tool", "step": .string(step.id.rawValue), "connector": .string(step.connector.rawValue),
                     "resource": .string(step.resource.rawValue), "success": .bool(envelope.success),

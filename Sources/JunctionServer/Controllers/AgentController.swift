@@ -92,7 +92,8 @@ struct AgentController: Sendable {
         var reader = try FieldReader(try await body.read(request, allowEmpty: true))
         let input = reader.value("input") ?? .null
         try reader.finish()
-        let run = try await runs.start(tenantID: tenantID, agent: name, input: input, trigger: Run.Trigger(kind: "api"))
+        let run = try await runs.start(
+            tenantID: tenantID, agent: name, input: input, trigger: Run.Trigger(kind: "api"), by: try context.actor())
         return JSONResponse.make(run.representation, status: .accepted)
     }
 

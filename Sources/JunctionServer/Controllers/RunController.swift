@@ -15,7 +15,7 @@ struct RunController: Sendable {
     }
 
     /// Newest first; `?agent=`, `?status=` (comma separated), `?connector=`, `?since=`/`?until=`
-    /// (RFC 3339 times; `until` also pages backwards from the last run's `created_at`) and `?limit=` (1–500, default 100).
+    /// (RFC 3339 times), `?after=` (a run id: the next page after it) and `?limit=` (1–500, default 100).
     @Sendable func list(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forReading(try context.requirePrincipal(), requested: request.tenantParameter)
         let parameters = request.uri.queryParameters
@@ -31,6 +31,7 @@ struct RunController: Sendable {
         }
         query.since = try Self.time(parameters["since"], field: "since")
         query.until = try Self.time(parameters["until"], field: "until")
+        query.after = parameters["after"].map(String.init)
         if let limit = parameters["limit"] {
             guard let number = Int(limit), (1...500).contains(number) else {
                 throw JunctionError.invalidInput("Must be an integer from 1 to 500.", field: "limit")

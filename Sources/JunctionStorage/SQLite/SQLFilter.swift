@@ -33,6 +33,12 @@ struct SQLFilter {
         arguments += [value]
     }
 
+    /// Adds a condition written out, with its arguments.
+    mutating func raw(_ clause: String, arguments values: StatementArguments) {
+        clauses.append(clause)
+        arguments += values
+    }
+
     /// `WHERE …`, or nothing when no condition was added.
     var sql: String {
         clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")

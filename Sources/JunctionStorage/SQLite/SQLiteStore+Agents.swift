@@ -5,18 +5,22 @@ import JunctionCore
 /// Agents are keyed by tenant and name; links join an agent's name to a connector's id.
 extension SQLiteStore {
     @discardableResult
-    public func saveAgent(_ agent: Agent, replacing: Bool, audit: AuditEvent) async throws -> Bool {
+    public func saveAgent(_ agent: Agent, replacing: Bool, audit: AuditEvent) async throws -> (agent: Agent, created: Bool) {
         try await write { db in
             let document = try SQLiteJSON.text(agent.document)
-            let existing = try String.fetchOne(
-                db, sql: "SELECT id FROM agents WHERE tenant_id = ? AND name = ?", arguments: [agent.tenantID, agent.name.rawValue])
-            if existing != nil {
+            var stored = agent
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT id, created_at FROM agents WHERE tenant_id = ? AND name = ?",
+                arguments: [agent.tenantID, agent.name.rawValue])
+            {
                 guard replacing else {
                     throw JunctionError.conflict("An agent named '\(agent.name)' already exists.", field: "name")
                 }
+                stored.id = row["id"]
+                stored.createdAt = Self.date(row, "created_at")
                 try db.execute(
-                    sql: "UPDATE agents SET type = ?, document = ?, updated_at = ? WHERE tenant_id = ? AND name = ?",
-                    arguments: [agent.definition.kind.rawValue, document, agent.updatedAt, agent.tenantID, agent.name.rawValue])
+                    sql: "UPDATE agents SET type = ?, document = ?, updated_at = ? WHERE id = ?",
+                    arguments: [agent.definition.kind.rawValue, document, agent.updatedAt, stored.id])
             } else {
                 try db.execute(
                     sql: """
@@ -29,7 +33,7 @@ extension SQLiteStore {
                     ])
             }
             try Self.insert(audit, in: db)
-            return existing == nil
+            return (stored, stored.id == agent.id)
         }
     }
 

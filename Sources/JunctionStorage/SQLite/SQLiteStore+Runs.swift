@@ -5,7 +5,7 @@ import JunctionCore
 /// The run queue: claimed in a write transaction (SQLite has one writer, so two workers never
 /// take the same run), leased, and re-queued when a lease expires.
 extension SQLiteStore {
-    public func insertRuns(_ runs: [Run]) async throws {
+    public func insertRuns(_ runs: [Run], audit: AuditEvent?) async throws {
         let rows = try runs.map { run -> StatementArguments in
             [
                 run.id, run.tenantID, run.agent.rawValue, run.trigger.kind, run.trigger.connector?.rawValue, run.status.rawValue,
@@ -21,6 +21,7 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for arguments in rows { try statement.execute(arguments: arguments) }
+            if let audit { try Self.insert(audit, in: db) }
         }
     }
 
@@ -42,6 +43,11 @@ extension SQLiteStore {
             filter.equal("trigger_connector", query.connector?.rawValue)
             filter.atLeast("created_at", query.since)
             filter.less("created_at", query.until)
+            if let after = query.after {
+                // Runs strictly after `after` in the listing's order (created_at, id descending).
+                filter.raw(
+                    "(created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?)", arguments: [after])
+            }
             var arguments = filter.arguments
             arguments += [query.limit]
             return try Row.fetchAll(
@@ -56,7 +62,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT * FROM runs
-                    WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)
+                    WHERE status IN ('queued', 'running') AND (status = 'queued' OR lease_until < ?)
                     ORDER BY created_at, id LIMIT 1
                     """,
                 arguments: [now])
@@ -65,7 +71,7 @@ extension SQLiteStore {
                 guard run.attempts < maximumAttempts else {
                     try db.execute(
                         sql: """
-                            UPDATE runs SET status = 'failed', failure_code = 'internal', failure_message = ?, finished_at = ?,
+                            UPDATE runs SET status = 'failed', failure_code = 'abandoned', failure_message = ?, finished_at = ?,
                                 lease_owner = NULL, lease_until = NULL
                             WHERE id = ?
                             """,
@@ -111,6 +117,18 @@ extension SQLiteStore {
                     status.rawValue, output, failure?.code, failure?.message, traceText, usage.inputTokens, usage.outputTokens, at,
                     runID, worker,
                 ])
+            return db.changesCount == 1
+        }
+    }
+
+    public func releaseRun(runID: String, worker: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET status = 'queued', attempts = MAX(attempts - 1, 0), lease_owner = NULL, lease_until = NULL
+                    WHERE id = ? AND status = 'running' AND lease_owner = ?
+                    """,
+                arguments: [runID, worker])
             return db.changesCount == 1
         }
     }
