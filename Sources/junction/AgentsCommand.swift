@@ -87,35 +87,35 @@ struct AgentsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Link: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Link an agent and a connector (an inbound connector starts the agent, an outbound one receives its results).")
+    /// The arguments of `link` and `unlink`, and the request both make.
+    struct LinkArguments: ParsableArguments {
         @OptionGroup var options: ClientOptions
         @Argument(help: "The agent's name.") var agent: String
         @Argument(help: "The connector's name.") var connector: String
 
-        func run() async throws {
+        /// Sends `method` to the link's URL, then prints `done`.
+        func send(_ method: ControlPlaneClient.Method, done: String) async throws {
             try await runClient {
                 _ = try await options.client().send(
-                    .post, "/api/v1/agents/\(segment(agent))/links/\(segment(connector))", query: options.tenantQuery)
-                print("Linked agent \(agent) and connector \(connector).")
+                    method, "/api/v1/agents/\(segment(agent))/links/\(segment(connector))", query: options.tenantQuery)
+                print("\(done) agent \(agent) and connector \(connector).")
             }
         }
     }
 
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Link an agent and a connector (an inbound connector starts the agent, an outbound one receives its results).")
+        @OptionGroup var link: LinkArguments
+
+        func run() async throws { try await link.send(.post, done: "Linked") }
+    }
+
     struct Unlink: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove the link between an agent and a connector.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The agent's name.") var agent: String
-        @Argument(help: "The connector's name.") var connector: String
+        @OptionGroup var link: LinkArguments
 
-        func run() async throws {
-            try await runClient {
-                _ = try await options.client().send(
-                    .delete, "/api/v1/agents/\(segment(agent))/links/\(segment(connector))", query: options.tenantQuery)
-                print("Unlinked agent \(agent) and connector \(connector).")
-            }
-        }
+        func run() async throws { try await link.send(.delete, done: "Unlinked") }
     }
 
     struct Run: AsyncParsableCommand {
