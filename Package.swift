@@ -180,7 +180,10 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionRuntimeTests",
-            dependencies: ["JunctionRuntime", "JunctionStorage", "JunctionCore", "JunctionConnectors"],
+            dependencies: [
+                "JunctionRuntime", "JunctionStorage", "JunctionCore", "JunctionConnectors",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

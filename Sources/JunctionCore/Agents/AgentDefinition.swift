@@ -128,7 +128,7 @@ public struct AgentDefinition: Sendable, Hashable {
             if let output { try Self.checkReferences(in: output, field: "output", known: Set(steps.map(\.id.rawValue))) }
         }
         for field in ["model", "base_url", "credential", "system_prompt", "tools", "max_steps", "steps", "output"]
-        where reader.contains(field) && !reader.remainingRead(field) {
+        where reader.contains(field) && !reader.wasRead(field) {
             throw .invalidInput("Not a field of \(kind.rawValue) agents.", field: field)
         }
         try reader.finish()
@@ -224,7 +224,7 @@ public struct AgentDefinition: Sendable, Hashable {
 
 extension FieldReader {
     /// Whether `key` has been read (so a member present but never read belongs to another kind).
-    fileprivate func remainingRead(_ key: String) -> Bool {
+    fileprivate func wasRead(_ key: String) -> Bool {
         remaining[key] == nil
     }
 }

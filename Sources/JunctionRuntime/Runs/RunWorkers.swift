@@ -109,8 +109,12 @@ public final class RunWorkers: Service, Sendable {
         case finished(RunResult)
         /// The lease was lost: another worker may run it; record nothing.
         case leaseLost
-        /// The pool is stopping, or the agent could not be read: hand the run back.
+        /// The pool is stopping: hand the run back without counting the attempt.
         case interrupted
+        /// The agent could not be read: leave the lease to run out, so the run is tried again
+        /// later and, if reading keeps failing, counted towards being abandoned (handing it back
+        /// at once would spin on it).
+        case deferred
     }
 
     private func execute(_ run: Run, worker: String) async {
@@ -133,20 +137,22 @@ public final class RunWorkers: Service, Sendable {
                 await self.record(result, of: run, worker: worker)
             case .interrupted:
                 _ = try? await self.store.releaseRun(runID: run.id, worker: worker)
+            case .deferred:
+                break
             case .leaseLost:
                 self.logger.warning("A run's lease was lost; another worker takes it over", metadata: ["run.id": "\(run.id)"])
             }
         }.value
     }
 
-    /// Runs the agent; `interrupted` when cancelled or when the agent could not be read.
+    /// Runs the agent; `interrupted` when cancelled, `deferred` when the agent could not be read.
     private func outcome(of run: Run) async -> Ending {
         let agent: Agent?
         do {
             agent = try await store.agent(tenantID: run.tenantID, name: run.agent)
         } catch {
             logger.error("Reading a run's agent failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
-            return .interrupted
+            return Task.isCancelled ? .interrupted : .deferred
         }
         guard let agent else {
             return .finished(RunResult(
