@@ -78,6 +78,12 @@ extension JSONValue {
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]
     }
+
+    /// The element at `index`, or `nil` when this is not an array or the index is out of range.
+    public subscript(index: Int) -> JSONValue? {
+        guard let elements = arrayValue, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
 }
 
 extension JSONValue: Codable {

@@ -138,10 +138,15 @@ public struct JunctionApplication: Sendable {
         var pool = RunWorkers.Configuration()
         pool.workers = configuration.runWorkers
         pool.lease = configuration.runLease
-        let workers = RunWorkers(store: store, runners: [.workflow: WorkflowRunner(invoker: invoker)], configuration: pool)
+        let catalog = ToolCatalog(store: store, invoker: invoker)
+        let llm = LLMRunner(
+            store: store, credentials: credentials, catalog: catalog,
+            sender: HTTPSender(clients: runtime.httpClients, addressGuard: runtime.addressGuard))
+        let workers = RunWorkers(
+            store: store, runners: [.workflow: WorkflowRunner(invoker: invoker), .llm: llm], configuration: pool)
         return Components(
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
-            catalog: ToolCatalog(store: store, invoker: invoker), workers: workers, runs: RunService(store: store, workers: workers))
+            catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers))
     }
 
     /// The HTTP router with every route, running actions through `components`; MCP sessions

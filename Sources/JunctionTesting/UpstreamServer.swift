@@ -47,34 +47,9 @@ public final class UpstreamServer: Sendable {
     ///   `openssl` command), so that clients that verify certificates must refuse it.
     public static func with<T: Sendable>(tls: Bool = false, _ body: @Sendable (UpstreamServer) async throws -> T) async throws -> T {
         let counters = Counters()
-        let router = makeRouter(counters: counters)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "upstream")
-        logger.logLevel = .critical
         let server: HTTPServerBuilder = tls ? try .tls(.http1(), tlsConfiguration: try SelfSignedCertificate.make()) : .http1()
-        let app = Application(
-            router: router,
-            server: server,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
-            group.addTask { try await serviceGroup.run() }
-            var iterator = portStream.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw HarnessError("upstream did not start") }
-            let server = UpstreamServer(url: "\(tls ? "https" : "http")://127.0.0.1:\(port)", counters: counters)
-            do {
-                let result = try await body(server)
-                await serviceGroup.triggerGracefulShutdown()
-                try await group.waitForAll()
-                return result
-            } catch {
-                await serviceGroup.triggerGracefulShutdown()
-                try? await group.waitForAll()
-                throw error
-            }
+        return try await LoopbackServer.serve(makeRouter(counters: counters), server: server) { port in
+            try await body(UpstreamServer(url: "\(tls ? "https" : "http")://127.0.0.1:\(port)", counters: counters))
         }
     }
 

@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import Foundation
+import JunctionCore
+import NIOCore
+import NIOHTTP1
+
+/// Sends single HTTP requests outside a connector (model providers, outbound webhooks) through
+/// the shared connection pools and the address guard, with the connector path's error mapping.
+public struct HTTPSender: Sendable {
+    /// An answer, whatever its status.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+
+        /// Whether the status is 2xx.
+        public var isSuccess: Bool { (200..<300).contains(status) }
+
+        /// The body as JSON, or `nil` when it is not JSON.
+        public var json: JSONValue? { try? JSONCoding.decode(body) }
+
+        /// The error an unsuccessful answer stands for (`authentication_failed`, `rate_limited`
+        /// and retryable 5xx as for connectors), naming `context`.
+        public func failure(context: String) -> JunctionError {
+            let retryAfter = headers.first(name: "Retry-After").flatMap { HTTPTransport.retryAfter($0, now: Date()) }
+            let shown = json ?? .string(String(decoding: body.prefix(2000), as: UTF8.self))
+            return HTTPFailure.answer(status: status, body: shown, retryAfter: retryAfter, context: context)
+        }
+    }
+
+    /// The largest answer read; larger ones fail with `upstream_error`.
+    public static let maxAnswerBytes = 16 << 20
+
+    private let client: HTTPClient
+    private let addressGuard: AddressGuard
+
+    /// A sender over the verifying pool of `clients`, refusing what `addressGuard` denies.
+    public init(clients: HTTPClients, addressGuard: AddressGuard) {
+        self.client = clients.verifying
+        self.addressGuard = addressGuard
+    }
+
+    /// POSTs `body` to `url` and returns the answer. Transport failures, addresses the network
+    /// policy denies and a missed `timeout` throw `JunctionError`s naming `context`.
+    public func post(
+        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, context: String
+    ) async throws -> Answer {
+        guard let host = URLComponents(string: url)?.host, !host.isEmpty else {
+            throw JunctionError.invalidInput("'\(url.prefix(200))' is not a URL with a host.")
+        }
+        try await addressGuard.check(host: host)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "User-Agent", value: "Junction")
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+            let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
+            return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+        } catch is NIOTooManyBytesError {
+            throw JunctionError(.upstreamError, "The answer of \(context) is larger than \(Self.maxAnswerBytes) bytes.")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw HTTPFailure.map(error, context: context)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import JunctionStorage
+
+/// Runs `llm` agents: asks the model for a turn, runs the tools it calls through the invoke path
+/// (policy, retries, audit, envelope) and gives it their results, until it answers without tool
+/// calls or uses its `max_steps` model calls. The final answer is the run's output, parsed as JSON
+/// and checked against `output_schema` when the agent has one.
+public struct LLMRunner: AgentRunning {
+    /// How model calls are made.
+    public struct Configuration: Sendable {
+        /// How long one model call may take. Default 120 s.
+        public var modelTimeout: Duration = .seconds(120)
+        /// Extra attempts of a model call that failed transiently (refused connection, 429, 5xx). Default 2.
+        public var modelRetries = 2
+
+        public init() {}
+    }
+
+    private let store: any Store
+    private let credentials: CredentialService
+    private let catalog: ToolCatalog
+    private let sender: HTTPSender
+    private let configuration: Configuration
+
+    public init(
+        store: any Store, credentials: CredentialService, catalog: ToolCatalog, sender: HTTPSender,
+        configuration: Configuration = Configuration()
+    ) {
+        self.store = store
+        self.credentials = credentials
+        self.catalog = catalog
+        self.sender = sender
+        self.configuration = configuration
+    }
+
+    public func execute(_ run: Run, agent: AgentDefinition) async -> RunResult {
+        var trace: [JSONValue] = []
+        var usage = Run.Usage()
+        do {
+            guard let model = agent.model else { throw JunctionError.invalidInput("An llm agent needs a model.", field: "model") }
+            let api = Self.api(for: model.provider)
+            let tools = try await tools(of: agent, tenantID: run.tenantID)
+            let byName = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            var exchange = ModelExchange(
+                model: model, apiKey: try await apiKey(agent.credential, tenantID: run.tenantID), systemPrompt: agent.systemPrompt,
+                transcript: [.user(ModelInput(run.input))], tools: tools, outputSchema: agent.outputSchema)
+            // The tenant's own agent acts in its name (so the audit log is the tenant's, not the operator's).
+            let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .tenant, requestID: run.id)
+            for step in 1...agent.maxSteps {
+                let start = ContinuousClock.now
+                let turn = try await call(api, exchange, model: model)
+                usage.inputTokens += turn.usage.inputTokens
+                usage.outputTokens += turn.usage.outputTokens
+                trace.append([
+                    "type": "model", "step": .integer(step), "model": .string(model.description),
+                    "duration_ms": .integer(Self.milliseconds(since: start)),
+                    "input_tokens": .integer(turn.usage.inputTokens), "output_tokens": .integer(turn.usage.outputTokens),
+                    "tool_calls": .array(turn.toolCalls.map { .string($0.name) }),
+                ])
+                guard !turn.toolCalls.isEmpty else {
+                    return RunResult(outcome: try finalOutput(turn.text, agent: agent), trace: trace, usage: usage)
+                }
+                exchange.transcript.append(.assistant(turn))
+                var outcomes: [ToolOutcome] = []
+                for (index, call) in turn.toolCalls.enumerated() {
+                    let start = ContinuousClock.now
+                    let outcome = await self.run(call, tool: byName[call.name], tenantID: run.tenantID, requestID: "\(run.id).\(step).\(index)", actor: actor)
+                    var entry: [String: JSONValue] = [
+                        "type": "tool", "step": .integer(step), "tool": .string(call.name), "success": .bool(!outcome.isError),
+                        "duration_ms": .integer(Self.milliseconds(since: start)),
+                    ]
+                    if outcome.isError { entry["error"] = outcome.content }
+                    trace.append(.object(entry))
+                    outcomes.append(outcome)
+                }
+                exchange.transcript.append(.toolResults(outcomes))
+            }
+            let failure = Run.Failure(code: "max_steps", message: "The model made \(agent.maxSteps) calls (max_steps) without a final answer.")
+            return RunResult(outcome: .failed(failure), trace: trace, usage: usage)
+        } catch let error as JunctionError {
+            return RunResult(outcome: .failed(Run.Failure(error)), trace: trace, usage: usage)
+        } catch {
+            return RunResult(outcome: .failed(Run.Failure(.internal("The run failed.", cause: error))), trace: trace, usage: usage)
+        }
+    }
+
+    static func api(for provider: AgentDefinition.Model.Provider) -> any ModelAPI {
+        switch provider {
+        case .openai: OpenAIChat()
+        case .anthropic: AnthropicMessages()
+        case .gemini: GeminiGenerateContent()
+        }
+    }
+
+    /// The agent's tools: every resource of each named connector, or the one named resource.
+    private func tools(of agent: AgentDefinition, tenantID: String) async throws -> [ToolDefinition] {
+        var tools: [ToolDefinition] = []
+        for selection in agent.tools {
+            let offered = try await catalog.tools(tenantID: tenantID, connector: selection.connector)
+            guard let resource = selection.resource else {
+                tools += offered
+                continue
+            }
+            guard let tool = offered.first(where: { $0.resource == resource }) else {
+                throw JunctionError(.notFound, "Connector '\(selection.connector)' has no resource '\(resource)'.", field: "tools")
+            }
+            tools.append(tool)
+        }
+        return tools
+    }
+
+    /// The provider key in the agent's credential (`api_key` or `bearer`), if it names one.
+    private func apiKey(_ name: Slug?, tenantID: String) async throws -> String? {
+        guard let name else { return nil }
+        guard let credential = try await store.credential(tenantID: tenantID, name: name) else {
+            throw JunctionError(.notFound, "No credential named '\(name)'.", field: "credential")
+        }
+        let resolved = try await credentials.resolve(credential)
+        switch resolved.kind {
+        case .apiKey: return resolved.fields["value"]?.stringValue
+        case .bearer: return resolved.fields["token"]?.stringValue
+        default:
+            throw JunctionError.invalidInput(
+                "Credential '\(name)' is \(resolved.kind.rawValue); a model key must be an api_key or bearer credential.",
+                field: "credential")
+        }
+    }
+
+    /// One model call, attempted again after transient failures with a growing pause.
+    private func call(_ api: any ModelAPI, _ exchange: ModelExchange, model: AgentDefinition.Model) async throws -> ModelTurn {
+        let request = try api.request(exchange)
+        let body = Array(try JSONCoding.encode(request.body))
+        let context = "the model provider (\(model.provider.rawValue))"
+        var attempt = 0
+        while true {
+            do {
+                let answer = try await sender.post(
+                    request.url, headers: request.headers, body: body, timeout: configuration.modelTimeout, context: context)
+                guard answer.isSuccess else { throw Self.failure(answer, context: context) }
+                guard let json = answer.json else {
+                    throw JunctionError(.upstreamError, "\(context) answered something other than JSON.")
+                }
+                return try api.turn(from: json)
+            } catch let error as JunctionError where error.retryable && attempt < configuration.modelRetries {
+                attempt += 1
+                let pause = error.retryAfter.map { min($0, .seconds(30)) } ?? .milliseconds(500 * (1 << attempt))
+                try await Task.sleep(for: pause)
+            }
+        }
+    }
+
+    /// The error for an unsuccessful answer, with the provider's own message when it gives one.
+    private static func failure(_ answer: HTTPSender.Answer, context: String) -> JunctionError {
+        var error = answer.failure(context: context)
+        let json = answer.json
+        let said = json?["error"]?["message"]?.stringValue ?? json?["error"]?.stringValue ?? json?["message"]?.stringValue
+        if let said { error.message += " It said: \(said.prefix(500))" }
+        return error
+    }
+
+    /// Runs one tool call; an unknown tool or bad arguments are errors the model is told about.
+    private func run(_ call: ToolCall, tool: ToolDefinition?, tenantID: String, requestID: String, actor: AuditActor) async -> ToolOutcome {
+        guard let tool else {
+            return ToolOutcome(call: call, content: Self.error("not_found", "There is no tool named '\(call.name)'."), isError: true)
+        }
+        guard let arguments = call.arguments else {
+            return ToolOutcome(call: call, content: Self.error("invalid_input", "The arguments must be a JSON object."), isError: true)
+        }
+        let envelope = await catalog.call(tool, arguments: arguments, tenantID: tenantID, requestID: requestID, actor: actor)
+        guard envelope.success, envelope.error == nil else {
+            let content = Self.error(envelope.error?.code ?? "internal", envelope.error?.message ?? "The call failed.")
+            return ToolOutcome(call: call, content: content, isError: true)
+        }
+        return ToolOutcome(call: call, content: envelope.data ?? .null, isError: false)
+    }
+
+    private static func error(_ code: String, _ message: String) -> JSONValue {
+        ["code": .string(code), "message": .string(message)]
+    }
+
+    /// The run's outcome for the model's final text: with an `output_schema`, the text parsed
+    /// as JSON (a fenced code block allowed) and checked; without one, the text itself.
+    private func finalOutput(_ text: String, agent: AgentDefinition) throws -> RunOutcome {
+        guard agent.outputSchema != nil else { return .completed(output: .string(text)) }
+        guard let output = Self.json(in: text) else {
+            return .failed(Run.Failure(code: "invalid_output", message: "The model's answer is not JSON: \(text.prefix(200))"))
+        }
+        return agent.checkedOutput(output)
+    }
+
+    /// `text` as JSON, also when wrapped in a Markdown code fence.
+    static func json(in text: String) -> JSONValue? {
+        var body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.hasPrefix("```") {
+            body = String(body.drop { $0 != "\n" }.dropFirst())
+            if body.hasSuffix("```") { body = String(body.dropLast(3)) }
+        }
+        return try? JSONCoding.decode(Array(body.utf8))
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        Int((ContinuousClock.now - start) / .milliseconds(1))
+    }
+}

@@ -1,0 +1,72 @@
+import JunctionConnectors
+import JunctionCore
+
+/// Gemini `generateContent` (`POST {base_url}/models/MODEL:generateContent`); `base_url` defaults
+/// to `https://generativelanguage.googleapis.com/v1beta`.
+struct GeminiGenerateContent: ModelAPI {
+    func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
+        var contents: [JSONValue] = []
+        for entry in exchange.transcript {
+            switch entry {
+            case .user(let input):
+                var parts: [JSONValue] = [["text": .string(input.text)]]
+                for file in input.attachments {
+                    parts.append(["inlineData": ["mimeType": .string(file.mediaType), "data": .string(file.data)]])
+                }
+                contents.append(["role": "user", "parts": .array(parts)])
+            case .assistant(let turn):
+                contents.append(turn.message)
+            case .toolResults(let outcomes):
+                contents.append(["role": "user", "parts": .array(outcomes.map { outcome in
+                    // The response must be an object: anything else (and any error) is wrapped.
+                    let response: JSONValue = !outcome.isError && outcome.content.objectValue != nil
+                        ? outcome.content : [outcome.isError ? "error" : "result": outcome.content]
+                    var call: [String: JSONValue] = ["name": .string(outcome.call.name), "response": response]
+                    if !outcome.call.id.hasPrefix(Self.madeUpID) { call["id"] = .string(outcome.call.id) }
+                    return ["functionResponse": .object(call)]
+                })])
+            }
+        }
+        var body: [String: JSONValue] = ["contents": .array(contents)]
+        if let system = exchange.systemPrompt { body["systemInstruction"] = ["parts": [["text": .string(system)]]] }
+        if !exchange.tools.isEmpty { body["tools"] = ToolFormat.gemini.render(exchange.tools) }
+        if let schema = exchange.outputSchema {
+            body["generationConfig"] = ["responseMimeType": "application/json", "responseJsonSchema": schema]
+        }
+        var headers = [("Content-Type", "application/json")]
+        if let key = exchange.apiKey { headers.append(("x-goog-api-key", key)) }
+        let path = "/models/\(PercentEncoding.encodeComponent(exchange.model.name)):generateContent"
+        return ModelRequest(
+            url: ModelRequest.url(base: exchange.model.baseURL, default: "https://generativelanguage.googleapis.com/v1beta", path: path),
+            headers: headers, body: .object(body))
+    }
+
+    func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn {
+        guard let content = answer["candidates"]?.arrayValue?.first?["content"], let parts = content["parts"]?.arrayValue else {
+            let reason = answer["promptFeedback"]?["blockReason"]?.stringValue
+                ?? answer["candidates"]?.arrayValue?.first?["finishReason"]?.stringValue
+            throw JunctionError(.upstreamError, "The model gave no answer\(reason.map { " (\($0))" } ?? "").")
+        }
+        var text = ""
+        var calls: [ToolCall] = []
+        for part in parts {
+            if let call = part["functionCall"] {
+                let arguments = call["args"] ?? [:]
+                calls.append(ToolCall(
+                    id: call["id"]?.stringValue ?? "\(Self.madeUpID)\(calls.count)", name: call["name"]?.stringValue ?? "",
+                    arguments: arguments.objectValue != nil ? arguments : nil))
+            } else if let piece = part["text"]?.stringValue, part["thought"]?.boolValue != true {
+                text += piece
+            }
+        }
+        let usage = answer["usageMetadata"]
+        return ModelTurn(
+            text: text, toolCalls: calls,
+            usage: Run.Usage(
+                inputTokens: usage?["promptTokenCount"]?.intValue ?? 0, outputTokens: usage?["candidatesTokenCount"]?.intValue ?? 0),
+            message: content)
+    }
+
+    /// The prefix of ids made up for calls the model gave none (not sent back).
+    private static let madeUpID = "junction-call-"
+}
