@@ -1,6 +1,7 @@
 import Foundation
 import JunctionCore
 import JunctionStorage
+import Synchronization
 
 /// Creates and changes connectors, validating each against its type's `ConnectorSpec`.
 public struct ConnectorService: Sendable {
@@ -35,8 +36,16 @@ public struct ConnectorService: Sendable {
         self.templates = templates
     }
 
-    /// Validates a create body and stores the new connector.
-    public func create(tenantID: String, body: JSONValue, by actor: AuditActor) async throws -> ConnectorRecord {
+    /// A stored connector, with the secrets Junction generated for it (shown this once).
+    public struct Created: Sendable {
+        public var connector: ConnectorRecord
+        /// Generated secret options by name (e.g. a webhook's `secret`).
+        public var generatedSecrets: [String: String]
+    }
+
+    /// Validates a create body and stores the new connector, generating the values of
+    /// `generated` fields the body leaves out.
+    public func create(tenantID: String, body: JSONValue, by actor: AuditActor) async throws -> Created {
         var reader = try FieldReader(body)
         let name = try reader.requiredSlug("connector_name")
         let template = try await resolveTemplate(body["template"], tenantID: tenantID)
@@ -57,12 +66,56 @@ public struct ConnectorService: Sendable {
         var options: [String: JSONValue] = [:]
         try apply(&reader, to: &connector, options: &options, spec: spec, template: template)
         try reader.finish()
+        var generated: [String: String] = [:]
+        for field in spec.fields where field.generated && options[field.name] == nil {
+            generated[field.name] = Self.generateSecret()
+            options[field.name] = generated[field.name].map(JSONValue.string)
+        }
         try finalize(&connector, options: options, spec: spec, template: template)
         let audit = actor.event("connector.create", tenantID: tenantID, targetType: "connector", target: name.rawValue,
                                 details: ["connector_type": .string(spec.type)])
         try await store.insertConnector(connector, audit: audit)
         cache?.invalidate(tenantID: tenantID, name: name.rawValue)
-        return connector
+        return Created(connector: connector, generatedSecrets: generated)
+    }
+
+    /// Replaces the connector's generated secrets with new ones and returns them (shown this
+    /// once); `invalid_input` for a type without generated secrets.
+    public func rotateSecrets(tenantID: String, name: Slug, by actor: AuditActor) async throws -> Created {
+        let audit = actor.event("connector.rotate_secret", tenantID: tenantID, targetType: "connector", target: name.rawValue)
+        let registry = self.registry
+        let secrets = self.secrets
+        let service = self
+        let generated = Mutex<[String: String]>([:])
+        defer { cache?.invalidate(tenantID: tenantID) }
+        let connector = try await store.updateConnector(tenantID: tenantID, name: name, audit: audit) { connector in
+            guard let spec = registry.spec(for: connector.type) else {
+                throw JunctionError.internal("Connector type '\(connector.type)' is no longer registered.")
+            }
+            let fields = spec.fields.filter(\.generated)
+            guard !fields.isEmpty else {
+                throw JunctionError.invalidInput("Connectors of type '\(spec.type)' have no generated secret to rotate.")
+            }
+            var options = try connector.options.merging(
+                secrets.openJSON(connector.sealedSecretOptions, context: Self.sealContext(connector)),
+                uniquingKeysWith: { plain, _ in plain })
+            var made: [String: String] = [:]
+            for field in fields {
+                made[field.name] = Self.generateSecret()
+                options[field.name] = made[field.name].map(JSONValue.string)
+            }
+            try service.finalize(&connector, options: options, spec: spec, template: nil)
+            connector.updatedAt = Timestamp.now()
+            generated.withLock { $0 = made }
+        }
+        return Created(connector: connector, generatedSecrets: generated.withLock { $0 })
+    }
+
+    /// 32 random bytes as `whsec_` and 64 hex digits.
+    static func generateSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return "whsec_" + bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Applies a partial update: members present in `body` replace the stored ones (`null`
@@ -191,21 +244,6 @@ public struct ConnectorService: Sendable {
     private func finalize(
         _ connector: inout ConnectorRecord, options: [String: JSONValue], spec: ConnectorSpec, template: Template?
     ) throws {
-        switch (spec.connectionURL, connector.connectionURL) {
-        case (.required, nil) where template?.baseURL == nil:
-            if let template {
-                throw JunctionError.invalidInput(
-                    "Template '\(template.slug)' has no base URL: give the connection_url of your instance.",
-                    field: "connection_url")
-            }
-            throw JunctionError.invalidInput("Connector type '\(spec.type)' needs a connection_url.", field: "connection_url")
-        case (.none, _?):
-            throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no connection_url.", field: "connection_url")
-        case (_, let url?):
-            try URLCheck.check(url, schemes: spec.urlSchemes, field: "connection_url")
-        default:
-            break
-        }
         if spec.modes.isEmpty {
             if connector.mode != nil {
                 throw JunctionError.invalidInput("Connector type '\(spec.type)' has no modes.", field: "mode")
@@ -216,6 +254,23 @@ public struct ConnectorService: Sendable {
                 throw JunctionError.invalidInput("Mode must be one of: \(spec.modes.joined(separator: ", ")).", field: "mode")
             }
             connector.mode = mode
+        }
+        switch (spec.connectionURL(inMode: connector.mode), connector.connectionURL) {
+        case (.required, nil) where template?.baseURL == nil:
+            if let template {
+                throw JunctionError.invalidInput(
+                    "Template '\(template.slug)' has no base URL: give the connection_url of your instance.",
+                    field: "connection_url")
+            }
+            let inMode = spec.urlModes.isEmpty ? "" : " in \(connector.mode ?? "this") mode"
+            throw JunctionError.invalidInput("Connector type '\(spec.type)' needs a connection_url\(inMode).", field: "connection_url")
+        case (.none, _?):
+            let inMode = spec.urlModes.isEmpty ? "" : " in \(connector.mode ?? "this") mode"
+            throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no connection_url\(inMode).", field: "connection_url")
+        case (_, let url?):
+            try URLCheck.check(url, schemes: spec.urlSchemes, field: "connection_url")
+        default:
+            break
         }
         if connector.credential != nil, spec.credentialKinds.isEmpty {
             throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no credential.", field: "credential")

@@ -2,9 +2,9 @@ import Foundation
 import JunctionCore
 
 /// Checks URLs given in configuration.
-enum URLCheck {
+public enum URLCheck {
     /// Throws unless `text` is an absolute URL with a host and one of `schemes`.
-    static func check(_ text: String, schemes: [String], field: String) throws(JunctionError) {
+    public static func check(_ text: String, schemes: [String], field: String) throws(JunctionError) {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty
         else {

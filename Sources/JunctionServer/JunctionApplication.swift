@@ -119,6 +119,8 @@ public struct JunctionApplication: Sendable {
         /// The worker pool (a service of the server only) and the queue in front of it.
         public let workers: RunWorkers
         public let runs: RunService
+        /// Turns webhook requests and cron ticks into runs.
+        public let triggers: TriggerService
         /// Makes MCP servers over the tenant's tools.
         public var toolServer: MCPToolServer { MCPToolServer(catalog: catalog) }
     }
@@ -146,7 +148,8 @@ public struct JunctionApplication: Sendable {
             store: store, runners: [.workflow: WorkflowRunner(invoker: invoker), .llm: llm], configuration: pool)
         return Components(
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
-            catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers))
+            catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers),
+            triggers: TriggerService(store: store, connectors: connectors, workers: workers))
     }
 
     /// The HTTP router with every route, running actions through `components`; MCP sessions
@@ -161,10 +164,13 @@ public struct JunctionApplication: Sendable {
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
         MCPController(sessions: mcpSessions, scope: scope, body: body).register(on: router)
+        HookController(triggers: components.triggers).register(on: router)
         let api = router.group("api/v1")
         TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
         CredentialController(store: store, credentials: components.credentials, scope: scope, body: body).register(on: api)
-        ConnectorController(store: store, connectors: components.connectors, scope: scope, body: body).register(on: api)
+        ConnectorController(
+            store: store, connectors: components.connectors, scope: scope, body: body, publicURL: configuration.publicURL
+        ).register(on: api)
         AgentController(store: store, agents: AgentService(store: store), runs: components.runs, scope: scope, body: body).register(on: api)
         RunController(store: store, scope: scope).register(on: api)
         InvokeController(

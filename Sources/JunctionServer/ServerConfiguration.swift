@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import JunctionConnectors
 import JunctionCore
+import JunctionRuntime
 import SystemPackage
 
 /// Who the platform key may see.
@@ -46,13 +47,16 @@ public struct ServerConfiguration: Sendable {
     public var runLease: Duration = .seconds(30)
     /// How long an MCP session at `/mcp` lives without requests. Default 1 hour.
     public var mcpSessionIdleTimeout: Duration = .seconds(3600)
+    /// The URL clients reach this server at (behind a proxy, say), for the `webhook_url` of
+    /// webhook connectors. Default: `http://` and each request's `Host`.
+    public var publicURL: String?
 
     public init() {}
 
     /// The configuration from the environment (`JUNCTION_HOST`, `JUNCTION_PORT`,
     /// `JUNCTION_DATA_DIR`, `JUNCTION_MODE`, `JUNCTION_MAX_BODY_BYTES`, `JUNCTION_MASTER_KEY`,
     /// `JUNCTION_SECRET_ENV_PREFIX`, `JUNCTION_SECRET_FILES_DIR`, `JUNCTION_CONNECTOR_CACHE_TTL_MS`, `JUNCTION_NETWORK_DENY`, `JUNCTION_NETWORK_ALLOW`, `JUNCTION_MCP_COMMANDS`,
-    /// `JUNCTION_MCP_SESSION_IDLE_MS`, `JUNCTION_RUN_WORKERS`, `JUNCTION_RUN_LEASE_MS`) over the YAML file at
+    /// `JUNCTION_MCP_SESSION_IDLE_MS`, `JUNCTION_RUN_WORKERS`, `JUNCTION_RUN_LEASE_MS`, `JUNCTION_PUBLIC_URL`) over the YAML file at
     /// `configFile` (the same keys in snake case without the prefix, e.g. `data_dir`; default
     /// `./junction.yaml`, optional unless named). Command-line flags
     /// are applied over the result by the caller.
@@ -95,6 +99,10 @@ public struct ServerConfiguration: Sendable {
         configuration.runLease = .milliseconds(try Self.integer(reader, "run_lease_ms", default: 30_000, in: 1000...3_600_000))
         configuration.mcpSessionIdleTimeout = .milliseconds(try Self.integer(
             reader, "mcp_session_idle_ms", default: 3_600_000, in: 1000...604_800_000))
+        if let url = reader.string(forKey: "public_url") {
+            try URLCheck.check(url, schemes: ["http", "https"], field: "public_url")
+            configuration.publicURL = url
+        }
         return configuration
     }
 

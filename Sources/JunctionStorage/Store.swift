@@ -6,7 +6,7 @@ import JunctionCore
 /// at all.
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
-public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, AuditStore {
+public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, TriggerStore, AuditStore {
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
 }
@@ -157,8 +157,9 @@ public protocol RunStore: Sendable {
     func claimRun(worker: String, now: Date, leaseUntil: Date, maximumAttempts: Int) async throws -> Run?
     /// Extends `worker`'s lease on a run; `false` when the run is no longer its own.
     func renewLease(runID: String, worker: String, until: Date) async throws -> Bool
-    /// Records how `worker`'s run ended; `false` (and nothing is written) when the run is no
-    /// longer its own.
+    /// Records how `worker`'s run ended, queueing its delivery to every enabled outbound
+    /// connector linked to its agent in the same transaction; `false` (and nothing is written)
+    /// when the run is no longer its own.
     func finishRun(runID: String, worker: String, outcome: RunOutcome, trace: [JSONValue], usage: Run.Usage, at: Date) async throws -> Bool
     /// Hands `worker`'s run back to the queue unfinished (its server is stopping), not counting
     /// the attempt; `false` when the run is no longer its own.
@@ -224,6 +225,49 @@ public struct AuditQuery: Sendable, Hashable {
         self.before = before
         self.limit = limit
     }
+}
+
+/// Which deliveries to list.
+public struct DeliveryQuery: Sendable, Hashable {
+    /// One tenant's deliveries, or every tenant's when `nil`.
+    public var tenantID: String?
+    /// Only deliveries in these states (any when empty).
+    public var statuses: Set<Delivery.Status>
+    /// Only deliveries to this outbound connector.
+    public var connector: Slug?
+    /// Only the deliveries of this run.
+    public var runID: String?
+    /// At most this many, newest first.
+    public var limit: Int
+
+    public init(tenantID: String?, statuses: Set<Delivery.Status> = [], connector: Slug? = nil, runID: String? = nil, limit: Int = 100) {
+        self.tenantID = tenantID
+        self.statuses = statuses
+        self.connector = connector
+        self.runID = runID
+        self.limit = limit
+    }
+}
+
+/// Inbound events that start runs, and the deliveries of run results to outbound connectors.
+public protocol TriggerStore: Sendable {
+    /// The connector with this id, in whichever tenant.
+    func connector(id: String) async throws -> ConnectorRecord?
+    /// In one transaction, queues a run of every agent linked to the event's connector and
+    /// remembers the event's idempotency key. A repeat of a remembered key queues nothing and
+    /// answers the earlier event's runs.
+    func acceptEvent(_ event: TriggerEvent) async throws -> AcceptedEvent
+    /// Gives out the pending delivery due first (its next attempt at or before `now`), moving
+    /// its next attempt to `leaseUntil`: no one else takes it meanwhile, and it is tried again
+    /// then if its worker dies.
+    func claimDelivery(now: Date, leaseUntil: Date) async throws -> Delivery?
+    /// Records how an attempt at a pending delivery went, counting it.
+    func recordDelivery(id: String, attempt: DeliveryAttempt, at: Date) async throws
+    /// Deliveries matching `query`, newest first.
+    func deliveries(_ query: DeliveryQuery) async throws -> [Delivery]
+    /// Queues a dead delivery again, due `now` with its attempts reset; `not_found` for no such
+    /// delivery, `conflict` when it is not dead.
+    func redriveDelivery(tenantID: String, id: String, now: Date, audit: AuditEvent) async throws -> Delivery
 }
 
 /// The audit log.

@@ -50,7 +50,7 @@ import Testing
         let created = try await fixture.service.create(tenantID: fixture.tenant.id, body: [
             "connector_name": "ledger", "connector_type": "vaultdb",
             "options": ["database": "ledger", "password": .string(password)],
-        ], by: actor)
+        ], by: actor).connector
         #expect(created.options == ["database": "ledger"])
         #expect(created.secretOptionHints == ["password": "••••0001"])
         #expect(!created.sealedSecretOptions.isEmpty)

@@ -75,6 +75,7 @@ extension ConnectorRegistry {
         registry.register(GraphQLConnector.self)
         registry.register(SOAPConnector.self)
         registry.register(MCPConnector.self)
+        registry.register(WebhookConnector.self)
         return registry
     }
 }

@@ -56,6 +56,9 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
     public var urlSchemes: [String]
     /// The `mode` values this type accepts (trigger types); empty when modes do not apply.
     public var modes: [String]
+    /// The modes that need a `connection_url` (the others take none), when the need depends on
+    /// the mode (a webhook sends to a URL only in `outbound` mode). Empty: `connectionURL` rules.
+    public var urlModes: [String]
     /// Credential kinds this type can use (empty: none).
     public var credentialKinds: [CredentialKind]
     /// The type-specific fields of `options`.
@@ -72,6 +75,7 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
         connectionURL: URLRequirement,
         urlSchemes: [String] = [],
         modes: [String] = [],
+        urlModes: [String] = [],
         credentialKinds: [CredentialKind] = [],
         fields: [FieldSpec],
         resourceFields: [FieldSpec] = []
@@ -84,6 +88,7 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
         self.connectionURL = connectionURL
         self.urlSchemes = urlSchemes
         self.modes = modes
+        self.urlModes = urlModes
         self.credentialKinds = credentialKinds
         self.fields = fields
         self.resourceFields = resourceFields
@@ -95,10 +100,17 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
         case displayName = "display_name"
         case connectionURL = "connection_url"
         case urlSchemes = "url_schemes"
+        case urlModes = "url_modes"
         case credentialKinds = "credential_kinds"
     }
 
     /// The names of the fields whose values are secrets.
+    /// The `connection_url` requirement in `mode`.
+    public func connectionURL(inMode mode: String?) -> URLRequirement {
+        guard !urlModes.isEmpty, let mode else { return connectionURL }
+        return urlModes.contains(mode) ? .required : .none
+    }
+
     public var secretFieldNames: Set<String> {
         Set(fields.filter(\.secret).map(\.name))
     }

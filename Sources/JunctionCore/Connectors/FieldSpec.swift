@@ -27,6 +27,9 @@ public struct FieldSpec: Sendable, Hashable, Codable {
     public var required: Bool
     /// Whether the value is a secret: encrypted at rest and never returned.
     public var secret: Bool
+    /// Whether Junction makes the value when none is given (a secret made this way is shown
+    /// once, in the response that created it).
+    public var generated: Bool
     /// The value used when none is given.
     public var defaultValue: JSONValue?
     /// The only values allowed, for string fields.
@@ -39,6 +42,7 @@ public struct FieldSpec: Sendable, Hashable, Codable {
         _ type: FieldType,
         required: Bool = false,
         secret: Bool = false,
+        generated: Bool = false,
         default defaultValue: JSONValue? = nil,
         allowedValues: [String]? = nil,
         description: String
@@ -47,15 +51,28 @@ public struct FieldSpec: Sendable, Hashable, Codable {
         self.type = type
         self.required = required
         self.secret = secret
+        self.generated = generated
         self.defaultValue = defaultValue
         self.allowedValues = allowedValues
         self.description = description
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, type, required, secret, description
+        case name, type, required, secret, generated, description
         case defaultValue = "default"
         case allowedValues = "enum"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        type = try container.decode(FieldType.self, forKey: .type)
+        required = try container.decode(Bool.self, forKey: .required)
+        secret = try container.decode(Bool.self, forKey: .secret)
+        generated = try container.decodeIfPresent(Bool.self, forKey: .generated) ?? false
+        defaultValue = try container.decodeIfPresent(JSONValue.self, forKey: .defaultValue)
+        allowedValues = try container.decodeIfPresent([String].self, forKey: .allowedValues)
+        description = try container.decode(String.self, forKey: .description)
     }
 }
 

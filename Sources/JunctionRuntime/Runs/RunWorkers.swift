@@ -37,10 +37,18 @@ public final class RunWorkers: Service, Sendable {
     private let configuration: Configuration
     private let logger = Logger(label: "junction.runs")
     private let signal = WakeSignal()
+    /// Fires whenever a run's result is recorded.
+    public let runsFinished: WakeSignal
     private let stopping = Mutex(false)
     private let identity = "worker-\(Identifier.make("w").suffix(8))"
 
-    public init(store: any Store, runners: [AgentDefinition.Kind: any AgentRunning], configuration: Configuration = Configuration()) {
+    /// - Parameter runsFinished: fired whenever a run's result is recorded (sync webhooks and
+    ///   outbound deliveries wait on it).
+    public init(
+        store: any Store, runners: [AgentDefinition.Kind: any AgentRunning], configuration: Configuration = Configuration(),
+        runsFinished: WakeSignal = WakeSignal()
+    ) {
+        self.runsFinished = runsFinished
         self.store = store
         self.runners = runners
         self.configuration = configuration
@@ -196,72 +204,17 @@ public final class RunWorkers: Service, Sendable {
                 let recorded = try await store.finishRun(
                     runID: run.id, worker: worker, outcome: result.outcome, trace: result.trace, usage: result.usage,
                     at: Timestamp.now())
-                if !recorded { logger.warning("A run was taken over before it finished", metadata: ["run.id": "\(run.id)"]) }
+                if recorded {
+                    runsFinished.fire()
+                } else {
+                    logger.warning("A run was taken over before it finished", metadata: ["run.id": "\(run.id)"])
+                }
                 return
             } catch {
                 logger.error("Recording a run's result failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             }
         }
-    }
-}
-
-/// Wakes every waiting worker at once, or lets each give up after a while. A worker notes
-/// ``generation`` before it looks for work, so a wake-up between looking and waiting is not lost.
-private final class WakeSignal: Sendable {
-    private struct Waiters {
-        var generation = 0
-        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
-        var cancelled: Set<Int> = []
-        var next = 0
-    }
-
-    private let state = Mutex(Waiters())
-
-    var generation: Int { state.withLock { $0.generation } }
-
-    func fire() {
-        let woken = state.withLock { state in
-            state.generation += 1
-            defer { state.waiting = [:] }
-            return state.waiting.values
-        }
-        for waiter in woken { waiter.resume() }
-    }
-
-    /// Returns after `limit`, or sooner once `fire` is called (at once if it was called since
-    /// `generation` was `seen`).
-    func wait(since seen: Int, upTo limit: Duration) async {
-        let id = state.withLock { state in
-            state.next += 1
-            return state.next
-        }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let ready = self.state.withLock { state in
-                            if state.cancelled.remove(id) != nil || state.generation != seen { return true }
-                            state.waiting[id] = continuation
-                            return false
-                        }
-                        if ready { continuation.resume() }
-                    }
-                } onCancel: {
-                    let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                        if let waiter = state.waiting.removeValue(forKey: id) { return waiter }
-                        state.cancelled.insert(id)
-                        return nil
-                    }
-                    waiter?.resume()
-                }
-            }
-            group.addTask { try? await Task.sleep(for: limit) }
-            await group.next()
-            group.cancelAll()
-        }
-        // A cancellation mark left after the wait ended is dropped.
-        state.withLock { _ = $0.cancelled.remove(id) }
     }
 }
 

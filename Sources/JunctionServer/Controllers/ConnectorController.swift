@@ -9,6 +9,8 @@ struct ConnectorController: Sendable {
     let connectors: ConnectorService
     let scope: TenantScope
     let body: JSONBodyReader
+    /// The server's public URL, when configured (else taken from each request's Host).
+    let publicURL: String?
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
         group.get("connectors", use: list)
@@ -16,6 +18,7 @@ struct ConnectorController: Sendable {
         group.get("connectors/{name}", use: get)
         group.put("connectors/{name}", use: update)
         group.delete("connectors/{name}", use: delete)
+        group.post("connectors/{name}/rotate-secret", use: rotateSecret)
     }
 
     @Sendable func list(_ request: Request, context: JunctionRequestContext) async throws -> Response {
@@ -30,14 +33,15 @@ struct ConnectorController: Sendable {
             }
         }
         let all = try await store.connectors(query)
-        return JSONResponse.make(JSONValue.object(["connectors": .array(all.map(\.representation))]))
+        let base = PublicURL.base(of: request, configured: publicURL)
+        return JSONResponse.make(JSONValue.object(["connectors": .array(all.map { $0.representation(publicURL: base) })]))
     }
 
     @Sendable func create(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
-        let connector = try await connectors.create(
+        let created = try await connectors.create(
             tenantID: tenantID, body: try await body.read(request), by: try context.actor())
-        return JSONResponse.make(connector.representation, status: .created)
+        return JSONResponse.make(Self.revealing(created, publicURL: PublicURL.base(of: request, configured: publicURL)), status: .created)
     }
 
     @Sendable func get(_ request: Request, context: JunctionRequestContext) async throws -> Response {
@@ -45,14 +49,30 @@ struct ConnectorController: Sendable {
         guard let connector = try await store.connector(tenantID: tenantID, name: name) else {
             throw JunctionError.notFound("No connector named '\(name)'.")
         }
-        return JSONResponse.make(connector.representation)
+        return JSONResponse.make(connector.representation(publicURL: PublicURL.base(of: request, configured: publicURL)))
     }
 
     @Sendable func update(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         let connector = try await connectors.update(
             tenantID: tenantID, name: name, body: try await body.read(request), by: try context.actor())
-        return JSONResponse.make(connector.representation)
+        return JSONResponse.make(connector.representation(publicURL: PublicURL.base(of: request, configured: publicURL)))
+    }
+
+    /// New generated secrets for a connector (a webhook's), shown this once.
+    @Sendable func rotateSecret(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let (tenantID, name) = try await scope.target(request, context, noun: "connector")
+        let rotated = try await connectors.rotateSecrets(tenantID: tenantID, name: name, by: try context.actor())
+        return JSONResponse.make(Self.revealing(rotated, publicURL: PublicURL.base(of: request, configured: publicURL)))
+    }
+
+    /// The connector's representation with the secrets just generated for it.
+    private static func revealing(_ created: ConnectorService.Created, publicURL: String) -> JSONValue {
+        guard case .object(var members) = created.connector.representation(publicURL: publicURL) else {
+            return created.connector.representation
+        }
+        for (name, value) in created.generatedSecrets { members[name] = .string(value) }
+        return .object(members)
     }
 
     @Sendable func delete(_ request: Request, context: JunctionRequestContext) async throws -> Response {

@@ -134,6 +134,32 @@ enum SQLiteMigrations {
                 CREATE INDEX runs_tenant ON runs(tenant_id, created_at);
                 """)
         }
+        migrator.registerMigration("v5-triggers") { db in
+            try db.execute(sql: """
+                CREATE TABLE trigger_events (
+                    connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+                    idempotency_key TEXT NOT NULL,
+                    run_ids TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    PRIMARY KEY (connector_id, idempotency_key)
+                );
+                CREATE TABLE deliveries (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+                    run_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at DATETIME,
+                    last_error TEXT,
+                    created_at DATETIME NOT NULL,
+                    delivered_at DATETIME
+                );
+                CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX deliveries_tenant ON deliveries(tenant_id, created_at);
+                """)
+        }
         return migrator
     }
 }

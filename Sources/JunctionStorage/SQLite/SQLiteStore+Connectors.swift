@@ -142,7 +142,7 @@ extension SQLiteStore {
         return arguments
     }
 
-    private static func connector(from row: Row) throws -> ConnectorRecord {
+    static func connector(from row: Row) throws -> ConnectorRecord {
         let sealed: Data = row["sealed_secret_options"]
         let credential: String? = row["credential"]
         return ConnectorRecord(

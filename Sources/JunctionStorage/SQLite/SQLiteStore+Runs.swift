@@ -117,7 +117,9 @@ extension SQLiteStore {
                     status.rawValue, output, failure?.code, failure?.message, traceText, usage.inputTokens, usage.outputTokens, at,
                     runID, worker,
                 ])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try Self.queueDeliveries(runID: runID, outcome: outcome, at: at, in: db)
+            return true
         }
     }
 
@@ -142,7 +144,7 @@ extension SQLiteStore {
         }
     }
 
-    private static func run(from row: Row) throws -> Run {
+    static func run(from row: Row) throws -> Run {
         guard let status = Run.Status(rawValue: row["status"]) else {
             throw JunctionError.internal("Stored run has unknown status \(row["status"] as String).")
         }

@@ -51,14 +51,11 @@ struct ModelInput: Sendable {
     var text: String
     var attachments: [Attachment]
 
-    /// The key of a run input's files (a multipart webhook's uploads).
-    static let filesKey = "_files"
-
     /// A string input as its text; anything else as JSON text, with `_files` taken out as attachments.
     init(_ input: JSONValue) {
         var input = input
         attachments = []
-        if case .object(var members) = input, let files = members.removeValue(forKey: Self.filesKey)?.arrayValue {
+        if case .object(var members) = input, let files = members.removeValue(forKey: WebhookInput.filesKey)?.arrayValue {
             attachments = files.compactMap { file in
                 guard let data = file["data"]?.stringValue else { return nil }
                 return Attachment(

@@ -1,0 +1,52 @@
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import JunctionStorage
+
+/// Turns inbound events into queued runs (durable once accepted), and waits for their results
+/// for callers that want them (sync webhooks).
+public struct TriggerService: Sendable {
+    private let store: any Store
+    private let connectors: ConnectorService
+    private let workers: RunWorkers
+
+    public init(store: any Store, connectors: ConnectorService, workers: RunWorkers) {
+        self.store = store
+        self.connectors = connectors
+        self.workers = workers
+    }
+
+    /// The enabled `inbound` or `sync` webhook connector with this id, and its settings;
+    /// `not_found` for anything else (which callers must not tell apart).
+    public func webhook(id: String) async throws -> (connector: ConnectorRecord, settings: WebhookSettings) {
+        guard id.hasPrefix("con_"), id.count <= 64, let connector = try await store.connector(id: id),
+              connector.type == WebhookConnector.spec.type, connector.enabled, connector.mode != "outbound"
+        else { throw JunctionError.notFound("No webhook here.") }
+        return (connector, try WebhookSettings(options: try connectors.options(of: connector)))
+    }
+
+    /// Queues a run of every agent linked to the event's connector, in one transaction, and
+    /// wakes the workers; a repeated idempotency key queues nothing and answers the earlier runs.
+    public func accept(_ event: TriggerEvent) async throws -> AcceptedEvent {
+        let accepted = try await store.acceptEvent(event)
+        if !accepted.repeated, !accepted.runs.isEmpty { workers.wake() }
+        return accepted
+    }
+
+    /// `runs` once every one has ended, or `nil` if some are still going after `timeout`.
+    public func results(of runs: [Run], within timeout: Duration) async throws -> [Run]? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let seen = workers.runsFinished.generation
+            var current: [Run] = []
+            for run in runs {
+                current.append(try await store.run(tenantID: run.tenantID, id: run.id) ?? run)
+            }
+            if current.allSatisfy(\.status.isTerminal) { return current }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return nil }
+            // Runs finished by another server sharing the store fire no local signal: look again each second.
+            await workers.runsFinished.wait(since: seen, upTo: min(remaining, .seconds(1)))
+        }
+    }
+}
