@@ -121,6 +121,8 @@ public struct JunctionApplication: Sendable {
         public let runs: RunService
         /// Turns webhook requests and cron ticks into runs.
         public let triggers: TriggerService
+        /// Sends run results to outbound connectors (a service of the server only).
+        public let deliveries: DeliveryWorker
         /// Makes MCP servers over the tenant's tools.
         public var toolServer: MCPToolServer { MCPToolServer(catalog: catalog) }
     }
@@ -141,15 +143,15 @@ public struct JunctionApplication: Sendable {
         pool.workers = configuration.runWorkers
         pool.lease = configuration.runLease
         let catalog = ToolCatalog(store: store, invoker: invoker)
-        let llm = LLMRunner(
-            store: store, credentials: credentials, catalog: catalog,
-            sender: HTTPSender(clients: runtime.httpClients, addressGuard: runtime.addressGuard))
+        let sender = HTTPSender(clients: runtime.httpClients, addressGuard: runtime.addressGuard)
+        let llm = LLMRunner(store: store, credentials: credentials, catalog: catalog, sender: sender)
         let workers = RunWorkers(
             store: store, runners: [.workflow: WorkflowRunner(invoker: invoker), .llm: llm], configuration: pool)
         return Components(
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
             catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers),
-            triggers: TriggerService(store: store, connectors: connectors, workers: workers))
+            triggers: TriggerService(store: store, connectors: connectors, workers: workers),
+            deliveries: DeliveryWorker(store: store, connectors: connectors, sender: sender, wakeUps: workers.runsFinished))
     }
 
     /// The HTTP router with every route, running actions through `components`; MCP sessions
@@ -173,6 +175,7 @@ public struct JunctionApplication: Sendable {
         ).register(on: api)
         AgentController(store: store, agents: AgentService(store: store), runs: components.runs, scope: scope, body: body).register(on: api)
         RunController(store: store, scope: scope).register(on: api)
+        DeliveryController(store: store, scope: scope, wakeUps: components.workers.runsFinished).register(on: api)
         InvokeController(
             invoker: components.invoker, connectors: components.connectors, cache: runtime.cache, scope: scope, body: body
         ).register(on: api)
@@ -198,7 +201,7 @@ public struct JunctionApplication: Sendable {
         return Application(
             router: router(runtime: runtime, components: components, mcpSessions: mcpSessions),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
-            services: [runtime, mcpSessions, components.workers],
+            services: [runtime, mcpSessions, components.workers, components.deliveries],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

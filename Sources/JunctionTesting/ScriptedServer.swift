@@ -65,7 +65,7 @@ public final class ScriptedServer: Sendable {
     ) async throws -> T {
         let state = State(script: script, fallback: fallback)
         let router = Router()
-        router.on("**", method: .post) { request, _ -> Response in
+        let answer: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             let bytes = try await request.body.collect(upTo: 64 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
@@ -76,6 +76,8 @@ public final class ScriptedServer: Sendable {
                 status: .init(code: answer.status), headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encode(answer.body))))
         }
+        router.on("/", method: .post, use: answer)
+        router.on("**", method: .post, use: answer)
         return try await LoopbackServer.serve(router) { port in
             try await body(ScriptedServer(url: "http://127.0.0.1:\(port)", state: state))
         }

@@ -1243,4 +1243,104 @@ extension Store {
 
         #expect(try await store.auditEvents(AuditQuery(tenantID: nil)) == before)
     }
+
+    // MARK: Triggers and deliveries
+
+    @Test(arguments: StoreKind.allCases)
+    func eventsQueueARunPerLinkedAgentAndRepeatedKeysQueueNothing(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let hook = try await store.seedConnector("hook", tenantID: tenant.id, type: "webhook")
+        let lonely = try await store.seedConnector("lonely", tenantID: tenant.id, type: "webhook")
+        for agent in ["beta", "alpha"] {
+            try await store.seedAgent(agent, tenantID: tenant.id)
+            try await store.linkAgent(tenantID: tenant.id, agent: slug(agent), connector: slug("hook"), audit: auditEvent("agent.link", tenantID: tenant.id, target: agent))
+        }
+        #expect(try await store.connector(id: hook.id)?.name == slug("hook"))
+        #expect(try await store.connector(id: "con_nothing") == nil)
+
+        let event = TriggerEvent(
+            tenantID: tenant.id, connectorID: hook.id, connector: slug("hook"), kind: "webhook", input: ["n": 1], idempotencyKey: "k-1",
+            keyNotBefore: fixedDate)
+        let first = try await store.acceptEvent(event)
+        #expect(first.repeated == false)
+        #expect(first.runs.map(\.agent.rawValue) == ["alpha", "beta"])
+        #expect(first.runs.allSatisfy { $0.status == .queued && $0.input == ["n": 1] && $0.trigger == Run.Trigger(kind: "webhook", connector: slug("hook")) })
+        let repeated = try await store.acceptEvent(event)
+        #expect(repeated.repeated)
+        #expect(repeated.runs.map(\.id) == first.runs.map(\.id))
+        #expect(try await store.runs(RunQuery(tenantID: tenant.id)).count == 2)
+
+        // A key older than the window is forgotten; events without a key are never repeats.
+        var later = event
+        later.keyNotBefore = Date().addingTimeInterval(60)
+        #expect(try await store.acceptEvent(later).repeated == false)
+        var unkeyed = event
+        unkeyed.idempotencyKey = nil
+        #expect(try await store.acceptEvent(unkeyed).runs.count == 2)
+        #expect(try await store.acceptEvent(unkeyed).runs.count == 2)
+        #expect(try await store.runs(RunQuery(tenantID: tenant.id)).count == 8)
+        var nobody = event
+        nobody.connectorID = lonely.id
+        nobody.connector = slug("lonely")
+        #expect(try await store.acceptEvent(nobody).runs.isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func finishedRunsQueueDeliveriesThatAreLeasedRetriedAndRedriven(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let (other, _) = try await store.seedTenant("globex")
+        try await store.seedAgent("triage", tenantID: tenant.id)
+        for (name, enabled) in [("out", true), ("off", false)] {
+            let connector = ConnectorRecord(
+                tenantID: tenant.id, name: slug(name), type: "webhook", connectionURL: "https://hooks.example.com", options: [:],
+                enabled: enabled, mode: "outbound", createdAt: fixedDate)
+            try await store.insertConnector(connector, audit: auditEvent("connector.create", tenantID: tenant.id, target: name))
+            try await store.linkAgent(tenantID: tenant.id, agent: slug("triage"), connector: slug(name), audit: auditEvent("agent.link", tenantID: tenant.id, target: name))
+        }
+        try await store.insertRuns([Self.queuedRun(tenant.id, "triage", at: 0)], audit: nil)
+        let now = Date()
+        let run = try #require(try await store.claimRun(worker: "w", now: now, leaseUntil: now.addingTimeInterval(30), maximumAttempts: 3))
+        #expect(try await store.deliveries(DeliveryQuery(tenantID: tenant.id)).isEmpty, "nothing is delivered before the run ends")
+        #expect(try await store.finishRun(runID: run.id, worker: "w", outcome: .completed(output: ["ok": true]), trace: [], usage: Run.Usage(), at: now))
+
+        let queued = try await store.deliveries(DeliveryQuery(tenantID: tenant.id))
+        #expect(queued.count == 1, "the disabled connector gets none")
+        #expect(queued.first?.connector == slug("out"))
+        #expect(queued.first?.status == .pending)
+        #expect(queued.first?.payload == ["run_id": .string(run.id), "agent_name": "triage", "status": "completed", "output": ["ok": true]])
+
+        let claimed = try #require(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)))
+        #expect(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)) == nil, "a claimed delivery is leased")
+        try await store.recordDelivery(id: claimed.id, attempt: .failed(error: "HTTP 500", retryAt: now.addingTimeInterval(5)), at: now)
+        #expect(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)) == nil, "not due yet")
+        let retried = try #require(try await store.claimDelivery(now: now.addingTimeInterval(6), leaseUntil: now.addingTimeInterval(70)))
+        #expect(retried.attempts == 1)
+        #expect(retried.lastError == "HTTP 500")
+        try await store.recordDelivery(id: retried.id, attempt: .failed(error: "HTTP 502", retryAt: nil), at: now)
+        let dead = try await store.deliveries(DeliveryQuery(tenantID: tenant.id, statuses: [.dead]))
+        #expect(dead.map(\.attempts) == [2])
+        #expect(try await store.claimDelivery(now: now.addingTimeInterval(3600), leaseUntil: now.addingTimeInterval(3700)) == nil)
+
+        let missing = try await #require(throws: JunctionError.self) {
+            _ = try await store.redriveDelivery(tenantID: other.id, id: claimed.id, now: now, audit: auditEvent("delivery.redrive", tenantID: other.id, target: claimed.id))
+        }
+        #expect(missing.code == .notFound)
+        let before = try await store.auditCount()
+        let redriven = try await store.redriveDelivery(tenantID: tenant.id, id: claimed.id, now: now, audit: auditEvent("delivery.redrive", tenantID: tenant.id, target: claimed.id))
+        #expect(redriven.status == .pending)
+        #expect(redriven.attempts == 0)
+        #expect(try await store.auditCount() == before + 1)
+        let busy = try await #require(throws: JunctionError.self) {
+            _ = try await store.redriveDelivery(tenantID: tenant.id, id: claimed.id, now: now, audit: auditEvent("delivery.redrive", tenantID: tenant.id, target: claimed.id))
+        }
+        #expect(busy.code == .conflict)
+        let again = try #require(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)))
+        try await store.recordDelivery(id: again.id, attempt: .delivered, at: now)
+        let delivered = try await store.deliveries(DeliveryQuery(tenantID: tenant.id, runID: run.id))
+        #expect(delivered.map(\.status) == [.delivered])
+        #expect(delivered.first?.deliveredAt != nil)
+        #expect(try await store.deliveries(DeliveryQuery(tenantID: tenant.id, connector: slug("off"))).isEmpty)
+    }
 }

@@ -22,22 +22,11 @@ struct RunController: Sendable {
         var query = RunQuery(tenantID: tenantID)
         query.agent = try parameters["agent"].map { try Slug(validating: String($0), field: "agent") }
         query.connector = try parameters["connector"].map { try Slug(validating: String($0), field: "connector") }
-        for text in (parameters["status"].map(String.init) ?? "").split(separator: ",") {
-            guard let status = Run.Status(rawValue: String(text)) else {
-                throw JunctionError.invalidInput(
-                    "Unknown status '\(text.prefix(40))': use \(Run.Status.allCases.map(\.rawValue).joined(separator: ", ")).", field: "status")
-            }
-            query.statuses.insert(status)
-        }
+        query.statuses = try ListParameters.statuses(parameters["status"])
         query.since = try Self.time(parameters["since"], field: "since")
         query.until = try Self.time(parameters["until"], field: "until")
         query.after = parameters["after"].map(String.init)
-        if let limit = parameters["limit"] {
-            guard let number = Int(limit), (1...500).contains(number) else {
-                throw JunctionError.invalidInput("Must be an integer from 1 to 500.", field: "limit")
-            }
-            query.limit = number
-        }
+        query.limit = try ListParameters.limit(parameters["limit"], default: query.limit)
         let runs = try await store.runs(query)
         return JSONResponse.make(JSONValue.object(["runs": .array(runs.map(\.representation))]))
     }

@@ -1,0 +1,117 @@
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import JunctionStorage
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers run results to outbound webhook connectors: POSTs each queued delivery, signed
+/// with the connector's secret (`X-Junction-Signature`), and retries failures with exponential
+/// backoff until the connector's `max_attempts`, after which the delivery is dead (listed by
+/// the API, re-drivable). Deliveries are claimed with a lease, so a crash only delays them.
+public final class DeliveryWorker: Service, Sendable {
+    /// How deliveries are worked.
+    public struct Configuration: Sendable {
+        /// Deliveries sent at once. Default 4.
+        public var concurrency = 4
+        /// How often idle senders look for due deliveries (retries, other servers' runs). Default 1 s.
+        public var idlePoll: Duration = .seconds(1)
+        /// How long a claimed delivery is held before another sender may try it. Default 2 min.
+        public var lease: Duration = .seconds(120)
+        /// The longest pause between attempts. Default 1 hour.
+        public var maximumBackoff: Duration = .seconds(3600)
+
+        public init() {}
+    }
+
+    private let store: any Store
+    private let connectors: ConnectorService
+    private let sender: HTTPSender
+    private let wakeUps: WakeSignal
+    private let configuration: Configuration
+    private let logger = Logger(label: "junction.deliveries")
+
+    /// - Parameter wakeUps: fired when deliveries may have been queued (a run finished, one
+    ///   was re-driven).
+    public init(
+        store: any Store, connectors: ConnectorService, sender: HTTPSender, wakeUps: WakeSignal,
+        configuration: Configuration = Configuration()
+    ) {
+        self.store = store
+        self.connectors = connectors
+        self.sender = sender
+        self.wakeUps = wakeUps
+        self.configuration = configuration
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<self.configuration.concurrency {
+                    group.addTask { await self.work() }
+                }
+            }
+        }
+    }
+
+    private func work() async {
+        while !Task.isCancelled {
+            let seen = wakeUps.generation
+            do {
+                let now = Timestamp.now()
+                if let delivery = try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(configuration.lease.timeInterval)) {
+                    let attempt = await self.attempt(delivery)
+                    // Cut short by shutdown: the lease runs out and the delivery is tried again.
+                    if Task.isCancelled { return }
+                    try await store.recordDelivery(id: delivery.id, attempt: attempt, at: Timestamp.now())
+                    continue
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("Working a delivery failed", metadata: ["error": "\(error)"])
+            }
+            await wakeUps.wait(since: seen, upTo: configuration.idlePoll)
+        }
+    }
+
+    /// Sends one delivery and says how it went.
+    func attempt(_ delivery: Delivery) async -> DeliveryAttempt {
+        var maxAttempts = 1
+        var base: Duration = .seconds(1)
+        do {
+            guard let connector = try await store.connector(id: delivery.connectorID), let url = connector.connectionURL else {
+                return .failed(error: "The connector no longer exists.", retryAt: nil)
+            }
+            let settings = try WebhookSettings(options: try connectors.options(of: connector))
+            maxAttempts = settings.maxAttempts
+            base = settings.retryBase
+            guard connector.enabled else { throw JunctionError(.connectorDisabled, "The connector is disabled.") }
+            let body = Array(try JSONCoding.encode(delivery.payload))
+            let headers = [
+                ("Content-Type", "application/json"),
+                (WebhookSignature.signatureHeader, WebhookSignature.sign(body, secret: settings.secret, timestamp: Int(Date().timeIntervalSince1970))),
+                ("X-Junction-Delivery", delivery.id),
+                // Receivers tell a repeated delivery (an answer lost on the way back) by this key.
+                ("Idempotency-Key", delivery.id),
+            ]
+            let answer = try await sender.post(
+                url, headers: headers, body: body, timeout: .milliseconds(connector.timeoutMilliseconds),
+                context: "outbound connector '\(connector.name)'")
+            guard answer.isSuccess else {
+                throw JunctionError(
+                    .upstreamError, "HTTP \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+            }
+            return .delivered
+        } catch {
+            let message = (error as? JunctionError)?.message ?? String(describing: error)
+            let attempts = delivery.attempts + 1
+            guard attempts < maxAttempts else {
+                logger.warning("A delivery is dead after its last attempt", metadata: ["delivery.id": "\(delivery.id)", "error": "\(message)"])
+                return .failed(error: message, retryAt: nil)
+            }
+            let pause = min(base * (1 << min(attempts - 1, 30)), configuration.maximumBackoff)
+            return .failed(error: message, retryAt: Timestamp.now().addingTimeInterval(pause.timeInterval))
+        }
+    }
+}
