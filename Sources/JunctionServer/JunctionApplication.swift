@@ -123,6 +123,8 @@ public struct JunctionApplication: Sendable {
         public let triggers: TriggerService
         /// Sends run results to outbound connectors (a service of the server only).
         public let deliveries: DeliveryWorker
+        /// Fires cron connectors (a service of the server only).
+        public let cron: CronScheduler
         /// Makes MCP servers over the tenant's tools.
         public var toolServer: MCPToolServer { MCPToolServer(catalog: catalog) }
     }
@@ -147,11 +149,12 @@ public struct JunctionApplication: Sendable {
         let llm = LLMRunner(store: store, credentials: credentials, catalog: catalog, sender: sender)
         let workers = RunWorkers(
             store: store, runners: [.workflow: WorkflowRunner(invoker: invoker), .llm: llm], configuration: pool)
+        let triggers = TriggerService(store: store, connectors: connectors, workers: workers)
         return Components(
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
-            catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers),
-            triggers: TriggerService(store: store, connectors: connectors, workers: workers),
-            deliveries: DeliveryWorker(store: store, connectors: connectors, sender: sender, wakeUps: workers.runsFinished))
+            catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers), triggers: triggers,
+            deliveries: DeliveryWorker(store: store, connectors: connectors, sender: sender, wakeUps: workers.runsFinished),
+            cron: CronScheduler(store: store, connectors: connectors, triggers: triggers, changes: runtime.cache.changes))
     }
 
     /// The HTTP router with every route, running actions through `components`; MCP sessions
@@ -201,7 +204,7 @@ public struct JunctionApplication: Sendable {
         return Application(
             router: router(runtime: runtime, components: components, mcpSessions: mcpSessions),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
-            services: [runtime, mcpSessions, components.workers, components.deliveries],
+            services: [runtime, mcpSessions, components.workers, components.deliveries, components.cron],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

@@ -257,6 +257,9 @@ public protocol TriggerStore: Sendable {
     /// remembers the event's idempotency key. A repeat of a remembered key queues nothing and
     /// answers the earlier event's runs.
     func acceptEvent(_ event: TriggerEvent) async throws -> AcceptedEvent
+    /// When the connector's latest event with an idempotency key was accepted (a cron
+    /// connector's latest tick), or `nil` if none was.
+    func latestEventTime(connectorID: String) async throws -> Date?
     /// Gives out the pending delivery due first (its next attempt at or before `now`), moving
     /// its next attempt to `leaseUntil`: no one else takes it meanwhile, and it is tried again
     /// then if its worker dies.

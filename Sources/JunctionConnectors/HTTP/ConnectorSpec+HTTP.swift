@@ -76,6 +76,7 @@ extension ConnectorRegistry {
         registry.register(SOAPConnector.self)
         registry.register(MCPConnector.self)
         registry.register(WebhookConnector.self)
+        registry.register(CronConnector.self)
         return registry
     }
 }

@@ -55,6 +55,14 @@ extension SQLiteStore {
         }
     }
 
+    public func latestEventTime(connectorID: String) async throws -> Date? {
+        try await read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT MAX(created_at) AS latest FROM trigger_events WHERE connector_id = ?", arguments: [connectorID]
+            ).flatMap { Self.optionalDate($0, "latest") }
+        }
+    }
+
     /// The runs with these ids, in this order (missing ones left out).
     private static func runs(ids: [String], in db: Database) throws -> [Run] {
         guard !ids.isEmpty else { return [] }
