@@ -7,7 +7,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connectors",
         abstract: "Manage connectors.",
-        subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self]
+        subcommands: [List.self, Get.self, Create.self, Update.self, RotateSecret.self, Delete.self]
     )
 
     static let columns = [
@@ -116,6 +116,21 @@ struct ConnectorsCommand: AsyncParsableCommand {
                 let connector = try await options.client().send(
                     .put, "/api/v1/connectors/\(segment(name))", query: options.tenantQuery, body: .object(body))
                 try options.output(connector, columns: ConnectorsCommand.columns)
+            }
+        }
+    }
+
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret", abstract: "Replace a webhook connector's secret; the new one is shown once.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The connector's name.") var name: String
+
+        func run() async throws {
+            try await runClient {
+                let connector = try await options.client().send(
+                    .post, "/api/v1/connectors/\(segment(name))/rotate-secret", query: options.tenantQuery)
+                try options.output(connector, columns: ConnectorsCommand.columns + [("SECRET", "secret")])
             }
         }
     }

@@ -8,7 +8,7 @@ struct JunctionCommand: AsyncParsableCommand {
         abstract: "A self-hosted connector gateway for AI agents and workflows.",
         subcommands: [
             ServeCommand.self, TenantsCommand.self, KeysCommand.self, CredentialsCommand.self, ConnectorsCommand.self,
-            ConnectorTypesCommand.self, AgentsCommand.self, RunsCommand.self, InvokeCommand.self, MCPCommand.self,
+            ConnectorTypesCommand.self, AgentsCommand.self, RunsCommand.self, DeliveriesCommand.self, InvokeCommand.self, MCPCommand.self,
         ]
     )
 }
