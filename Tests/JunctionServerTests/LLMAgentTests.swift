@@ -229,7 +229,7 @@ struct LLMAgentTests {
             // Not JSON; JSON of the wrong shape; a refused key; a model that never stops calling tools.
             let script: [ScriptedServer.Answer] = [
                 chat("Sure! Here it is."), chat("{\"summary\": 3}"),
-                .init(status: 401, ["error": ["message": "Incorrect API key provided"]]), loop, loop,
+                .init(status: 401, ["error": ["message": .string("Incorrect API key provided: \(Self.modelKey)")]]), loop, loop,
             ]
             try await ScriptedServer.with(script: script) { model in
                 try await withJunction { junction in

@@ -4,7 +4,7 @@ import JunctionCore
 /// the run input. Ticks missed while no server was running are not replayed one by one: by
 /// default the latest fires once on recovery (`catch_up: once`), or none (`skip`). It has no
 /// resources: the scheduler uses it, not the invoke path.
-public struct CronConnector: ConfigurationChecking {
+public struct CronConnector: TriggerConnector {
     public static let spec = ConnectorSpec(
         type: "cron",
         displayName: "Schedule (cron)",
@@ -24,11 +24,7 @@ public struct CronConnector: ConfigurationChecking {
         ]
     )
 
-    public init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {}
-
-    public func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult {
-        throw JunctionError.invalidInput("Cron connectors have no resources to invoke.")
-    }
+    public init() {}
 
     public static func check(connectionURL: String?, options: [String: JSONValue], services: ServiceValues) throws(JunctionError) {
         _ = try CronSettings(options: options)

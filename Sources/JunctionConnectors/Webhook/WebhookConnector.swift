@@ -5,7 +5,7 @@ import JunctionCore
     /// in `outbound` mode, the results of linked agents' runs are POSTed, signed, to
     /// `connection_url`. It has no resources: the trigger and delivery machinery use it, not the
 /// invoke path.
-public struct WebhookConnector: ConfigurationChecking {
+public struct WebhookConnector: TriggerConnector {
     public static let spec = ConnectorSpec(
         type: "webhook",
         displayName: "Webhook",
@@ -39,11 +39,7 @@ public struct WebhookConnector: ConfigurationChecking {
         ]
     )
 
-    public init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {}
-
-    public func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult {
-        throw JunctionError.invalidInput("Webhook connectors have no resources to invoke.")
-    }
+    public init() {}
 
     public static func check(connectionURL: String?, options: [String: JSONValue], services: ServiceValues) throws(JunctionError) {
         _ = try WebhookSettings(options: options)

@@ -138,7 +138,7 @@ public struct LLMRunner: AgentRunning {
             do {
                 let answer = try await sender.post(
                     request.url, headers: request.headers, body: body, timeout: configuration.modelTimeout, context: context)
-                guard answer.isSuccess else { throw Self.failure(answer, context: context) }
+                guard answer.isSuccess else { throw Self.failure(answer, context: context, apiKey: exchange.apiKey) }
                 guard let json = answer.json else {
                     throw JunctionError(.upstreamError, "\(context) answered something other than JSON.")
                 }
@@ -151,12 +151,17 @@ public struct LLMRunner: AgentRunning {
         }
     }
 
-    /// The error for an unsuccessful answer, with the provider's own message when it gives one.
-    private static func failure(_ answer: HTTPSender.Answer, context: String) -> JunctionError {
+    /// The error for an unsuccessful answer, with the provider's own message when it gives one
+    /// (the key taken out, should the provider quote it).
+    private static func failure(_ answer: HTTPSender.Answer, context: String, apiKey: String?) -> JunctionError {
         var error = answer.failure(context: context)
+        error.upstreamBody = nil
         let json = answer.json
         let said = json?["error"]?["message"]?.stringValue ?? json?["error"]?.stringValue ?? json?["message"]?.stringValue
-        if let said { error.message += " It said: \(said.prefix(500))" }
+        if var said = said.map({ String($0.prefix(500)) }) {
+            if let apiKey, !apiKey.isEmpty { said = said.replacingOccurrences(of: apiKey, with: "[redacted]") }
+            error.message += " It said: \(said)"
+        }
         return error
     }
 

@@ -8,22 +8,16 @@ struct AnthropicMessages: ModelAPI {
     static let maxTokens = 4096
 
     func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
-        var messages: [JSONValue] = []
-        for entry in exchange.transcript {
-            switch entry {
-            case .user(let input):
-                messages.append(["role": "user", "content": Self.content(input)])
-            case .assistant(let turn):
-                messages.append(turn.message)
-            case .toolResults(let outcomes):
-                messages.append(["role": "user", "content": .array(outcomes.map { outcome in
+        let messages = exchange.messages(
+            user: { ["role": "user", "content": Self.content($0)] },
+            toolResults: { outcomes in
+                [["role": "user", "content": .array(outcomes.map { outcome in
                     [
                         "type": "tool_result", "tool_use_id": .string(outcome.call.id), "content": .string(outcome.text),
                         "is_error": .bool(outcome.isError),
                     ]
-                })])
-            }
-        }
+                })]]
+            })
         var body: [String: JSONValue] = [
             "model": .string(exchange.model.name), "max_tokens": .integer(Self.maxTokens), "messages": .array(messages),
         ]

@@ -5,28 +5,24 @@ import JunctionCore
 /// to `https://generativelanguage.googleapis.com/v1beta`.
 struct GeminiGenerateContent: ModelAPI {
     func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
-        var contents: [JSONValue] = []
-        for entry in exchange.transcript {
-            switch entry {
-            case .user(let input):
+        let contents = exchange.messages(
+            user: { input in
                 var parts: [JSONValue] = [["text": .string(input.text)]]
                 for file in input.attachments {
                     parts.append(["inlineData": ["mimeType": .string(file.mediaType), "data": .string(file.data)]])
                 }
-                contents.append(["role": "user", "parts": .array(parts)])
-            case .assistant(let turn):
-                contents.append(turn.message)
-            case .toolResults(let outcomes):
-                contents.append(["role": "user", "parts": .array(outcomes.map { outcome in
+                return ["role": "user", "parts": .array(parts)]
+            },
+            toolResults: { outcomes in
+                [["role": "user", "parts": .array(outcomes.map { outcome in
                     // The response must be an object: anything else (and any error) is wrapped.
                     let response: JSONValue = !outcome.isError && outcome.content.objectValue != nil
                         ? outcome.content : [outcome.isError ? "error" : "result": outcome.content]
                     var call: [String: JSONValue] = ["name": .string(outcome.call.name), "response": response]
                     if !outcome.call.id.hasPrefix(Self.madeUpID) { call["id"] = .string(outcome.call.id) }
                     return ["functionResponse": .object(call)]
-                })])
-            }
-        }
+                })]]
+            })
         var body: [String: JSONValue] = ["contents": .array(contents)]
         if let system = exchange.systemPrompt { body["systemInstruction"] = ["parts": [["text": .string(system)]]] }
         if !exchange.tools.isEmpty { body["tools"] = ToolFormat.gemini.render(exchange.tools) }

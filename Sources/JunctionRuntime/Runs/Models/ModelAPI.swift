@@ -21,6 +21,22 @@ struct ModelExchange: Sendable {
     var outputSchema: JSONValue?
 }
 
+extension ModelExchange {
+    /// The transcript in a provider's format: user input and tool results as `user` and
+    /// `toolResults` render them, model turns as the provider wrote them.
+    func messages(user: (ModelInput) -> JSONValue, toolResults: ([ToolOutcome]) -> [JSONValue]) -> [JSONValue] {
+        var messages: [JSONValue] = []
+        for entry in transcript {
+            switch entry {
+            case .user(let input): messages.append(user(input))
+            case .assistant(let turn): messages.append(turn.message)
+            case .toolResults(let outcomes): messages += toolResults(outcomes)
+            }
+        }
+        return messages
+    }
+}
+
 /// An HTTP request to a model provider.
 struct ModelRequest: Sendable {
     var url: String

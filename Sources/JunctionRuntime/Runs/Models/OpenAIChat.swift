@@ -4,20 +4,12 @@ import JunctionCore
 /// llama.cpp's server; `base_url` defaults to `https://api.openai.com/v1`.
 struct OpenAIChat: ModelAPI {
     func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
-        var messages: [JSONValue] = []
-        if let system = exchange.systemPrompt { messages.append(["role": "system", "content": .string(system)]) }
-        for entry in exchange.transcript {
-            switch entry {
-            case .user(let input):
-                messages.append(["role": "user", "content": Self.content(input)])
-            case .assistant(let turn):
-                messages.append(turn.message)
-            case .toolResults(let outcomes):
-                for outcome in outcomes {
-                    messages.append(["role": "tool", "tool_call_id": .string(outcome.call.id), "content": .string(outcome.text)])
-                }
-            }
-        }
+        var messages: [JSONValue] = exchange.systemPrompt.map { [["role": "system", "content": .string($0)]] } ?? []
+        messages += exchange.messages(
+            user: { ["role": "user", "content": Self.content($0)] },
+            toolResults: { outcomes in
+                outcomes.map { ["role": "tool", "tool_call_id": .string($0.call.id), "content": .string($0.text)] }
+            })
         var body: [String: JSONValue] = ["model": .string(exchange.model.name), "messages": .array(messages)]
         if !exchange.tools.isEmpty { body["tools"] = ToolFormat.openai.render(exchange.tools) }
         if let schema = exchange.outputSchema {
