@@ -186,6 +186,24 @@ struct LLMAgentTests {
         }
     }
 
+    @Test func aToolNamedTwiceIsDeclaredOnceAndAFencedAnswerIsRead() async throws {
+        let script: [ScriptedServer.Answer] = [
+            .init(["choices": [["message": ["role": "assistant", "content": "Here:\n```json\n{\"summary\": \"fenced\"}\n```\nDone."]]]]),
+        ]
+        try await UpstreamServer.with { upstream in
+            try await ScriptedServer.with(script: script) { model in
+                try await withJunction { junction in
+                    let key = try await Self.setUp(
+                        junction, upstream: upstream, model: "openai/m", base: model.url, agent: ["tools": ["crm", "crm__get-customer"]])
+                    let run = try await Self.run(junction, key: key)
+                    #expect(run["output"] == ["summary": "fenced"], "\(run)")
+                    let names = (model.received.first?.json["tools"]?.arrayValue ?? []).compactMap { $0["function"]?["name"]?.stringValue }
+                    #expect(names == ["crm__get-customer", "crm__create-note", "crm__broken"], "each once, in the connector's order")
+                }
+            }
+        }
+    }
+
     @Test func toolErrorsGoBackToTheModelAndTransientProviderFailuresAreRetried() async throws {
         func call(_ name: String, _ arguments: String) -> JSONValue {
             ["choices": [["message": [
@@ -226,10 +244,20 @@ struct LLMAgentTests {
             "tool_calls": [["id": "c", "type": "function", "function": ["name": "crm__get-customer", "arguments": "{\"id\":\"1\"}"]]],
         ]]]])
         try await UpstreamServer.with { upstream in
-            // Not JSON; JSON of the wrong shape; a refused key; a model that never stops calling tools.
+            // Not JSON; JSON of the wrong shape; a refused key; a model that never stops calling tools;
+            // an answer cut off at the token limit (with a half-written tool call); a refusal.
+            let cutOff = ScriptedServer.Answer(["choices": [[
+                "message": [
+                    "role": "assistant", "content": nil,
+                    "tool_calls": [["id": "c", "type": "function", "function": ["name": "crm__get-customer", "arguments": "{\"id\":"]]],
+                ],
+                "finish_reason": "length",
+            ]]])
+            let refusal = ScriptedServer.Answer(["choices": [["message": ["role": "assistant", "content": nil, "refusal": "I can't help with that."]]]])
             let script: [ScriptedServer.Answer] = [
                 chat("Sure! Here it is."), chat("{\"summary\": 3}"),
                 .init(status: 401, ["error": ["message": .string("Incorrect API key provided: \(Self.modelKey)")]]), loop, loop,
+                cutOff, refusal,
             ]
             try await ScriptedServer.with(script: script) { model in
                 try await withJunction { junction in
@@ -245,7 +273,14 @@ struct LLMAgentTests {
                     #expect(!"\(refused)".contains(Self.modelKey))
                     let endless = try await Self.run(junction, key: key)
                     #expect(endless["error"]?["code"] == "max_steps")
-                    #expect(Self.steps(endless) == ["model", "tool", "model", "tool"])
+                    #expect(Self.steps(endless) == ["model", "tool", "model"], "no tool runs after the last model call")
+                    #expect(upstream.count("echo") == 1)
+                    let truncated = try await Self.run(junction, key: key)
+                    #expect(truncated["error"]?["code"] == "output_truncated")
+                    #expect(upstream.count("echo") == 1, "a cut-off tool call is not made")
+                    let refused2 = try await Self.run(junction, key: key)
+                    #expect(refused2["error"]?["code"] == "refused")
+                    #expect(refused2["error"]?["message"]?.stringValue?.contains("I can't help") == true)
                 }
             }
             // A model asked for by an agent whose tools or credential are gone fails the run, not the server.

@@ -40,8 +40,9 @@ public struct HTTPSender: Sendable {
         self.addressGuard = addressGuard
     }
 
-    /// POSTs `body` to `url` and returns the answer. Transport failures, addresses the network
-    /// policy denies and a missed `timeout` throw `JunctionError`s naming `context`.
+    /// POSTs `body` to `url` and returns the answer, read whole within `timeout` (a receiver
+    /// that stalls mid-answer times out too). Transport failures, addresses the network policy
+    /// denies and a missed `timeout` throw `JunctionError`s naming `context`.
     public func post(
         _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, context: String
     ) async throws -> Answer {
@@ -54,10 +55,28 @@ public struct HTTPSender: Sendable {
         request.headers.add(name: "User-Agent", value: "Junction")
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
+        let client = self.client
+        let prepared = request
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
-            let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
-            return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+            // The client's own deadline ends with the headers; the body is read within the same time.
+            return try await withThrowingTaskGroup(of: Answer?.self) { group in
+                group.addTask {
+                    let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+                    let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
+                    return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let answer = try await group.next() ?? nil else {
+                    throw JunctionError(.timeout, "\(context) did not answer within \(timeout).")
+                }
+                return answer
+            }
+        } catch let error as JunctionError {
+            throw error
         } catch is NIOTooManyBytesError {
             throw JunctionError(.upstreamError, "The answer of \(context) is larger than \(Self.maxAnswerBytes) bytes.")
         } catch is CancellationError {

@@ -2,6 +2,7 @@ import Foundation
 import JunctionConnectors
 import JunctionCore
 import JunctionStorage
+import Logging
 
 /// Runs `llm` agents: asks the model for a turn, runs the tools it calls through the invoke path
 /// (policy, retries, audit, envelope) and gives it their results, until it answers without tool
@@ -49,8 +50,9 @@ public struct LLMRunner: AgentRunning {
             // The tenant's own agent acts in its name (so the audit log is the tenant's, not the operator's).
             let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .tenant, requestID: run.id)
             for step in 1...agent.maxSteps {
+                try Task.checkCancellation()
                 let start = ContinuousClock.now
-                let turn = try await call(api, exchange, model: model)
+                let turn = try await askModel(api, exchange, model: model)
                 usage.inputTokens += turn.usage.inputTokens
                 usage.outputTokens += turn.usage.outputTokens
                 trace.append([
@@ -59,14 +61,26 @@ public struct LLMRunner: AgentRunning {
                     "input_tokens": .integer(turn.usage.inputTokens), "output_tokens": .integer(turn.usage.outputTokens),
                     "tool_calls": .array(turn.toolCalls.map { .string($0.name) }),
                 ])
+                if let refusal = turn.refusal {
+                    return RunResult(outcome: .failed(Run.Failure(code: "refused", message: "The model refused: \(refusal.prefix(500))")), trace: trace, usage: usage)
+                }
+                if turn.truncated {
+                    // Never act on a cut-off turn: its tool arguments may be cut off too.
+                    let failure = Run.Failure(code: "output_truncated", message: "The model's answer was cut off at its token limit.")
+                    return RunResult(outcome: .failed(failure), trace: trace, usage: usage)
+                }
                 guard !turn.toolCalls.isEmpty else {
                     return RunResult(outcome: try finalOutput(turn.text, agent: agent), trace: trace, usage: usage)
                 }
+                // Tools called in the last step would act with no model left to read their results.
+                guard step < agent.maxSteps else { break }
                 exchange.transcript.append(.assistant(turn))
                 var outcomes: [ToolOutcome] = []
                 for (index, call) in turn.toolCalls.enumerated() {
+                    try Task.checkCancellation()
                     let start = ContinuousClock.now
-                    let outcome = await self.run(call, tool: byName[call.name], tenantID: run.tenantID, requestID: "\(run.id).\(step).\(index)", actor: actor)
+                    let outcome = await invokeTool(
+                        call, tool: byName[call.name], tenantID: run.tenantID, requestID: "\(run.id).\(step).\(index)", actor: actor)
                     var entry: [String: JSONValue] = [
                         "type": "tool", "step": .integer(step), "tool": .string(call.name), "success": .bool(!outcome.isError),
                         "duration_ms": .integer(Self.milliseconds(since: start)),
@@ -77,12 +91,17 @@ public struct LLMRunner: AgentRunning {
                 }
                 exchange.transcript.append(.toolResults(outcomes))
             }
-            let failure = Run.Failure(code: "max_steps", message: "The model made \(agent.maxSteps) calls (max_steps) without a final answer.")
+            let failure = Run.Failure(
+                code: "max_steps", message: "The model was still calling tools after \(agent.maxSteps) calls (max_steps).")
             return RunResult(outcome: .failed(failure), trace: trace, usage: usage)
         } catch let error as JunctionError {
             return RunResult(outcome: .failed(Run.Failure(error)), trace: trace, usage: usage)
         } catch {
-            return RunResult(outcome: .failed(Run.Failure(.internal("The run failed.", cause: error))), trace: trace, usage: usage)
+            // Cancelled (the lease was lost, the server is stopping): the worker records nothing.
+            if !(error is CancellationError) {
+                Self.logger.error("An llm run failed inside Junction", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
+            }
+            return RunResult(outcome: .failed(Run.Failure(.internal("The run failed inside Junction."))), trace: trace, usage: usage)
         }
     }
 
@@ -94,19 +113,21 @@ public struct LLMRunner: AgentRunning {
         }
     }
 
-    /// The agent's tools: every resource of each named connector, or the one named resource.
+    /// The agent's tools: every resource of each named connector, or the one named resource;
+    /// each once (providers refuse a tool declared twice).
     private func tools(of agent: AgentDefinition, tenantID: String) async throws -> [ToolDefinition] {
         var tools: [ToolDefinition] = []
+        var names: Set<String> = []
         for selection in agent.tools {
             let offered = try await catalog.tools(tenantID: tenantID, connector: selection.connector)
-            guard let resource = selection.resource else {
-                tools += offered
-                continue
+            var chosen = offered
+            if let resource = selection.resource {
+                guard let tool = offered.first(where: { $0.resource == resource }) else {
+                    throw JunctionError(.notFound, "Connector '\(selection.connector)' has no resource '\(resource)'.", field: "tools")
+                }
+                chosen = [tool]
             }
-            guard let tool = offered.first(where: { $0.resource == resource }) else {
-                throw JunctionError(.notFound, "Connector '\(selection.connector)' has no resource '\(resource)'.", field: "tools")
-            }
-            tools.append(tool)
+            for tool in chosen where names.insert(tool.name).inserted { tools.append(tool) }
         }
         return tools
     }
@@ -128,8 +149,9 @@ public struct LLMRunner: AgentRunning {
         }
     }
 
-    /// One model call, attempted again after transient failures with a growing pause.
-    private func call(_ api: any ModelAPI, _ exchange: ModelExchange, model: AgentDefinition.Model) async throws -> ModelTurn {
+    /// One model call, attempted again after transient failures (refused connections, 429,
+    /// 500, 502–504, Anthropic's 529) with a growing pause.
+    private func askModel(_ api: any ModelAPI, _ exchange: ModelExchange, model: AgentDefinition.Model) async throws -> ModelTurn {
         let request = try api.request(exchange)
         let body = Array(try JSONCoding.encode(request.body))
         let context = "the model provider (\(model.provider.rawValue))"
@@ -156,6 +178,7 @@ public struct LLMRunner: AgentRunning {
     private static func failure(_ answer: HTTPSender.Answer, context: String, apiKey: String?) -> JunctionError {
         var error = answer.failure(context: context)
         error.upstreamBody = nil
+        if answer.status == 500 || answer.status == 529 { error.retryable = true }
         let json = answer.json
         let said = json?["error"]?["message"]?.stringValue ?? json?["error"]?.stringValue ?? json?["message"]?.stringValue
         if var said = said.map({ String($0.prefix(500)) }) {
@@ -166,7 +189,9 @@ public struct LLMRunner: AgentRunning {
     }
 
     /// Runs one tool call; an unknown tool or bad arguments are errors the model is told about.
-    private func run(_ call: ToolCall, tool: ToolDefinition?, tenantID: String, requestID: String, actor: AuditActor) async -> ToolOutcome {
+    private func invokeTool(
+        _ call: ToolCall, tool: ToolDefinition?, tenantID: String, requestID: String, actor: AuditActor
+    ) async -> ToolOutcome {
         guard let tool else {
             return ToolOutcome(call: call, content: Self.error("not_found", "There is no tool named '\(call.name)'."), isError: true)
         }
@@ -178,7 +203,19 @@ public struct LLMRunner: AgentRunning {
             let content = Self.error(envelope.error?.code ?? "internal", envelope.error?.message ?? "The call failed.")
             return ToolOutcome(call: call, content: content, isError: true)
         }
-        return ToolOutcome(call: call, content: envelope.data ?? .null, isError: false)
+        return ToolOutcome(call: call, content: Self.capped(envelope.data ?? .null), isError: false)
+    }
+
+    /// The most of a tool's result the model is given, in bytes of JSON: results are sent again
+    /// with every later model call, so a huge one would overflow the model's context.
+    static let maximumToolResultBytes = 100_000
+
+    /// `data`, or its JSON text cut to ``maximumToolResultBytes`` with a note saying so.
+    static func capped(_ data: JSONValue) -> JSONValue {
+        let text = StructuredOutput.text(data)
+        guard text.utf8.count > maximumToolResultBytes else { return data }
+        let kept = String(decoding: text.utf8.prefix(maximumToolResultBytes), as: UTF8.self)
+        return .string(kept + "\n[… cut: the result has \(text.utf8.count) bytes; \(maximumToolResultBytes) are shown]")
     }
 
     private static func error(_ code: String, _ message: String) -> JSONValue {
@@ -195,15 +232,21 @@ public struct LLMRunner: AgentRunning {
         return agent.checkedOutput(output)
     }
 
-    /// `text` as JSON, also when wrapped in a Markdown code fence.
+    /// `text` as JSON, also when it is the first Markdown code fence in the text.
     static func json(in text: String) -> JSONValue? {
-        var body = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if body.hasPrefix("```") {
-            body = String(body.drop { $0 != "\n" }.dropFirst())
-            if body.hasSuffix("```") { body = String(body.dropLast(3)) }
+        let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let value = try? JSONCoding.decode(Array(body.utf8)) { return value }
+        guard let open = body.range(of: "```") else { return nil }
+        var fenced = body[open.upperBound...]
+        // The fence's language tag (```json) runs to the end of its line.
+        if let newline = fenced.firstIndex(of: "\n"), !fenced[..<newline].contains("{"), !fenced[..<newline].contains("[") {
+            fenced = fenced[fenced.index(after: newline)...]
         }
-        return try? JSONCoding.decode(Array(body.utf8))
+        if let close = fenced.range(of: "```") { fenced = fenced[..<close.lowerBound] }
+        return try? JSONCoding.decode(Array(fenced.utf8))
     }
+
+    private static let logger = Logger(label: "junction.runs")
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> Int {
         Int((ContinuousClock.now - start) / .milliseconds(1))

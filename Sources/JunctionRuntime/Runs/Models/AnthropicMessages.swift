@@ -56,7 +56,8 @@ struct AnthropicMessages: ModelAPI {
         return ModelTurn(
             text: text, toolCalls: calls,
             usage: Run.Usage(inputTokens: usage?["input_tokens"]?.intValue ?? 0, outputTokens: usage?["output_tokens"]?.intValue ?? 0),
-            message: ["role": "assistant", "content": .array(blocks)])
+            message: ["role": "assistant", "content": .array(blocks)], truncated: answer["stop_reason"] == "max_tokens",
+            refusal: answer["stop_reason"] == "refusal" ? (text.isEmpty ? "no reason given" : text) : nil)
     }
 
     /// Text alone as a string; with files, content blocks (images, PDFs and text documents).
@@ -69,13 +70,8 @@ struct AnthropicMessages: ModelAPI {
                 blocks.append(["type": "image", "source": base64])
             } else if file.mediaType == "application/pdf" {
                 blocks.append(["type": "document", "source": base64, "title": .string(file.filename)])
-            } else if file.mediaType.hasPrefix("text/"), let bytes = Data(base64Encoded: file.data) {
-                blocks.append([
-                    "type": "document", "title": .string(file.filename),
-                    "source": ["type": "text", "media_type": "text/plain", "data": .string(String(decoding: bytes, as: UTF8.self))],
-                ])
             } else {
-                blocks.append(["type": "text", "text": .string("(Attachment '\(file.filename)' of type \(file.mediaType) cannot be shown to this model.)")])
+                blocks.append(["type": "text", "text": .string(file.asText)])
             }
         }
         return .array(blocks)

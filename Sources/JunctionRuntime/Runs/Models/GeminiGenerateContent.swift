@@ -17,7 +17,7 @@ struct GeminiGenerateContent: ModelAPI {
                 [["role": "user", "parts": .array(outcomes.map { outcome in
                     // The response must be an object: anything else (and any error) is wrapped.
                     let response: JSONValue = !outcome.isError && outcome.content.objectValue != nil
-                        ? outcome.content : [outcome.isError ? "error" : "result": outcome.content]
+                        ? outcome.content : [outcome.isError ? "error" : "output": outcome.content]
                     var call: [String: JSONValue] = ["name": .string(outcome.call.name), "response": response]
                     if !outcome.call.id.hasPrefix(Self.madeUpID) { call["id"] = .string(outcome.call.id) }
                     return ["functionResponse": .object(call)]
@@ -26,7 +26,9 @@ struct GeminiGenerateContent: ModelAPI {
         var body: [String: JSONValue] = ["contents": .array(contents)]
         if let system = exchange.systemPrompt { body["systemInstruction"] = ["parts": [["text": .string(system)]]] }
         if !exchange.tools.isEmpty { body["tools"] = ToolFormat.gemini.render(exchange.tools) }
-        if let schema = exchange.outputSchema {
+        // Gemini before 3 refuses a JSON response together with function declarations; the
+        // answer is checked against the schema here either way.
+        if let schema = exchange.outputSchema, exchange.tools.isEmpty || !exchange.model.name.hasPrefix("gemini-2") {
             body["generationConfig"] = ["responseMimeType": "application/json", "responseJsonSchema": schema]
         }
         var headers = [("Content-Type", "application/json")]
@@ -59,8 +61,10 @@ struct GeminiGenerateContent: ModelAPI {
         return ModelTurn(
             text: text, toolCalls: calls,
             usage: Run.Usage(
-                inputTokens: usage?["promptTokenCount"]?.intValue ?? 0, outputTokens: usage?["candidatesTokenCount"]?.intValue ?? 0),
-            message: content)
+                inputTokens: usage?["promptTokenCount"]?.intValue ?? 0,
+                // Thinking models count their thoughts apart; they are output all the same.
+                outputTokens: (usage?["candidatesTokenCount"]?.intValue ?? 0) + (usage?["thoughtsTokenCount"]?.intValue ?? 0)),
+            message: content, truncated: answer["candidates"]?[0]?["finishReason"] == "MAX_TOKENS")
     }
 
     /// The prefix of ids made up for calls the model gave none (not sent back).

@@ -1,3 +1,4 @@
+import Foundation
 import JunctionCore
 
 /// One model provider's HTTP protocol: how a conversation becomes a request, and how an answer
@@ -62,6 +63,14 @@ struct ModelInput: Sendable {
         var mediaType: String
         /// The content, base64.
         var data: String
+
+        /// The file for a model that takes only text: a text file's content, else a note.
+        var asText: String {
+            if mediaType.hasPrefix("text/") || mediaType == "application/json", let bytes = Data(base64Encoded: data) {
+                return "Attachment '\(filename)':\n\(String(decoding: bytes, as: UTF8.self))"
+            }
+            return "(Attachment '\(filename)' of type \(mediaType) cannot be shown to this model.)"
+        }
     }
 
     var text: String
@@ -96,6 +105,10 @@ struct ModelTurn: Sendable {
     /// The provider's own message, sent back unchanged in later requests (it may carry
     /// provider state such as Gemini's thought signatures).
     var message: JSONValue
+    /// Whether the answer was cut off at the token limit.
+    var truncated = false
+    /// Why the model declined to answer, when it did.
+    var refusal: String?
 }
 
 /// A tool call the model asked for.

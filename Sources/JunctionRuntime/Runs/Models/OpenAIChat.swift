@@ -31,21 +31,27 @@ struct OpenAIChat: ModelAPI {
         guard let message = answer["choices"]?.arrayValue?.first?["message"], message.objectValue != nil else {
             throw JunctionError(.upstreamError, "The model's answer has no choices[0].message.")
         }
-        let calls = (message["tool_calls"]?.arrayValue ?? []).enumerated().map { index, call in
+        var calls: [ToolCall] = []
+        var echoedCalls: [JSONValue] = []
+        for (index, call) in (message["tool_calls"]?.arrayValue ?? []).enumerated() {
             let text = call["function"]?["arguments"]?.stringValue ?? "{}"
-            let arguments = (try? JSONCoding.decode(Array(text.utf8))).flatMap { $0.objectValue != nil ? $0 : nil }
-            return ToolCall(
-                id: call["id"]?.stringValue ?? "call_\(index)", name: call["function"]?["name"]?.stringValue ?? "",
-                arguments: text.isEmpty ? [:] : arguments)
+            let arguments = text.isEmpty ? [:] : (try? JSONCoding.decode(Array(text.utf8))).flatMap { $0.objectValue != nil ? $0 : nil }
+            let id = call["id"]?.stringValue ?? "call_\(index)"
+            calls.append(ToolCall(id: id, name: call["function"]?["name"]?.stringValue ?? "", arguments: arguments))
+            // A compatible server that gave no id gets the one made up here back, matching the tool messages.
+            var echoed = call.objectValue ?? [:]
+            echoed["id"] = .string(id)
+            echoedCalls.append(.object(echoed))
         }
         // Sent back with only the fields every compatible server accepts.
         var echoed: [String: JSONValue] = ["role": "assistant", "content": message["content"] ?? .null]
-        if let toolCalls = message["tool_calls"], !(toolCalls.arrayValue?.isEmpty ?? true) { echoed["tool_calls"] = toolCalls }
+        if !echoedCalls.isEmpty { echoed["tool_calls"] = .array(echoedCalls) }
         let usage = answer["usage"]
         return ModelTurn(
             text: message["content"]?.stringValue ?? "", toolCalls: calls,
             usage: Run.Usage(inputTokens: usage?["prompt_tokens"]?.intValue ?? 0, outputTokens: usage?["completion_tokens"]?.intValue ?? 0),
-            message: .object(echoed))
+            message: .object(echoed), truncated: answer["choices"]?[0]?["finish_reason"] == "length",
+            refusal: message["refusal"]?.stringValue)
     }
 
     /// Text alone as a string; with files, content parts (images as image URLs, other files as file parts).
@@ -56,8 +62,10 @@ struct OpenAIChat: ModelAPI {
             let dataURL = JSONValue.string("data:\(file.mediaType);base64,\(file.data)")
             if file.mediaType.hasPrefix("image/") {
                 parts.append(["type": "image_url", "image_url": ["url": dataURL]])
-            } else {
+            } else if file.mediaType == "application/pdf" {
                 parts.append(["type": "file", "file": ["filename": .string(file.filename), "file_data": dataURL]])
+            } else {
+                parts.append(["type": "text", "text": .string(file.asText)])
             }
         }
         return .array(parts)
