@@ -204,7 +204,9 @@ public struct JunctionApplication: Sendable {
         return Application(
             router: router(runtime: runtime, components: components, mcpSessions: mcpSessions),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
-            services: [runtime, mcpSessions, components.workers, components.deliveries, components.cron],
+            services: [
+                runtime, mcpSessions, components.workers, components.deliveries, components.cron, TriggerHistoryPurge(store: store),
+            ],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

@@ -264,8 +264,12 @@ public protocol TriggerStore: Sendable {
     /// its next attempt to `leaseUntil`: no one else takes it meanwhile, and it is tried again
     /// then if its worker dies.
     func claimDelivery(now: Date, leaseUntil: Date) async throws -> Delivery?
-    /// Records how an attempt at a pending delivery went, counting it.
-    func recordDelivery(id: String, attempt: DeliveryAttempt, at: Date) async throws
+    /// Records how an attempt at `delivery` (as claimed) went; nothing when the claim has since
+    /// run out and the delivery was claimed again.
+    func recordDelivery(_ delivery: Delivery, attempt: DeliveryAttempt, at: Date) async throws
+    /// Forgets idempotency keys remembered before `keysBefore` (but each connector's latest:
+    /// a cron connector's last tick) and deliveries delivered before `deliveredBefore`.
+    func purgeTriggerHistory(keysBefore: Date, deliveredBefore: Date) async throws
     /// Deliveries matching `query`, newest first.
     func deliveries(_ query: DeliveryQuery) async throws -> [Delivery]
     /// Queues a dead delivery again, due `now` with its attempts reset; `not_found` for no such

@@ -27,6 +27,16 @@ struct CronScheduleTests {
         #expect(try Self.next("*/20 * * * * *", after: "2026-11-23 10:00:41") == Self.time("2026-11-23 10:01:00"), "six fields: seconds first")
     }
 
+    @Test func aDayFieldStartingWithAStarMustMatchToo() throws {
+        // Every other day of the month (1, 3, 5, …): not every day.
+        #expect(try Self.next("0 0 */2 * *", after: "2026-11-23 12:00:00") == Self.time("2026-11-25 00:00:00"))
+        // Every other weekday (Sun, Tue, Thu, Sat): 2026-11-23 is a Monday.
+        #expect(try Self.next("0 0 * * */2", after: "2026-11-23 12:00:00") == Self.time("2026-11-24 00:00:00"))
+        // The 13th only when it is also a Sunday, Tuesday, Thursday or Saturday (Vixie: a `*` field means AND).
+        #expect(try Self.next("0 0 13 * */2", after: "2026-11-23 00:00:00") == Self.time("2026-12-13 00:00:00"))
+        #expect(try Self.next("0 0 13 * */2", after: "2026-12-14 00:00:00") == Self.time("2027-02-13 00:00:00"), "13 Jan 2027 is a Wednesday")
+    }
+
     @Test func restrictedDayFieldsMatchEitherDay() throws {
         // The 13th, or any Friday (Vixie cron): 2026-11-27 is a Friday before December 13th.
         #expect(try Self.next("0 0 13 * FRI", after: "2026-11-23 00:00:00") == Self.time("2026-11-27 00:00:00"))
@@ -41,6 +51,10 @@ struct CronScheduleTests {
         #expect(try Self.next("30 2 * * *", "Europe/Berlin", after: "2026-03-29 00:00:00")
             == Self.time("2026-03-30 02:30:00", "Europe/Berlin"))
         #expect(try Self.next("0 9 * * *", "America/New_York", after: "2026-07-01 12:00:00") == Self.time("2026-07-02 13:00:00"), "UTC-4 in summer")
+        // 2026-11-01 01:30 happens twice in New York (01:59:59 EDT → 01:00 EST): both fire.
+        let first = try #require(try Self.next("30 1 * * *", "America/New_York", after: "2026-11-01 00:00:00"))
+        #expect(first == Self.time("2026-11-01 05:30:00"))
+        #expect(try CronSchedule("30 1 * * *", timeZone: "America/New_York").next(after: first) == Self.time("2026-11-01 06:30:00"))
     }
 
     @Test func badSchedulesAreRefusedNamingTheField() {

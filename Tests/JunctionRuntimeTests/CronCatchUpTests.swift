@@ -12,8 +12,11 @@ struct CronCatchUpTests {
         #expect(CronScheduler.latestTick(of: hourly, after: lastFired, before: now) == lastFired.addingTimeInterval(5 * 3600))
         #expect(CronScheduler.latestTick(of: hourly, after: lastFired, before: lastFired.addingTimeInterval(1800)) == nil, "nothing missed")
         let everySecond = try CronSchedule("* * * * * *")
-        let days = lastFired.addingTimeInterval(3 * 86_400)
-        let latest = try #require(CronScheduler.latestTick(of: everySecond, after: lastFired, before: days))
-        #expect(latest <= days, "a long gap settles for the last tick it reaches")
+        let days = lastFired.addingTimeInterval(3 * 86_400 + 0.5)
+        #expect(CronScheduler.latestTick(of: everySecond, after: lastFired, before: days) == lastFired.addingTimeInterval(3 * 86_400),
+                "a frequent schedule missed for days: the very last tick")
+        let yearly = try CronSchedule("0 0 1 1 *")
+        #expect(CronScheduler.latestTick(of: yearly, after: lastFired.addingTimeInterval(-3 * 366 * 86_400), before: lastFired)
+            == Date(timeIntervalSince1970: 1_798_761_600), "2027-01-01, years back")
     }
 }

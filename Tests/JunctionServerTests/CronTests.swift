@@ -37,10 +37,8 @@ struct CronTests {
                 #expect(runs.allSatisfy { $0["trigger"] == ["kind": "cron", "connector": "every-second"] })
                 #expect(runs.allSatisfy { $0["input"] == "Summarise the day." })
                 #expect(runs.allSatisfy { $0["output"] == ["asked": "Summarise the day."] })
-                #expect(Set(runs.compactMap { $0["created_at"]?.stringValue }).count == runs.count, "one run per tick")
-
-                // Disabled, it stops firing (the scheduler reads connectors again every 5 s).
-                #expect(try await junction.request(.put, "/api/v1/connectors/every-second", key: tenant.key, json: ["enabled": false]).status == .ok)
+                let seconds = runs.compactMap { $0["created_at"]?.stringValue?.prefix(19) }
+                #expect(Set(seconds).count == runs.count, "one run per tick: no second has two")
             }
         }
     }

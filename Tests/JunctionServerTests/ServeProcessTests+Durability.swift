@@ -9,20 +9,20 @@ import Testing
 
 extension ServeProcessTests {
     /// What one webhook request came to.
-    enum Delivery: Sendable {
+    enum Answer: Sendable {
         case answered(runIDs: [String])
         case unanswered
     }
 
     /// The state the senders of one round share.
     final class SendingRound: Sendable {
-        let answers = Mutex<[Int: Delivery]>([:])
+        let answers = Mutex<[Int: Answer]>([:])
         let killed = Mutex(false)
         let next = Mutex(0)
     }
 
     /// POSTs event `n` to `url` with its idempotency key; `unanswered` when no 200 came back.
-    static func send(_ n: Int, to url: String, secret: String, client: HTTPClient) async -> Delivery {
+    static func send(_ n: Int, to url: String, secret: String, client: HTTPClient) async -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -99,7 +99,8 @@ struct WebhookTests {
                 try await junction.request(.post, path, key: nil, raw: body, headers: Self.headers(headers))
             }
             let signed = WebhookSignature.sign(Array(body.utf8), secret: secret, timestamp: now)
-            #expect(try await post(["X-Junction-Signature": signed]).status == .ok)
+            let first = try await post(["X-Junction-Signature": signed])
+            #expect(first.status == .ok)
             #expect(try await post(["X-Junction-Secret": secret]).status == .ok)
 
             let refused: [[String: String]] = [
@@ -120,6 +121,17 @@ struct WebhookTests {
             #expect(stale.json["error"]?["message"]?.stringValue?.contains("timestamp") == true)
             #expect(try await junction.request(.get, "/api/v1/runs", key: tenant.key).json["runs"] == [], "no agent is linked: nothing ran")
 
+            // A replay of a signed request within the window is a repeat: it answers the same runs.
+            #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: [
+                "name": "noop", "type": "workflow", "steps": [["id": "s", "connector": "nothing", "resource": "x"]],
+            ]).status == .created)
+            #expect(try await junction.request(.post, "/api/v1/agents/noop/links/events", key: tenant.key).status == .created)
+            let resigned = WebhookSignature.sign(Array(body.utf8), secret: secret, timestamp: now + 1)
+            let original = try await post(["X-Junction-Signature": resigned])
+            let replay = try await post(["X-Junction-Signature": resigned])
+            #expect(original.json["run_ids"]?.arrayValue?.count == 1)
+            #expect(replay.json["run_ids"] == original.json["run_ids"])
+
             // Rotation: the old secret stops working, the new one works.
             let rotated = try await junction.request(.post, "/api/v1/connectors/events/rotate-secret", key: tenant.key)
             #expect(rotated.status == .ok, "\(rotated.text)")
@@ -128,9 +140,17 @@ struct WebhookTests {
             #expect(try await post(["X-Junction-Secret": secret]).status == .unauthorized)
             #expect(try await post(["X-Junction-Secret": fresh]).status == .ok)
 
-            // Unknown ids and other tenants' connectors by name are not webhooks.
+            // Unknown ids, connector names, outbound and disabled webhooks receive nothing.
             #expect(try await junction.request(.post, "/hooks/con_nothing", key: nil, raw: body).status == .notFound)
             #expect(try await junction.request(.post, "/hooks/events", key: nil, raw: body).status == .notFound)
+            let outbound = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                "connector_name": "out", "connector_type": "webhook", "mode": "outbound", "connection_url": "https://example.com/x",
+            ])
+            let outboundID = try #require(outbound.json["id"]?.stringValue)
+            #expect(try await junction.request(.post, "/hooks/\(outboundID)", key: nil, raw: body,
+                                               headers: Self.headers(["X-Junction-Secret": outbound.json["secret"]?.stringValue ?? ""])).status == .notFound)
+            #expect(try await junction.request(.put, "/api/v1/connectors/events", key: tenant.key, json: ["enabled": false]).status == .ok)
+            #expect(try await post(["X-Junction-Secret": fresh]).status == .notFound)
         }
     }
 
@@ -156,13 +176,13 @@ struct WebhookTests {
 
                 let multipart = [
                     "--XyZ", "Content-Disposition: form-data; name=\"customer\"", "", "c-3",
-                    "--XyZ", "Content-Disposition: form-data; name=\"notes\"; filename=\"notes.txt\"", "Content-Type: text/plain", "", "hello file",
+                    "--XyZ", "Content-Disposition: form-data; name=\"notes\"; filename=\"notes;v2.txt\"", "Content-Type: text/plain", "", "hello file",
                     "--XyZ--", "",
                 ].joined(separator: "\r\n")
                 let upload = try await input(try await post(multipart, type: "multipart/form-data; boundary=XyZ"))
                 #expect(upload["customer"] == "c-3")
                 let file = upload["_files"]?[0]
-                #expect(file?["filename"] == "notes.txt")
+                #expect(file?["filename"] == "notes;v2.txt", "a ; inside quotes is part of the name")
                 #expect(file?["content_type"] == "text/plain")
                 #expect(file?["size"] == 10)
                 #expect(file?["data"] == .string(Data("hello file".utf8).base64EncodedString()))

@@ -1284,6 +1284,16 @@ extension Store {
         nobody.connectorID = lonely.id
         nobody.connector = slug("lonely")
         #expect(try await store.acceptEvent(nobody).runs.isEmpty)
+
+        // Purging forgets old keys but each connector's latest event (a cron connector's last tick).
+        let latest = try #require(try await store.latestEventTime(connectorID: hook.id))
+        var old = event
+        old.idempotencyKey = "k-old"
+        _ = try await store.acceptEvent(old)
+        try await store.purgeTriggerHistory(keysBefore: Date().addingTimeInterval(60), deliveredBefore: fixedDate)
+        #expect(try await store.latestEventTime(connectorID: hook.id).map { $0 >= latest } == true)
+        #expect(try await store.acceptEvent(event).repeated == false, "k-1 was forgotten")
+        #expect(try await store.acceptEvent(old).repeated, "the latest key is kept")
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -1313,12 +1323,21 @@ extension Store {
 
         let claimed = try #require(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)))
         #expect(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)) == nil, "a claimed delivery is leased")
-        try await store.recordDelivery(id: claimed.id, attempt: .failed(error: "HTTP 500", retryAt: now.addingTimeInterval(5)), at: now)
+        // Postponed (the connector was disabled): not an attempt.
+        try await store.recordDelivery(claimed, attempt: .postponed(reason: "disabled", until: now.addingTimeInterval(1)), at: now)
+        let postponed = try #require(try await store.claimDelivery(now: now.addingTimeInterval(2), leaseUntil: now.addingTimeInterval(60)))
+        #expect(postponed.attempts == 0)
+        #expect(postponed.lastError == "disabled")
+        // A claim that ran out and was taken again: the first claimant's record is ignored.
+        let retaken = try #require(try await store.claimDelivery(now: now.addingTimeInterval(61), leaseUntil: now.addingTimeInterval(120)))
+        try await store.recordDelivery(postponed, attempt: .delivered, at: now)
+        #expect(try await store.deliveries(DeliveryQuery(tenantID: tenant.id)).first?.status == .pending)
+        try await store.recordDelivery(retaken, attempt: .failed(error: "HTTP 500", retryAt: now.addingTimeInterval(5)), at: now)
         #expect(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)) == nil, "not due yet")
         let retried = try #require(try await store.claimDelivery(now: now.addingTimeInterval(6), leaseUntil: now.addingTimeInterval(70)))
         #expect(retried.attempts == 1)
         #expect(retried.lastError == "HTTP 500")
-        try await store.recordDelivery(id: retried.id, attempt: .failed(error: "HTTP 502", retryAt: nil), at: now)
+        try await store.recordDelivery(retried, attempt: .failed(error: "HTTP 502", retryAt: nil), at: now)
         let dead = try await store.deliveries(DeliveryQuery(tenantID: tenant.id, statuses: [.dead]))
         #expect(dead.map(\.attempts) == [2])
         #expect(try await store.claimDelivery(now: now.addingTimeInterval(3600), leaseUntil: now.addingTimeInterval(3700)) == nil)
@@ -1337,10 +1356,23 @@ extension Store {
         }
         #expect(busy.code == .conflict)
         let again = try #require(try await store.claimDelivery(now: now, leaseUntil: now.addingTimeInterval(60)))
-        try await store.recordDelivery(id: again.id, attempt: .delivered, at: now)
+        try await store.recordDelivery(again, attempt: .delivered, at: now)
         let delivered = try await store.deliveries(DeliveryQuery(tenantID: tenant.id, runID: run.id))
         #expect(delivered.map(\.status) == [.delivered])
         #expect(delivered.first?.deliveredAt != nil)
         #expect(try await store.deliveries(DeliveryQuery(tenantID: tenant.id, connector: slug("off"))).isEmpty)
+
+        // Delivered ones are purged after their retention; dead ones stay.
+        try await store.purgeTriggerHistory(keysBefore: now, deliveredBefore: now.addingTimeInterval(-60))
+        #expect(try await store.deliveries(DeliveryQuery(tenantID: tenant.id)).count == 1)
+        try await store.purgeTriggerHistory(keysBefore: now, deliveredBefore: now.addingTimeInterval(60))
+        #expect(try await store.deliveries(DeliveryQuery(tenantID: tenant.id)).isEmpty)
+
+        // A run abandoned by its workers is delivered as failed too.
+        try await store.insertRuns([Self.queuedRun(tenant.id, "triage", at: 1)], audit: nil)
+        #expect(try await store.claimRun(worker: "w", now: now, leaseUntil: now, maximumAttempts: 1) != nil)
+        #expect(try await store.claimRun(worker: "w", now: now.addingTimeInterval(1), leaseUntil: now, maximumAttempts: 1) == nil)
+        let abandoned = try await store.deliveries(DeliveryQuery(tenantID: tenant.id))
+        #expect(abandoned.first?.payload["error"]?["code"] == "abandoned")
     }
 }

@@ -56,4 +56,7 @@ public enum DeliveryAttempt: Sendable {
     case delivered
     /// It failed; tried again at `retryAt`, or dead when `nil`.
     case failed(error: String, retryAt: Date?)
+    /// It could not be tried now (its connector is disabled, the store is busy): tried again at
+    /// `until`, not counted as an attempt.
+    case postponed(reason: String, until: Date)
 }

@@ -8,11 +8,13 @@ public struct MultipartFormData: Sendable {
         public var name: String
         /// The uploaded file's name, for a file.
         public var filename: String?
-        /// The part's `Content-Type` (RFC 7578: `text/plain` when absent).
+        /// The part's `Content-Type`, when it has one (RFC 7578 reads none as `text/plain`).
         public var contentType: String?
+        /// The part's content.
         public var body: [UInt8]
     }
 
+    /// The parts, in order.
     public var parts: [Part]
 
     /// Splits `body` at `boundary` (the `boundary` parameter of the request's content type);
@@ -46,12 +48,41 @@ public struct MultipartFormData: Sendable {
 
     /// The `boundary` parameter of a `multipart/form-data` content type.
     public static func boundary(in contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
-            guard pair.count == 2, pair[0].lowercased() == "boundary" else { continue }
-            return pair[1].unquoted()
+        parameters(of: contentType)["boundary"]
+    }
+
+    /// The `name=value` parameters after the first `;` of a header value, names lowercased and
+    /// quoted values unquoted (a `;` inside quotes belongs to the value).
+    static func parameters(of value: String) -> [String: String] {
+        var items: [String] = []
+        var current = ""
+        var quoted = false
+        var escaped = false
+        for character in value {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\", quoted {
+                current.append(character)
+                escaped = true
+            } else if character == "\"" {
+                quoted.toggle()
+                current.append(character)
+            } else if character == ";", !quoted {
+                items.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
         }
-        return nil
+        items.append(current)
+        var parameters: [String: String] = [:]
+        for item in items.dropFirst() {
+            let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
+            guard pair.count == 2 else { continue }
+            parameters[pair[0].lowercased()] = pair[1].unquoted()
+        }
+        return parameters
     }
 
     private static func part(_ bytes: [UInt8]) throws(JunctionError) -> Part {
@@ -74,15 +105,9 @@ public struct MultipartFormData: Sendable {
             let value = String(pair[1]).trimmingSpaces()
             switch pair[0].lowercased() {
             case "content-disposition":
-                for parameter in value.split(separator: ";").dropFirst() {
-                    let item = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
-                    guard item.count == 2 else { continue }
-                    switch item[0].lowercased() {
-                    case "name": name = item[1].unquoted()
-                    case "filename": filename = item[1].unquoted()
-                    default: break
-                    }
-                }
+                let parameters = Self.parameters(of: value)
+                name = parameters["name"]
+                filename = parameters["filename"]
             case "content-type":
                 contentType = value
             default:

@@ -5,20 +5,24 @@ import Foundation
 ///
 /// Each field takes `*`, numbers, ranges (`1-5`), lists (`1,15`) and steps (`*/10`, `0-30/5`);
 /// months and weekdays also take names (`JAN`, `MON`), and Sunday is `0` or `7`. As in Vixie
-/// cron, when both day fields are restricted a day matching either one fires. Local times that
-/// a daylight-saving change skips never fire.
+/// cron, when neither day field starts with `*` a day matching either one fires; otherwise a day
+/// must match both. Local times that a daylight-saving change skips never fire; those it repeats
+/// fire twice.
 public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
+    /// The expression as given (fields separated by single spaces).
     public let expression: String
+    /// The time zone the fields are read in.
     public let timeZone: TimeZone
-    private let seconds: Set<Int>
-    private let minutes: Set<Int>
+    /// Sorted, for jumping to the next allowed value.
+    private let seconds: [Int]
+    private let minutes: [Int]
     private let hours: Set<Int>
     private let daysOfMonth: Set<Int>
     private let months: Set<Int>
     /// 1 = Sunday … 7 = Saturday (`Calendar`'s numbering).
     private let weekdays: Set<Int>
-    private let daysOfMonthRestricted: Bool
-    private let weekdaysRestricted: Bool
+    /// Whether a day must match both day fields (one of them starts with `*`) or either.
+    private let daysMatchBoth: Bool
 
     /// Parses `expression` in the time zone `timeZone` (an IANA name such as `Europe/Berlin`).
     /// Errors are `invalid_input` naming `field` (or `timeZoneField` for the time zone).
@@ -37,15 +41,14 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         let fields = parts.count == 6 ? parts : ["0"] + parts
         self.expression = parts.joined(separator: " ")
         self.timeZone = zone
-        seconds = try Self.values(fields[0], 0...59, name: "second", field: field)
-        minutes = try Self.values(fields[1], 0...59, name: "minute", field: field)
+        seconds = try Self.values(fields[0], 0...59, name: "second", field: field).sorted()
+        minutes = try Self.values(fields[1], 0...59, name: "minute", field: field).sorted()
         hours = try Self.values(fields[2], 0...23, name: "hour", field: field)
         daysOfMonth = try Self.values(fields[3], 1...31, name: "day of month", field: field)
         months = try Self.values(fields[4], 1...12, name: "month", field: field, names: Self.monthNames)
         let weekdays = try Self.values(fields[5], 0...7, name: "day of week", field: field, names: Self.weekdayNames)
         self.weekdays = Set(weekdays.map { $0 % 7 + 1 })
-        daysOfMonthRestricted = !fields[3].hasPrefix("*")
-        weekdaysRestricted = !fields[5].hasPrefix("*")
+        daysMatchBoth = fields[3].hasPrefix("*") || fields[5].hasPrefix("*")
         guard next(after: Date(timeIntervalSince1970: 0)) != nil else {
             throw .invalidInput("'\(self.expression)' never fires.", field: field)
         }
@@ -70,24 +73,25 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
                 candidate = Self.start(of: .day, after: candidate, in: calendar)
             } else if !hours.contains(hour) {
                 candidate = Self.start(of: .hour, after: candidate, in: calendar)
+            } else if let next = minutes.first(where: { $0 >= minute }), next > minute {
+                let skipped = TimeInterval(60 * (next - minute - 1))
+                candidate = Self.start(of: .minute, after: candidate, in: calendar).addingTimeInterval(skipped)
             } else if !minutes.contains(minute) {
-                candidate = Self.start(of: .minute, after: candidate, in: calendar)
-            } else if !seconds.contains(second) {
-                candidate = candidate.addingTimeInterval(1)
+                candidate = Self.start(of: .hour, after: candidate, in: calendar)
+            } else if let next = seconds.first(where: { $0 >= second }) {
+                if next == second { return candidate }
+                candidate = candidate.addingTimeInterval(TimeInterval(next - second))
             } else {
-                return candidate
+                candidate = Self.start(of: .minute, after: candidate, in: calendar)
             }
         }
         return nil
     }
 
     private func dayMatches(day: Int, weekday: Int) -> Bool {
-        switch (daysOfMonthRestricted, weekdaysRestricted) {
-        case (true, true): daysOfMonth.contains(day) || weekdays.contains(weekday)
-        case (true, false): daysOfMonth.contains(day)
-        case (false, true): weekdays.contains(weekday)
-        case (false, false): true
-        }
+        daysMatchBoth
+            ? daysOfMonth.contains(day) && weekdays.contains(weekday)
+            : daysOfMonth.contains(day) || weekdays.contains(weekday)
     }
 
     /// The start of the `unit` (month, day, hour, minute) after the one holding `date`.

@@ -108,25 +108,28 @@ public final class CronScheduler: Service, Sendable {
         return reloaded
     }
 
-    /// The latest tick before now that has not fired (none fired since the connector's last
-    /// tick, or since its creation), when the connector catches up.
+    /// The latest tick before now that has not fired, when the connector catches up: one after
+    /// its last tick and after its last change (a connector disabled for a while does not catch
+    /// up the ticks it was disabled for).
     private func missedTick(of entry: Entry) async throws -> Date? {
         guard entry.settings.catchUp else { return nil }
-        let since = try await store.latestEventTime(connectorID: entry.connector.id) ?? entry.connector.createdAt
-        return Self.latestTick(of: entry.settings.schedule, after: since, before: Date())
+        let lastTick = try await store.latestEventTime(connectorID: entry.connector.id) ?? .distantPast
+        return Self.latestTick(of: entry.settings.schedule, after: max(lastTick, entry.connector.updatedAt), before: Date())
     }
 
-    /// The last time `schedule` fires after `start` and at or before `end`, if any.
+    /// The last time `schedule` fires after `start` and at or before `end`, if any. Looks back
+    /// from `end` in widening windows, so a frequent schedule missed for long costs little.
     static func latestTick(of schedule: CronSchedule, after start: Date, before end: Date) -> Date? {
-        var latest: Date?
-        var cursor = start
-        // Bounded: a schedule firing every second, missed for days, settles for the last tick found.
-        for _ in 0..<100_000 {
-            guard let tick = schedule.next(after: cursor), tick <= end else { return latest }
-            latest = tick
-            cursor = tick
+        for window: TimeInterval in [60, 3600, 86_400, 32 * 86_400, 366 * 86_400, 9 * 366 * 86_400] {
+            var cursor = max(start, end.addingTimeInterval(-window))
+            var latest: Date?
+            while let tick = schedule.next(after: cursor), tick <= end {
+                latest = tick
+                cursor = tick
+            }
+            if latest != nil || cursor == start { return latest }
         }
-        return latest
+        return nil
     }
 
     private func fire(_ entry: Entry, tick: Date) async {

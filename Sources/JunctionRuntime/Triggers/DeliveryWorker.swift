@@ -17,8 +17,12 @@ public final class DeliveryWorker: Service, Sendable {
         public var concurrency = 4
         /// How often idle senders look for due deliveries (retries, other servers' runs). Default 1 s.
         public var idlePoll: Duration = .seconds(1)
-        /// How long a claimed delivery is held before another sender may try it. Default 2 min.
-        public var lease: Duration = .seconds(120)
+        /// How long a claimed delivery is held before another sender may try it: longer than the
+        /// longest connector timeout (10 min), so a slow receiver is not sent it twice. Default 11 min.
+        public var lease: Duration = .seconds(660)
+        /// How long a delivery waits when it cannot be tried (its connector is disabled, the
+        /// store failed), without counting an attempt. Default 1 min.
+        public var postponement: Duration = .seconds(60)
         /// The longest pause between attempts. Default 1 hour.
         public var maximumBackoff: Duration = .seconds(3600)
 
@@ -64,7 +68,7 @@ public final class DeliveryWorker: Service, Sendable {
                     let attempt = await self.attempt(delivery)
                     // Cut short by shutdown: the lease runs out and the delivery is tried again.
                     if Task.isCancelled { return }
-                    try await store.recordDelivery(id: delivery.id, attempt: attempt, at: Timestamp.now())
+                    try await store.recordDelivery(delivery, attempt: attempt, at: Timestamp.now())
                     continue
                 }
             } catch {
@@ -77,16 +81,27 @@ public final class DeliveryWorker: Service, Sendable {
 
     /// Sends one delivery and says how it went.
     func attempt(_ delivery: Delivery) async -> DeliveryAttempt {
-        var maxAttempts = 1
-        var base: Duration = .seconds(1)
+        let later = Timestamp.now().addingTimeInterval(configuration.postponement.timeInterval)
+        let connector: ConnectorRecord
+        let settings: WebhookSettings
         do {
-            guard let connector = try await store.connector(id: delivery.connectorID), let url = connector.connectionURL else {
+            guard let found = try await store.connector(id: delivery.connectorID), found.connectionURL != nil else {
                 return .failed(error: "The connector no longer exists.", retryAt: nil)
             }
-            let settings = try WebhookSettings(options: try connectors.options(of: connector))
-            maxAttempts = settings.maxAttempts
-            base = settings.retryBase
-            guard connector.enabled else { throw JunctionError(.connectorDisabled, "The connector is disabled.") }
+            guard found.enabled else { return .postponed(reason: "The connector is disabled.", until: later) }
+            connector = found
+            settings = try WebhookSettings(options: try connectors.options(of: found))
+        } catch {
+            logger.error("A delivery's connector could not be read", metadata: ["delivery.id": "\(delivery.id)", "error": "\(error)"])
+            return .postponed(reason: "The connector could not be read.", until: later)
+        }
+        return await send(delivery, to: connector, settings: settings)
+    }
+
+    /// POSTs the delivery, signed; a failure is retried after a growing pause until the attempts run out.
+    private func send(_ delivery: Delivery, to connector: ConnectorRecord, settings: WebhookSettings) async -> DeliveryAttempt {
+        let url = connector.connectionURL ?? ""
+        do {
             let body = Array(try JSONCoding.encode(delivery.payload))
             let headers = [
                 ("Content-Type", "application/json"),
@@ -106,11 +121,11 @@ public final class DeliveryWorker: Service, Sendable {
         } catch {
             let message = (error as? JunctionError)?.message ?? String(describing: error)
             let attempts = delivery.attempts + 1
-            guard attempts < maxAttempts else {
+            guard attempts < settings.maxAttempts else {
                 logger.warning("A delivery is dead after its last attempt", metadata: ["delivery.id": "\(delivery.id)", "error": "\(message)"])
                 return .failed(error: message, retryAt: nil)
             }
-            let pause = min(base * (1 << min(attempts - 1, 30)), configuration.maximumBackoff)
+            let pause = min(settings.retryBase * (1 << min(attempts - 1, 30)), configuration.maximumBackoff)
             return .failed(error: message, retryAt: Timestamp.now().addingTimeInterval(pause.timeInterval))
         }
     }

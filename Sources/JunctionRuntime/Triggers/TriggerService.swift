@@ -37,6 +37,7 @@ public struct TriggerService: Sendable {
     public func results(of runs: [Run], within timeout: Duration) async throws -> [Run]? {
         let deadline = ContinuousClock.now + timeout
         while true {
+            try Task.checkCancellation()
             let seen = workers.runsFinished.generation
             var current: [Run] = []
             for run in runs {

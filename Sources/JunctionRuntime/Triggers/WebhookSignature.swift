@@ -23,30 +23,56 @@ public enum WebhookSignature {
         constantTimeEqual(Array(SHA256.hash(data: Array(provided.utf8))), Array(SHA256.hash(data: Array(secret.utf8))))
     }
 
+    /// A parsed `X-Junction-Signature` value.
+    public struct Signature: Sendable {
+        /// When it was made (Unix seconds).
+        public var timestamp: Int
+        /// The `v1` signatures (several while a secret is being rotated).
+        public var signatures: [[UInt8]]
+
+        /// Parses `t=TIMESTAMP,v1=HEX[,v1=HEX…]`; `unauthorized` when malformed.
+        public init(parsing header: String) throws(JunctionError) {
+            var timestamp: Int?
+            var signatures: [[UInt8]] = []
+            for item in header.split(separator: ",") {
+                let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2 else { continue }
+                switch pair[0] {
+                case "t": timestamp = Int(pair[1])
+                case "v1": if let bytes = WebhookSignature.bytes(hex: pair[1]) { signatures.append(bytes) }
+                default: break
+                }
+            }
+            guard let timestamp, !signatures.isEmpty else {
+                throw JunctionError(.unauthorized, "\(signatureHeader) must be t=TIMESTAMP,v1=HEX_SIGNATURE.", field: signatureHeader)
+            }
+            self.timestamp = timestamp
+            self.signatures = signatures
+        }
+
+        /// Throws `unauthorized` unless the timestamp is within `tolerance` of `now` (checked
+        /// before a request's body is even read).
+        public func checkFresh(now: Date, tolerance: Duration) throws(JunctionError) {
+            let age = abs(now.timeIntervalSince1970 - TimeInterval(timestamp))
+            guard age <= tolerance.timeInterval else {
+                throw JunctionError(
+                    .unauthorized,
+                    "The signature's timestamp is \(Int(age)) s from now; at most \(Int(tolerance.timeInterval)) s are allowed.",
+                    field: signatureHeader)
+            }
+        }
+
+        /// The first signature in hex: the same for a replay of the same signed request.
+        public var fingerprint: String { WebhookSignature.hex(signatures[0]) }
+    }
+
     /// Throws `unauthorized` unless `header` holds a `v1` signature of `body` by `secret` whose
     /// timestamp is within `tolerance` of `now`.
     public static func verify(_ header: String, body: [UInt8], secret: String, now: Date, tolerance: Duration) throws(JunctionError) {
-        var timestamp: Int?
-        var signatures: [[UInt8]] = []
-        for item in header.split(separator: ",") {
-            let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2 else { continue }
-            switch pair[0] {
-            case "t": timestamp = Int(pair[1])
-            case "v1": if let bytes = bytes(hex: pair[1]) { signatures.append(bytes) }
-            default: break
-            }
-        }
-        guard let timestamp, !signatures.isEmpty else {
-            throw JunctionError(.unauthorized, "\(signatureHeader) must be t=TIMESTAMP,v1=HEX_SIGNATURE.", field: signatureHeader)
-        }
-        let age = abs(now.timeIntervalSince1970 - TimeInterval(timestamp))
-        guard age <= tolerance.timeInterval else {
-            throw JunctionError(
-                .unauthorized, "The signature's timestamp is \(Int(age)) s from now; at most \(Int(tolerance.timeInterval)) s are allowed.",
-                field: signatureHeader)
-        }
-        let expected = mac(body, secret: secret, timestamp: timestamp)
+        let parsed = try Signature(parsing: header)
+        try parsed.checkFresh(now: now, tolerance: tolerance)
+        let signatures = parsed.signatures
+        let expected = mac(body, secret: secret, timestamp: parsed.timestamp)
         // Every candidate is compared in full, so timing tells nothing of which one matched.
         let matched = signatures.reduce(false) { matched, candidate in constantTimeEqual(candidate, expected) || matched }
         guard matched else { throw JunctionError(.unauthorized, "The signature does not match.", field: signatureHeader) }
@@ -66,7 +92,7 @@ public enum WebhookSignature {
         return difference == 0
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
+    static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]()
         text.reserveCapacity(bytes.count * 2)
@@ -77,7 +103,7 @@ public enum WebhookSignature {
         return String(decoding: text, as: UTF8.self)
     }
 
-    private static func bytes(hex text: String) -> [UInt8]? {
+    static func bytes(hex text: String) -> [UInt8]? {
         let characters = Array(text.utf8)
         guard characters.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []

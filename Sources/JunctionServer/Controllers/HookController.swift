@@ -20,10 +20,20 @@ struct HookController: Sendable {
 
     @Sendable func receive(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (connector, settings) = try await triggers.webhook(id: try context.parameters.require("connector_id"))
+        // What can be checked without the body is checked before it is read.
+        let signature = try request.headers[Self.signatureHeader].map { header throws(JunctionError) in
+            let signature = try WebhookSignature.Signature(parsing: header)
+            try signature.checkFresh(now: Date(), tolerance: settings.signatureTolerance)
+            return signature
+        }
+        if signature == nil { try Self.checkSecret(request, settings: settings) }
         let body = Array(buffer: try await JSONBodyReader(limit: settings.maxBodyBytes).bytes(request))
-        try Self.authenticate(request, body: body, settings: settings)
+        if let header = request.headers[Self.signatureHeader] {
+            try WebhookSignature.verify(header, body: body, secret: settings.secret, now: Date(), tolerance: settings.signatureTolerance)
+        }
         let input = try WebhookInput.parse(body, contentType: request.headers[.contentType])
-        let key = try Self.idempotencyKey(request)
+        // A replayed signed request (within the tolerance) is a repeat, as if it had a key.
+        let key = try Self.idempotencyKey(request) ?? signature.map { "sig:\($0.fingerprint)" }
         let accepted = try await triggers.accept(TriggerEvent(
             tenantID: connector.tenantID, connectorID: connector.id, connector: connector.name, kind: "webhook", input: input,
             idempotencyKey: key, keyNotBefore: Timestamp.now().addingTimeInterval(-Self.idempotencyWindow)))
@@ -39,19 +49,18 @@ struct HookController: Sendable {
         return JSONResponse.make(JSONValue.object(answer))
     }
 
-    /// Checks `X-Junction-Signature` (preferred) or `X-Junction-Secret`; `unauthorized` otherwise.
-    private static func authenticate(_ request: Request, body: [UInt8], settings: WebhookSettings) throws {
-        if let signature = request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!] {
-            try WebhookSignature.verify(
-                signature, body: body, secret: settings.secret, now: Date(), tolerance: settings.signatureTolerance)
-        } else if let secret = request.headers[HTTPField.Name(WebhookSignature.secretHeader)!] {
-            guard WebhookSignature.secretMatches(secret, settings.secret) else {
-                throw JunctionError(.unauthorized, "The secret does not match.", field: WebhookSignature.secretHeader)
-            }
-        } else {
+    static let signatureHeader = HTTPField.Name(WebhookSignature.signatureHeader)!
+    static let secretHeader = HTTPField.Name(WebhookSignature.secretHeader)!
+
+    /// Checks `X-Junction-Secret` (for a request without a signature); `unauthorized` otherwise.
+    private static func checkSecret(_ request: Request, settings: WebhookSettings) throws {
+        guard let secret = request.headers[secretHeader] else {
             throw JunctionError(
                 .unauthorized, "Send the connector's secret as \(WebhookSignature.secretHeader), or sign the request with it "
                     + "as \(WebhookSignature.signatureHeader).")
+        }
+        guard WebhookSignature.secretMatches(secret, settings.secret) else {
+            throw JunctionError(.unauthorized, "The secret does not match.", field: WebhookSignature.secretHeader)
         }
     }
 

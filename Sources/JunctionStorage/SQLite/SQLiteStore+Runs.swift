@@ -69,13 +69,16 @@ extension SQLiteStore {
             {
                 var run = try Self.run(from: row)
                 guard run.attempts < maximumAttempts else {
+                    let failure = Run.Failure(
+                        code: "abandoned", message: "The run was abandoned: its worker stopped \(run.attempts) times before finishing it.")
                     try db.execute(
                         sql: """
                             UPDATE runs SET status = 'failed', failure_code = 'abandoned', failure_message = ?, finished_at = ?,
                                 lease_owner = NULL, lease_until = NULL
                             WHERE id = ?
                             """,
-                        arguments: ["The run was abandoned: its worker stopped \(run.attempts) times before finishing it.", now, run.id])
+                        arguments: [failure.message, now, run.id])
+                    try Self.queueDeliveries(runID: run.id, outcome: .failed(failure), at: now, in: db)
                     continue
                 }
                 run.status = .running

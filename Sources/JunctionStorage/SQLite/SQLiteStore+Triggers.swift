@@ -113,7 +113,13 @@ extension SQLiteStore {
     }
 
     public func claimDelivery(now: Date, leaseUntil: Date) async throws -> Delivery? {
-        try await write { db in
+        // Most looks find nothing due: a read answers them without taking the writer.
+        let due = try await read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1", arguments: [now]) ?? false
+        }
+        guard due else { return nil }
+        return try await write { db in
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -129,25 +135,40 @@ extension SQLiteStore {
         }
     }
 
-    public func recordDelivery(id: String, attempt: DeliveryAttempt, at now: Date) async throws {
+    public func recordDelivery(_ delivery: Delivery, attempt: DeliveryAttempt, at now: Date) async throws {
+        // The claim's lease end is its token: a claim that ran out (and was taken again) records nothing.
+        let claim = "WHERE id = ? AND status = 'pending' AND next_attempt_at = ?"
         try await write { db in
             switch attempt {
             case .delivered:
                 try db.execute(
                     sql: """
                         UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL, delivered_at = ?,
-                            last_error = NULL
-                        WHERE id = ? AND status = 'pending'
+                            last_error = NULL \(claim)
                         """,
-                    arguments: [now, id])
+                    arguments: [now, delivery.id, delivery.nextAttemptAt])
             case .failed(let error, let retryAt):
                 try db.execute(
-                    sql: """
-                        UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?
-                        WHERE id = ? AND status = 'pending'
-                        """,
-                    arguments: [retryAt == nil ? "dead" : "pending", retryAt, String(error.prefix(1000)), id])
+                    sql: "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ? \(claim)",
+                    arguments: [retryAt == nil ? "dead" : "pending", retryAt, String(error.prefix(1000)), delivery.id, delivery.nextAttemptAt])
+            case .postponed(let reason, let until):
+                try db.execute(
+                    sql: "UPDATE deliveries SET next_attempt_at = ?, last_error = ? \(claim)",
+                    arguments: [until, String(reason.prefix(1000)), delivery.id, delivery.nextAttemptAt])
             }
+        }
+    }
+
+    public func purgeTriggerHistory(keysBefore: Date, deliveredBefore: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM trigger_events WHERE created_at < ? AND created_at < (
+                        SELECT MAX(latest.created_at) FROM trigger_events latest WHERE latest.connector_id = trigger_events.connector_id)
+                    """,
+                arguments: [keysBefore])
+            try db.execute(
+                sql: "DELETE FROM deliveries WHERE status = 'delivered' AND delivered_at < ?", arguments: [deliveredBefore])
         }
     }
 
