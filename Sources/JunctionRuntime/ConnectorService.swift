@@ -84,7 +84,6 @@ public struct ConnectorService: Sendable {
     public func rotateSecrets(tenantID: String, name: Slug, by actor: AuditActor) async throws -> Created {
         let audit = actor.event("connector.rotate_secret", tenantID: tenantID, targetType: "connector", target: name.rawValue)
         let registry = self.registry
-        let secrets = self.secrets
         let service = self
         let generated = Mutex<[String: String]>([:])
         defer { cache?.invalidate(tenantID: tenantID) }
@@ -96,9 +95,7 @@ public struct ConnectorService: Sendable {
             guard !fields.isEmpty else {
                 throw JunctionError.invalidInput("Connectors of type '\(spec.type)' have no generated secret to rotate.")
             }
-            var options = try connector.options.merging(
-                secrets.openJSON(connector.sealedSecretOptions, context: Self.sealContext(connector)),
-                uniquingKeysWith: { plain, _ in plain })
+            var options = try service.options(of: connector)
             var made: [String: String] = [:]
             for field in fields {
                 made[field.name] = Self.generateSecret()
@@ -126,7 +123,6 @@ public struct ConnectorService: Sendable {
         let audit = actor.event("connector.update", tenantID: tenantID, targetType: "connector", target: name.rawValue,
                                 details: ["fields": .array(changed.map(JSONValue.string))])
         let registry = self.registry
-        let secrets = self.secrets
         let service = self
         // Templates are resolved before the (synchronous) change: the one the body names, or
         // else the connector's current one.
@@ -138,10 +134,7 @@ public struct ConnectorService: Sendable {
             guard let spec = registry.spec(for: connector.type) else {
                 throw JunctionError.internal("Connector type '\(connector.type)' is no longer registered.")
             }
-            var options = try connector.options.merging(
-                secrets.openJSON(connector.sealedSecretOptions, context: Self.sealContext(connector)),
-                uniquingKeysWith: { plain, _ in plain }
-            )
+            var options = try service.options(of: connector)
             var reader = try FieldReader(body)
             if let type = reader.value("connector_type"), type != .string(connector.type) {
                 throw JunctionError.invalidInput(

@@ -33,12 +33,14 @@ public struct CronConnector: TriggerConnector {
 
 /// A cron connector's options, read and checked.
 public struct CronSettings: Sendable, Hashable {
+    /// When it fires.
     public var schedule: CronSchedule
     /// The runs' input.
     public var prompt: JSONValue
     /// Whether the latest tick missed while down fires once on recovery.
     public var catchUp: Bool
 
+    /// Reads `options`; `invalid_input` naming the option at fault.
     public init(options: [String: JSONValue]) throws(JunctionError) {
         guard let expression = options["schedule"]?.stringValue else {
             throw .invalidInput("A cron connector needs a schedule.", field: "options.schedule")

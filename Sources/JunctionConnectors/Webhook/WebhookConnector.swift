@@ -1,10 +1,9 @@
 import JunctionCore
 
 /// `webhook`: in `inbound` and `sync` mode, `POST /hooks/{connector_id}` starts a run of every
-    /// linked agent (`inbound` answers with the run ids at once, `sync` waits for the result);
-    /// in `outbound` mode, the results of linked agents' runs are POSTed, signed, to
-    /// `connection_url`. It has no resources: the trigger and delivery machinery use it, not the
-/// invoke path.
+/// linked agent (`inbound` answers with the run ids at once, `sync` waits for the result); in
+/// `outbound` mode, the results of linked agents' runs are POSTed, signed, to `connection_url`.
+/// It has no resources: the trigger and delivery machinery use it, not the invoke path.
 public struct WebhookConnector: TriggerConnector {
     public static let spec = ConnectorSpec(
         type: "webhook",
@@ -48,12 +47,17 @@ public struct WebhookConnector: TriggerConnector {
 
 /// A webhook connector's options, read and checked.
 public struct WebhookSettings: Sendable {
-    /// The shared secret (absent only before one is generated).
+    /// The shared secret.
     public var secret: String
+    /// How far a signature's timestamp may be from now.
     public var signatureTolerance: Duration
+    /// The largest request body accepted.
     public var maxBodyBytes: Int
+    /// How long a sync request waits for its runs.
     public var syncTimeout: Duration
+    /// Delivery attempts before a result is dead (outbound).
     public var maxAttempts: Int
+    /// The pause after the first failed delivery, doubled after each further one (outbound).
     public var retryBase: Duration
 
     /// The shortest secret accepted from a caller.

@@ -123,7 +123,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT d.*, c.name AS connector_name FROM deliveries d JOIN connectors c ON c.id = d.connector_id
+                    \(Self.deliveryColumns)
                     WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT 1
                     """,
                 arguments: [now])
@@ -184,7 +184,7 @@ extension SQLiteStore {
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.*, c.name AS connector_name FROM deliveries d JOIN connectors c ON c.id = d.connector_id
+                    \(Self.deliveryColumns)
                     \(filter.sql) ORDER BY d.created_at DESC, d.id DESC LIMIT ?
                     """,
                 arguments: arguments
@@ -195,7 +195,7 @@ extension SQLiteStore {
     public func redriveDelivery(tenantID: String, id: String, now: Date, audit: AuditEvent) async throws -> Delivery {
         try await write { db in
             let select = """
-                SELECT d.*, c.name AS connector_name FROM deliveries d JOIN connectors c ON c.id = d.connector_id
+                \(Self.deliveryColumns)
                 WHERE d.id = ? AND d.tenant_id = ?
                 """
             guard let row = try Row.fetchOne(db, sql: select, arguments: [id, tenantID]) else {
@@ -211,6 +211,9 @@ extension SQLiteStore {
             return try Self.delivery(from: try Row.fetchOne(db, sql: select, arguments: [id, tenantID]) ?? row)
         }
     }
+
+    /// Deliveries with their connector's name, for `delivery(from:)`.
+    private static let deliveryColumns = "SELECT d.*, c.name AS connector_name FROM deliveries d JOIN connectors c ON c.id = d.connector_id"
 
     private static func delivery(from row: Row) throws -> Delivery {
         guard let status = Delivery.Status(rawValue: row["status"]) else {
