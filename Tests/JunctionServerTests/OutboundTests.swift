@@ -33,20 +33,38 @@ struct OutboundTests {
         return try #require(created.json["secret"]?.stringValue)
     }
 
-    @Test func aWebhookRunsAModelWithAToolAndTheResultIsDeliveredSigned() async throws {
-        let model: [ScriptedServer.Answer] = [
-            .init(["choices": [["message": [
-                "role": "assistant", "content": nil,
-                "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "crm__get-customer", "arguments": "{\"id\":\"c-42\"}"]]],
-            ]]]]),
-            .init(["choices": [["message": ["role": "assistant", "content": "{\"summary\":\"c-42 is active\"}"]]]]),
-        ]
+    /// A scripted model that calls `crm__get-customer` for c-42, then answers, in `provider`'s protocol.
+    static func script(_ provider: String) -> [ScriptedServer.Answer] {
+        let answer = "{\"summary\":\"c-42 is active\"}"
+        switch provider {
+        case "anthropic":
+            return [
+                .init([
+                    "role": "assistant", "stop_reason": "tool_use",
+                    "content": [["type": "tool_use", "id": "toolu_1", "name": "crm__get-customer", "input": ["id": "c-42"]]],
+                ]),
+                .init(["role": "assistant", "stop_reason": "end_turn", "content": [["type": "text", "text": .string(answer)]]]),
+            ]
+        default:
+            return [
+                .init(["choices": [["message": [
+                    "role": "assistant", "content": nil,
+                    "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "crm__get-customer", "arguments": "{\"id\":\"c-42\"}"]]],
+                ]]]]),
+                .init(["choices": [["message": ["role": "assistant", "content": .string(answer)]]]]),
+            ]
+        }
+    }
+
+    @Test(arguments: ["openai", "anthropic"])
+    func aWebhookRunsAModelWithAToolAndTheResultIsDeliveredSigned(_ protocolName: String) async throws {
+        let model = Self.script(protocolName)
         let receiver: [ScriptedServer.Answer] = [.init(status: 500), .init(status: 503), .init(status: 204)]
         try await UpstreamServer.with { upstream in
             try await ScriptedServer.with(script: model) { provider in
                 try await ScriptedServer.with(script: receiver) { hook in
                     try await withJunction { junction in
-                        let key = try await LLMAgentTests.setUp(junction, upstream: upstream, model: "openai/scripted", base: provider.url)
+                        let key = try await LLMAgentTests.setUp(junction, upstream: upstream, model: "\(protocolName)/scripted", base: provider.url)
                         let inbound = try await WebhookTests.webhook(junction, key: key)
                         #expect(try await junction.request(.post, "/api/v1/agents/helper/links/events", key: key).status == .created)
                         let secret = try await Self.outbound(
