@@ -281,6 +281,8 @@ public protocol TriggerStore: Sendable {
 public protocol AuditStore: Sendable {
     /// Appends an event that has no state change of its own (e.g. a failed login).
     func recordAudit(_ event: AuditEvent) async throws
+    /// Appends several such events in one transaction, in order.
+    func recordAudits(_ events: [AuditEvent]) async throws
     /// Events matching `query`, newest first.
     func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
 }

@@ -51,6 +51,8 @@ public struct Invoker: Sendable {
     let retryPolicy: RetryPolicy
     let metrics: InvokeMetrics?
     let templates: TemplateService?
+    /// Audit events of concurrent calls share a transaction.
+    let auditLog: GroupCommit<AuditEvent>
 
     public init(
         store: any Store, registry: ConnectorRegistry, cache: ConnectorCache, credentials: CredentialService,
@@ -66,6 +68,13 @@ public struct Invoker: Sendable {
         self.retryPolicy = retryPolicy
         self.metrics = metrics
         self.templates = templates
+        self.auditLog = GroupCommit { events in
+            do {
+                try await store.recordAudits(events)
+            } catch {
+                Self.logger.error("Recording invoke audit events failed", metadata: ["events": "\(events.count)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Runs one call and answers with its envelope.
@@ -240,7 +249,7 @@ public struct Invoker: Sendable {
             ])
         var recorded = event
         recorded.outcome = envelope.error?.code ?? "ok"
-        try? await store.recordAudit(recorded)
+        await auditLog.submit(recorded)
     }
 
     private static let logger = Logger(label: "junction.invoke")

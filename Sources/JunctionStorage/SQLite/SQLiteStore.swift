@@ -84,6 +84,12 @@ extension SQLiteStore {
         try await write { db in try Self.insert(event, in: db) }
     }
 
+    public func recordAudits(_ events: [AuditEvent]) async throws {
+        try await write { db in
+            for event in events { try Self.insert(event, in: db) }
+        }
+    }
+
     public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
         try await read { db in
             var filter = SQLFilter()
