@@ -14,7 +14,10 @@ public actor MCPSessions: Service {
         let server: MCP.Server
         let transport: StatefulHTTPServerTransport
         let owner: Owner
+        /// When its last request ended (or began, while one is under way).
         var lastSeen: ContinuousClock.Instant
+        /// Requests being answered: a session is never idle while it answers one.
+        var inFlight = 0
         let watcher: Task<Void, Never>
     }
 
@@ -52,12 +55,10 @@ public actor MCPSessions: Service {
     public func handle(_ request: MCP.HTTPRequest, session: ToolSession) async -> MCP.HTTPResponse {
         let owner = Owner(keyID: session.actor.keyID, tenantID: session.tenantID)
         if let id = request.header(HTTPHeaderName.sessionID) {
-            guard var known = sessions[id], known.owner == owner else {
+            guard let known = sessions[id], known.owner == owner else {
                 return .error(statusCode: 404, .invalidRequest("Session not found or expired: initialize a new session."))
             }
-            known.lastSeen = .now
-            sessions[id] = known
-            let response = await known.transport.handleRequest(request)
+            let response = await answer(request, in: id, by: known.transport)
             if request.method.uppercased() == "DELETE", response.statusCode == 200 { await close(id) }
             return response
         }
@@ -97,10 +98,41 @@ public actor MCPSessions: Service {
         let tenantID = session.tenantID
         let watcher = MCPToolServer.forwardChanges(of: tenantID, from: changes, to: server)
         sessions[id] = Session(server: server, transport: transport, owner: owner, lastSeen: .now, watcher: watcher)
-        let response = await transport.handleRequest(request)
+        let response = await answer(request, in: id, by: transport)
         if case .error = response { await close(id) }
         logger.debug("MCP session opened", metadata: ["mcp.session": .string(id), "tenant.id": .string(tenantID)])
         return response
+    }
+
+    /// Answers `request` in session `id`, which counts as busy until the answer is complete (a
+    /// POST answered as an event stream: until the stream ends), so a slow request is not cut
+    /// short by the idle sweep. The GET notification stream does not keep a session alive.
+    private func answer(_ request: MCP.HTTPRequest, in id: String, by transport: StatefulHTTPServerTransport) async -> MCP.HTTPResponse {
+        sessions[id]?.inFlight += 1
+        sessions[id]?.lastSeen = .now
+        let response = await transport.handleRequest(request)
+        guard request.method.uppercased() == "POST", case .stream(let stream, let headers) = response else {
+            requestEnded(in: id)
+            return response
+        }
+        let watched = AsyncThrowingStream<Data, any Error> { continuation in
+            let relay = Task {
+                do {
+                    for try await chunk in stream { continuation.yield(chunk) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+                self.requestEnded(in: id)
+            }
+            continuation.onTermination = { _ in relay.cancel() }
+        }
+        return .stream(watched, headers: headers)
+    }
+
+    private func requestEnded(in id: String) {
+        sessions[id]?.inFlight -= 1
+        sessions[id]?.lastSeen = .now
     }
 
     private func close(_ id: String) async {
@@ -112,7 +144,7 @@ public actor MCPSessions: Service {
     /// Closes sessions idle for longer than `idleTimeout`.
     public func closeIdleSessions() async {
         let cutoff = ContinuousClock.now - idleTimeout
-        for (id, session) in sessions where session.lastSeen < cutoff {
+        for (id, session) in sessions where session.inFlight == 0 && session.lastSeen < cutoff {
             await close(id)
         }
     }

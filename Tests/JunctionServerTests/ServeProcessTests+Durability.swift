@@ -77,7 +77,18 @@ extension ServeProcessTests {
             let (_, hookOut, hookErr) = try Self.cli(
                 ["connectors", "create", "events", "--type", "webhook", "--mode", "inbound", "--json"], url: url, key: key)
             let hook = try JSONCoding.decode(Array(hookOut.utf8))
-            let secret = try #require(hook["secret"]?.stringValue, "\(hookOut) \(hookErr)")
+            let created = try #require(hook["secret"]?.stringValue, "\(hookOut) \(hookErr)")
+            // The CLI rotates the secret; the new one is the one that works from here on.
+            let (rotatedStatus, rotatedOut, _) = try Self.cli(["connectors", "rotate-secret", "events", "--json"], url: url, key: key)
+            #expect(rotatedStatus == 0)
+            let secret = try #require(try JSONCoding.decode(Array(rotatedOut.utf8))["secret"]?.stringValue)
+            #expect(secret != created)
+            let (listStatus, listOut, _) = try Self.cli(["deliveries", "list"], url: url, key: key)
+            #expect(listStatus == 0)
+            #expect(listOut.contains("ATTEMPTS"))
+            let (redriveStatus, _, redriveErr) = try Self.cli(["deliveries", "redrive", "dlv_nothing"], url: url, key: key)
+            #expect(redriveStatus == 1)
+            #expect(redriveErr.contains("not_found") || redriveErr.contains("No delivery"), "\(redriveErr)")
             let path = try #require(hook["webhook_url"]?.stringValue.flatMap { URLComponents(string: $0)?.path })
             for agent in ["ledger", "mailer"] {
                 let file = directory.appendingPathComponent("\(agent).yaml")
