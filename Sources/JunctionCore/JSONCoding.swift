@@ -3,12 +3,13 @@ import Foundation
 /// The JSON encoders and decoders Junction uses, configured once so every surface agrees on
 /// key order and date format.
 public enum JSONCoding {
-    /// Decodes `JSONValue` from UTF-8 bytes, reporting syntax errors as `invalid_input`.
+    /// Decodes `JSONValue` from UTF-8 bytes, reporting syntax errors as `invalid_input` that
+    /// says what is wrong where.
     public static func decode(_ bytes: some Collection<UInt8>) throws(JunctionError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONValue(parsing: bytes)
         } catch {
-            throw JunctionError.invalidInput("Request body is not valid JSON.")
+            throw JunctionError.invalidInput("Request body is not valid JSON: \(error).")
         }
     }
 
@@ -16,15 +17,17 @@ public enum JSONCoding {
     /// caller's fault.
     public static func decodeStored(_ bytes: some Collection<UInt8>) throws(JunctionError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONValue(parsing: bytes)
         } catch {
             throw JunctionError.internal("Stored data is not valid JSON.", cause: error)
         }
     }
 
-    /// Encodes a value with sorted keys and ISO 8601 dates.
+    /// Encodes a value with sorted keys and ISO 8601 dates (a `JSONValue` without Foundation's
+    /// encoder, which writes the same text).
     public static func encode(_ value: some Encodable) throws -> Data {
-        try encoder().encode(value)
+        if let json = value as? JSONValue { return Data(json.jsonBytes) }
+        return try encoder().encode(value)
     }
 
     /// A new encoder: sorted keys, unescaped slashes, ISO 8601 dates with milliseconds.

@@ -2,16 +2,25 @@ import Crypto
 import Foundation
 import JunctionCore
 import JunctionStorage
+import Synchronization
 
 /// Issues and checks API keys.
 ///
 /// A key reads `jk_<id>_<secret>`: the id finds the stored record, and the SHA-256 digest of
 /// the whole key is compared in constant time. Only the digest is stored.
+///
+/// Records found are remembered for `cacheTime`, so a busy key is read from the store once per
+/// period rather than on every request. A key deleted through this instance stops working at
+/// once; one deleted by another server sharing the store works until its entry expires.
 public struct APIKeys: Sendable {
     private let store: any Store
+    private let cache: RecordCache
 
-    public init(store: any Store) {
+    /// - Parameter cacheTime: how long a key's record is used without reading it again;
+    ///   `.zero` reads it on every request.
+    public init(store: any Store, cacheTime: Duration = .seconds(5)) {
         self.store = store
+        self.cache = RecordCache(timeToLive: cacheTime)
     }
 
     /// A freshly generated key: the text to hand out once, and the record to store.
@@ -49,9 +58,23 @@ public struct APIKeys: Sendable {
         guard parts.count == 3, parts[0] == "jk", parts[1].count == 32, !parts[2].isEmpty, text.utf8.count < 200 else {
             return nil
         }
-        guard let record = try await store.key(id: "key_\(parts[1])") else { return nil }
+        let id = "key_\(parts[1])"
+        let record: APIKey
+        if let cached = cache.record(id: id) {
+            record = cached
+        } else {
+            guard let stored = try await store.key(id: id) else { return nil }
+            record = stored
+            cache.remember(stored)
+        }
         guard Self.constantTimeEquals(Self.digest(of: text), record.digest) else { return nil }
         return Principal(keyID: record.id, scope: record.scope)
+    }
+
+    /// Deletes a key (see `APIKeyStore.deleteKey`); it stops authenticating at once.
+    public func delete(id: String, scope: APIKey.Scope?, audit: AuditEvent) async throws {
+        try await store.deleteKey(id: id, scope: scope, audit: audit)
+        cache.forget(id: id)
     }
 
     static func digest(of text: some StringProtocol) -> [UInt8] {
@@ -66,5 +89,43 @@ public struct APIKeys: Sendable {
             difference |= lhs[index] ^ rhs[index]
         }
         return difference == 0
+    }
+}
+
+extension APIKeys {
+    /// Key records by id, each kept for a time-to-live; at most `capacity` of them.
+    final class RecordCache: Sendable {
+        private let entries = Mutex<[String: (record: APIKey, expires: ContinuousClock.Instant)]>([:])
+        private let timeToLive: Duration
+        private let capacity = 10_000
+
+        init(timeToLive: Duration) {
+            self.timeToLive = timeToLive
+        }
+
+        func record(id: String) -> APIKey? {
+            let now = ContinuousClock.now
+            return entries.withLock { entries in
+                guard let entry = entries[id] else { return nil }
+                guard entry.expires > now else {
+                    entries[id] = nil
+                    return nil
+                }
+                return entry.record
+            }
+        }
+
+        func remember(_ record: APIKey) {
+            guard timeToLive > .zero else { return }
+            let expires = ContinuousClock.now + timeToLive
+            entries.withLock { entries in
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                entries[record.id] = (record, expires)
+            }
+        }
+
+        func forget(id: String) {
+            _ = entries.withLock { $0.removeValue(forKey: id) }
+        }
     }
 }

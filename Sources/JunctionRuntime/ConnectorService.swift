@@ -112,7 +112,7 @@ public struct ConnectorService: Sendable {
     static func generateSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return "whsec_" + bytes.map { String(format: "%02x", $0) }.joined()
+        return "whsec_" + HexDigits.lowercase(bytes)
     }
 
     /// Applies a partial update: members present in `body` replace the stored ones (`null`

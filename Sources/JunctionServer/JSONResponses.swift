@@ -7,11 +7,17 @@ import NIOCore
 enum JSONResponse {
     /// A response whose body is `value` encoded as JSON.
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        if let json = value as? JSONValue { return make(json, status: status) }
         do {
             return make(bytes: try JSONCoding.encode(value), status: status)
         } catch {
             return ErrorBody.response(.internal("Response encoding failed.", cause: error))
         }
+    }
+
+    /// A response whose body is `value` as JSON text (written without Foundation's encoder).
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        make(bytes: value.jsonBytes, status: status)
     }
 
     static func make(bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {

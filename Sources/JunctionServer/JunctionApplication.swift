@@ -125,6 +125,8 @@ public struct JunctionApplication: Sendable {
         public let deliveries: DeliveryWorker
         /// Fires cron connectors (a service of the server only).
         public let cron: CronScheduler
+        /// Writes action calls' audit events (a service of the server: it must run).
+        public let auditLog: AuditWriter
         /// Makes MCP servers over the tenant's tools.
         public var toolServer: MCPToolServer { MCPToolServer(catalog: catalog) }
     }
@@ -137,9 +139,11 @@ public struct JunctionApplication: Sendable {
         let connectors = ConnectorService(
             store: store, registry: registry, secrets: secrets, cache: runtime.cache, templates: templates,
             services: runtime.connectorServices)
+        let metricsFactory = PrometheusMetricsFactory(registry: metrics)
+        let auditLog = AuditWriter(store: store, metrics: metricsFactory)
         let invoker = Invoker(
             store: store, registry: registry, cache: runtime.cache, credentials: credentials, connectors: connectors,
-            services: runtime.connectorServices, metrics: InvokeMetrics(factory: PrometheusMetricsFactory(registry: metrics)),
+            services: runtime.connectorServices, auditLog: auditLog, metrics: InvokeMetrics(factory: metricsFactory),
             templates: templates)
         var pool = RunWorkers.Configuration()
         pool.workers = configuration.runWorkers
@@ -154,7 +158,8 @@ public struct JunctionApplication: Sendable {
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
             catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers), triggers: triggers,
             deliveries: DeliveryWorker(store: store, connectors: connectors, sender: sender, wakeUps: workers.runsFinished),
-            cron: CronScheduler(store: store, connectors: connectors, triggers: triggers, changes: runtime.cache.changes))
+            cron: CronScheduler(store: store, connectors: connectors, triggers: triggers, changes: runtime.cache.changes),
+            auditLog: auditLog)
     }
 
     /// The HTTP router with every route, running actions through `components`; MCP sessions
@@ -164,14 +169,15 @@ public struct JunctionApplication: Sendable {
     ) -> Router<JunctionRequestContext> {
         let router = Router(context: JunctionRequestContext.self)
         router.add(middleware: RequestMiddleware())
-        router.add(middleware: APIKeyMiddleware(keys: APIKeys(store: store), protectedSegments: ["api", "mcp"]))
+        let keys = APIKeys(store: store)
+        router.add(middleware: APIKeyMiddleware(keys: keys, protectedSegments: ["api", "mcp"]))
         let body = JSONBodyReader(limit: configuration.maxBodyBytes)
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
         MCPController(sessions: mcpSessions, scope: scope, body: body).register(on: router)
         HookController(triggers: components.triggers).register(on: router)
         let api = router.group("api/v1")
-        TenantController(store: store, body: body, mode: configuration.mode).register(on: api)
+        TenantController(store: store, keys: keys, body: body, mode: configuration.mode).register(on: api)
         CredentialController(store: store, credentials: components.credentials, scope: scope, body: body).register(on: api)
         ConnectorController(
             store: store, connectors: components.connectors, scope: scope, body: body, publicURL: configuration.publicURL
@@ -185,7 +191,7 @@ public struct JunctionApplication: Sendable {
         ToolController(catalog: components.catalog, scope: scope).register(on: api)
         CatalogController(registry: registry).register(on: api)
         TemplateController(templates: components.templates, scope: scope, limit: configuration.maxBodyBytes).register(on: api)
-        AuditController(store: store, scope: scope).register(on: api)
+        AuditController(store: store, auditLog: components.auditLog, scope: scope).register(on: api)
         return router
     }
 
@@ -204,8 +210,9 @@ public struct JunctionApplication: Sendable {
         return Application(
             router: router(runtime: runtime, components: components, mcpSessions: mcpSessions),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
+            // Stopped in reverse order: the audit writer last, once nothing can record events.
             services: [
-                runtime, mcpSessions, components.workers, components.deliveries, components.cron, TriggerHistoryPurge(store: store),
+                components.auditLog, runtime, mcpSessions, components.workers, components.deliveries, components.cron, TriggerHistoryPurge(store: store),
             ],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

@@ -25,9 +25,7 @@ public struct SecretBox: Sendable {
                 throw .invalidInput("A master key must be exactly 32 bytes (base64 of 32 random bytes).")
             }
             self.material = key.withUnsafeBytes { Array($0) }
-            self.id = key.withUnsafeBytes { SHA256.hash(data: $0) }.prefix(4).map { byte in
-                String(byte, radix: 16).leftPadded(to: 2)
-            }.joined()
+            self.id = HexDigits.lowercase(key.withUnsafeBytes { SHA256.hash(data: $0) }.prefix(4))
         }
 
         /// A new random key.
@@ -102,11 +100,5 @@ public struct SecretBox: Sendable {
             throw JunctionError.internal("A sealed secret is not a JSON object.")
         }
         return object
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

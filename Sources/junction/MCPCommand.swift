@@ -119,10 +119,13 @@ struct MCPCommand: AsyncParsableCommand {
         let server = await components.toolServer.makeServer(for: ToolSession(tenantID: tenant.id, actor: actor, mode: mode))
         let forwarding = MCPToolServer.forwardChanges(of: tenant.id, from: runtime.cache.changes, to: server)
         let watching = Task { await watch(tenant.id, store: junction.store, cache: runtime.cache) }
+        let auditing = Task { try await components.auditLog.run() }
         try await server.start(transport: MCPLineTransport.standardIO())
         await server.waitUntilCompleted()
         watching.cancel()
         forwarding.cancel()
+        components.auditLog.finish()
+        try? await auditing.value
         try? await runtime.shutdown()
     }
 

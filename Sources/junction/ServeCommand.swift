@@ -87,8 +87,6 @@ struct LocalConfigurationOptions: ParsableArguments {
 func bootstrapLogging(defaultLevel: Logger.Level) {
     let level = ProcessInfo.processInfo.environment["JUNCTION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level ?? defaultLevel
-        return handler
+        DeferredMetadataLogHandler(label: label, level: level ?? defaultLevel)
     }
 }

@@ -73,7 +73,7 @@ import Testing
     func invalidJSONIsInvalidInput(_ text: String) throws {
         let error = try #require(throws: JunctionError.self) { try JSONCoding.decode(Array(text.utf8)) }
         #expect(error.code == .invalidInput)
-        #expect(error.message == "Request body is not valid JSON.")
+        #expect(error.message.hasPrefix("Request body is not valid JSON: "))
     }
 
     // MARK: Literals

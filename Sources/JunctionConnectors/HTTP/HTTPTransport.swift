@@ -129,7 +129,7 @@ struct HTTPTransport: Sendable {
         switch body {
         case .json(let value)?:
             if request.headers["Content-Type"].isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }
-            request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(value)))
+            request.body = .bytes(ByteBuffer(bytes: value.jsonBytes))
         case .bytes(let bytes, let contentType)?:
             if request.headers["Content-Type"].isEmpty { request.headers.add(name: "Content-Type", value: contentType) }
             request.body = .bytes(ByteBuffer(bytes: bytes))

@@ -40,16 +40,17 @@ public struct InvokeEnvelope: Sendable, Codable {
             case requestID = "request_id"
         }
 
+        /// The metadata as it is answered.
+        public var json: JSONValue {
+            .object([
+                "connector": .string(connector), "resource": .string(resource), "tenant": .string(tenant),
+                "status": status.map(JSONValue.integer) ?? .null, "duration_ms": .integer(durationMilliseconds),
+                "attempts": .integer(attempts), "mock": .bool(mock), "request_id": .string(requestID),
+            ])
+        }
+
         public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(connector, forKey: .connector)
-            try container.encode(resource, forKey: .resource)
-            try container.encode(tenant, forKey: .tenant)
-            try container.encode(status, forKey: .status)
-            try container.encode(durationMilliseconds, forKey: .durationMilliseconds)
-            try container.encode(attempts, forKey: .attempts)
-            try container.encode(mock, forKey: .mock)
-            try container.encode(requestID, forKey: .requestID)
+            try json.encode(to: encoder)
         }
     }
 
@@ -71,13 +72,18 @@ public struct InvokeEnvelope: Sendable, Codable {
             case upstreamStatus = "upstream_status"
         }
 
+        /// The failure as it is answered (`field` only when there is one).
+        public var json: JSONValue {
+            var members: [String: JSONValue] = [
+                "code": .string(code), "message": .string(message), "retryable": .bool(retryable),
+                "upstream_status": upstreamStatus.map(JSONValue.integer) ?? .null,
+            ]
+            if let field { members["field"] = .string(field) }
+            return .object(members)
+        }
+
         public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(code, forKey: .code)
-            try container.encode(message, forKey: .message)
-            try container.encode(retryable, forKey: .retryable)
-            try container.encode(upstreamStatus, forKey: .upstreamStatus)
-            try container.encodeIfPresent(field, forKey: .field)
+            try json.encode(to: encoder)
         }
     }
 
@@ -113,15 +119,20 @@ public struct InvokeEnvelope: Sendable, Codable {
         case success, data, error, metadata
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(success, forKey: .success)
+    /// The envelope as it is answered: `data` always on success; on failure `error`, and
+    /// `data` only when the upstream's answer body is known.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = ["success": .bool(success), "metadata": metadata.json]
         if success {
-            try container.encode(data ?? .null, forKey: .data)
+            members["data"] = data ?? .null
         } else {
-            try container.encodeIfPresent(data, forKey: .data)
-            try container.encode(error, forKey: .error)
+            if let data { members["data"] = data }
+            members["error"] = error?.json ?? .null
         }
-        try container.encode(metadata, forKey: .metadata)
+        return .object(members)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try json.encode(to: encoder)
     }
 }

@@ -1,5 +1,6 @@
 import CoreMetrics
 import JunctionCore
+import Synchronization
 
 /// Counts and times action calls through swift-metrics, on an injected factory so that each
 /// server (and each test) has its own registry.
@@ -7,8 +8,18 @@ import JunctionCore
 /// - `junction_invoke_total{connector_type, outcome}`: calls by outcome (`ok` or an error code)
 /// - `junction_invoke_duration_seconds{connector_type}`: call durations
 /// - `junction_invoke_attempts_total{connector_type}`: upstream attempts, retries included
-public struct InvokeMetrics: Sendable {
+///
+/// The metric handles of each connector type and outcome are made once and kept.
+public final class InvokeMetrics: Sendable {
     private let factory: any MetricsFactory
+    private let handles = Mutex<[String: TypeHandles]>([:])
+
+    /// The handles of one connector type.
+    private struct TypeHandles: Sendable {
+        var calls: [String: Counter] = [:]
+        let attempts: Counter
+        let duration: Timer
+    }
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -16,12 +27,28 @@ public struct InvokeMetrics: Sendable {
 
     /// Records one finished call.
     public func record(connectorType: String, envelope: InvokeEnvelope, duration: Duration) {
+        let outcome = envelope.error?.code ?? "ok"
+        let (calls, attempts, timer) = handles.withLock { handles in
+            if let type = handles[connectorType], let calls = type.calls[outcome] {
+                return (calls, type.attempts, type.duration)
+            }
+            var type = handles[connectorType] ?? makeHandles(connectorType)
+            let calls = Counter(
+                label: "junction_invoke_total", dimensions: [("connector_type", connectorType), ("outcome", outcome)],
+                factory: factory)
+            type.calls[outcome] = calls
+            handles[connectorType] = type
+            return (calls, type.attempts, type.duration)
+        }
+        calls.increment()
+        attempts.increment(by: envelope.metadata.attempts)
+        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    private func makeHandles(_ connectorType: String) -> TypeHandles {
         let type = [("connector_type", connectorType)]
-        Counter(label: "junction_invoke_total", dimensions: type + [("outcome", envelope.error?.code ?? "ok")], factory: factory)
-            .increment()
-        Counter(label: "junction_invoke_attempts_total", dimensions: type, factory: factory)
-            .increment(by: envelope.metadata.attempts)
-        Timer(label: "junction_invoke_duration_seconds", dimensions: type, preferredDisplayUnit: .seconds, factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        return TypeHandles(
+            attempts: Counter(label: "junction_invoke_attempts_total", dimensions: type, factory: factory),
+            duration: Timer(label: "junction_invoke_duration_seconds", dimensions: type, preferredDisplayUnit: .seconds, factory: factory))
     }
 }

@@ -51,12 +51,12 @@ public struct Invoker: Sendable {
     let retryPolicy: RetryPolicy
     let metrics: InvokeMetrics?
     let templates: TemplateService?
-    /// Audit events of concurrent calls share a transaction.
-    let auditLog: GroupCommit<AuditEvent>
+    /// Where each call's audit event goes (written off the request path).
+    let auditLog: AuditWriter
 
     public init(
         store: any Store, registry: ConnectorRegistry, cache: ConnectorCache, credentials: CredentialService,
-        connectors: ConnectorService, services: ServiceValues, retryPolicy: RetryPolicy = RetryPolicy(),
+        connectors: ConnectorService, services: ServiceValues, auditLog: AuditWriter, retryPolicy: RetryPolicy = RetryPolicy(),
         metrics: InvokeMetrics? = nil, templates: TemplateService? = nil
     ) {
         self.store = store
@@ -68,13 +68,7 @@ public struct Invoker: Sendable {
         self.retryPolicy = retryPolicy
         self.metrics = metrics
         self.templates = templates
-        self.auditLog = GroupCommit { events in
-            do {
-                try await store.recordAudits(events)
-            } catch {
-                Self.logger.error("Recording invoke audit events failed", metadata: ["events": "\(events.count)", "error": "\(error)"])
-            }
-        }
+        self.auditLog = auditLog
     }
 
     /// Runs one call and answers with its envelope.
@@ -100,7 +94,7 @@ public struct Invoker: Sendable {
             envelope = .failure(failure, metadata: metadata)
         }
         metrics?.record(connectorType: connectorType, envelope: envelope, duration: .now - start)
-        await audit(request, envelope: envelope)
+        audit(request, envelope: envelope)
         return envelope
     }
 
@@ -235,8 +229,8 @@ public struct Invoker: Sendable {
         return try await credentials.resolve(stored)
     }
 
-    private func audit(_ request: InvokeRequest, envelope: InvokeEnvelope) async {
-        let digest = (try? JSONCoding.encode(request.data)).map { SHA256.hash(data: $0).prefix(8).map { String(format: "%02x", $0) }.joined() }
+    private func audit(_ request: InvokeRequest, envelope: InvokeEnvelope) {
+        let digest = HexDigits.lowercase(SHA256.hash(data: request.data.jsonBytes).prefix(8))
         let event = request.actor.event(
             "connector.invoke", tenantID: request.tenantID, targetType: "connector", target: request.connector,
             details: [
@@ -245,11 +239,11 @@ public struct Invoker: Sendable {
                 "duration_ms": .integer(envelope.metadata.durationMilliseconds),
                 "attempts": .integer(envelope.metadata.attempts),
                 "mock": .bool(envelope.metadata.mock),
-                "input_digest": digest.map(JSONValue.string) ?? .null,
+                "input_digest": .string(digest),
             ])
         var recorded = event
         recorded.outcome = envelope.error?.code ?? "ok"
-        await auditLog.submit(recorded)
+        auditLog.record(recorded)
     }
 
     private static let logger = Logger(label: "junction.invoke")

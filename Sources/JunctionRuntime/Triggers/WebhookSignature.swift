@@ -14,7 +14,7 @@ public enum WebhookSignature {
 
     /// The `X-Junction-Signature` value for `body` sent at `timestamp` (Unix seconds).
     public static func sign(_ body: [UInt8], secret: String, timestamp: Int) -> String {
-        "t=\(timestamp),v1=\(hex(mac(body, secret: secret, timestamp: timestamp)))"
+        "t=\(timestamp),v1=\(HexDigits.lowercase(mac(body, secret: secret, timestamp: timestamp)))"
     }
 
     /// Whether `provided` is the secret, in time independent of where they differ.
@@ -63,7 +63,7 @@ public enum WebhookSignature {
         }
 
         /// The first signature in hex: the same for a replay of the same signed request.
-        public var fingerprint: String { WebhookSignature.hex(signatures[0]) }
+        public var fingerprint: String { HexDigits.lowercase(signatures[0]) }
     }
 
     /// Throws `unauthorized` unless `header` holds a `v1` signature of `body` by `secret` whose
@@ -92,16 +92,6 @@ public enum WebhookSignature {
         return difference == 0
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 
     static func bytes(hex text: String) -> [UInt8]? {
         let characters = Array(text.utf8)

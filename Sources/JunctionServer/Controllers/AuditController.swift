@@ -6,8 +6,9 @@ import JunctionStorage
 /// `/api/v1/audit`: the audit log, newest first, paged with `before` and `limit`.
 struct AuditController: Sendable {
     let store: any Store
+    /// Flushed before each read, so that callers see their own action calls.
+    let auditLog: AuditWriter
     let scope: TenantScope
-
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
         group.get("audit", use: list)
@@ -33,6 +34,7 @@ struct AuditController: Sendable {
             guard let value = Int64(before) else { throw JunctionError.invalidInput("Must be an integer.", field: "before") }
             query.before = value
         }
+        await auditLog.flush()
         let events = try await store.auditEvents(query)
         let next = events.count == query.limit ? events.last?.sequence : nil
         return JSONResponse.make(Page(events: events, nextBefore: next))

@@ -7,6 +7,7 @@ import JunctionStorage
 /// `/api/v1/tenants` and `/api/v1/keys`: tenants and their API keys.
 struct TenantController: Sendable {
     let store: any Store
+    let keys: APIKeys
     let body: JSONBodyReader
     let mode: ServerMode
 
@@ -87,7 +88,7 @@ struct TenantController: Sendable {
             }
             scope = .tenant(tenant.id)
         }
-        let issued = try await APIKeys(store: store).create(scope: scope, name: name, by: try context.actor())
+        let issued = try await keys.create(scope: scope, name: name, by: try context.actor())
         var representation = issued.record.representation.objectValue ?? [:]
         representation["api_key"] = .string(issued.text)
         return JSONResponse.make(JSONValue.object(representation), status: .created)
@@ -123,7 +124,7 @@ struct TenantController: Sendable {
         let target = try await store.key(id: id)
         let scope: APIKey.Scope? = principal.isPlatform ? nil : principal.scope
         let audit = try context.actor().event("key.delete", tenantID: target?.tenantID, targetType: "api_key", target: id)
-        try await store.deleteKey(id: id, scope: scope, audit: audit)
+        try await keys.delete(id: id, scope: scope, audit: audit)
         return Response(status: .noContent)
     }
 

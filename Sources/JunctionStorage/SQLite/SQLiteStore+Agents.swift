@@ -7,7 +7,7 @@ extension SQLiteStore {
     @discardableResult
     public func saveAgent(_ agent: Agent, replacing: Bool, audit: AuditEvent) async throws -> (agent: Agent, created: Bool) {
         try await write { db in
-            let document = try SQLiteJSON.text(agent.document)
+            let document = SQLiteJSON.text(agent.document)
             var stored = agent
             if let row = try Row.fetchOne(
                 db, sql: "SELECT id, created_at FROM agents WHERE tenant_id = ? AND name = ?",

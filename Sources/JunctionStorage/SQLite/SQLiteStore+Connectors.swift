@@ -133,8 +133,8 @@ extension SQLiteStore {
         var arguments: StatementArguments = withKeys ? [connector.id, connector.tenantID] : []
         arguments += [
             connector.name.rawValue, connector.type, connector.template, connector.displayName,
-            connector.description, connector.connectionURL, try SQLiteJSON.text(connector.options),
-            try SQLiteJSON.text(connector.secretOptionHints), Data(connector.sealedSecretOptions),
+            connector.description, connector.connectionURL, SQLiteJSON.text(connector.options),
+            SQLiteJSON.text(connector.secretOptionHints), Data(connector.sealedSecretOptions),
             connector.credential?.rawValue, connector.timeoutMilliseconds, connector.maxRetries, connector.enabled,
             connector.mode, connector.healthStatus.rawValue, connector.lastHealthCheck, connector.lastError,
             connector.createdAt, connector.updatedAt,

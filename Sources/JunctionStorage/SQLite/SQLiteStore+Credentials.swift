@@ -13,7 +13,7 @@ extension SQLiteStore {
                         """,
                     arguments: [
                         credential.id, credential.tenantID, credential.name.rawValue, credential.kind.rawValue,
-                        try SQLiteJSON.text(credential.config), try SQLiteJSON.text(credential.hints),
+                        SQLiteJSON.text(credential.config), SQLiteJSON.text(credential.hints),
                         Data(credential.sealedSecrets), credential.createdAt, credential.updatedAt,
                     ]
                 )

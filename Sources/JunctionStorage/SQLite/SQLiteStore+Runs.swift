@@ -9,8 +9,8 @@ extension SQLiteStore {
         let rows = try runs.map { run -> StatementArguments in
             [
                 run.id, run.tenantID, run.agent.rawValue, run.trigger.kind, run.trigger.connector?.rawValue, run.status.rawValue,
-                try SQLiteJSON.text(run.input), try run.output.map(SQLiteJSON.text), run.failure?.code, run.failure?.message,
-                try SQLiteJSON.text(.array(run.trace)), run.usage.inputTokens, run.usage.outputTokens, run.attempts,
+                SQLiteJSON.text(run.input), run.output.map(SQLiteJSON.text), run.failure?.code, run.failure?.message,
+                SQLiteJSON.text(.array(run.trace)), run.usage.inputTokens, run.usage.outputTokens, run.attempts,
                 run.createdAt, run.startedAt, run.finishedAt,
             ]
         }
@@ -105,10 +105,10 @@ extension SQLiteStore {
     public func finishRun(runID: String, worker: String, outcome: RunOutcome, trace: [JSONValue], usage: Run.Usage, at: Date) async throws -> Bool {
         let (status, output, failure): (Run.Status, String?, Run.Failure?)
         switch outcome {
-        case .completed(let value): (status, output, failure) = (.completed, try SQLiteJSON.text(value), nil)
+        case .completed(let value): (status, output, failure) = (.completed, SQLiteJSON.text(value), nil)
         case .failed(let reason): (status, output, failure) = (.failed, nil, reason)
         }
-        let traceText = try SQLiteJSON.text(.array(trace))
+        let traceText = SQLiteJSON.text(.array(trace))
         return try await write { db in
             try db.execute(
                 sql: """

@@ -15,7 +15,7 @@ extension SQLiteStore {
                     """,
                 arguments: [
                     Self.scope(template.tenantID), template.tenantID, template.slug.rawValue,
-                    try SQLiteJSON.text(template.document), Timestamp.now(),
+                    SQLiteJSON.text(template.document), Timestamp.now(),
                 ]
             )
             try Self.insert(audit, in: db)

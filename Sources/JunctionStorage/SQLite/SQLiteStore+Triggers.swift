@@ -12,7 +12,7 @@ extension SQLiteStore {
     }
 
     public func acceptEvent(_ event: TriggerEvent) async throws -> AcceptedEvent {
-        let input = try SQLiteJSON.text(event.input)
+        let input = SQLiteJSON.text(event.input)
         return try await write { db in
             if let key = event.idempotencyKey {
                 if let notBefore = event.keyNotBefore {
@@ -49,7 +49,7 @@ extension SQLiteStore {
             if let key = event.idempotencyKey {
                 try db.execute(
                     sql: "INSERT INTO trigger_events (connector_id, idempotency_key, run_ids, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [event.connectorID, key, try SQLiteJSON.text(.array(runs.map { .string($0.id) })), now])
+                    arguments: [event.connectorID, key, SQLiteJSON.text(.array(runs.map { .string($0.id) })), now])
             }
             return AcceptedEvent(runs: runs, repeated: false)
         }
@@ -100,7 +100,7 @@ extension SQLiteStore {
             payload["output"] = .null
             payload["error"] = ["code": .string(failure.code), "message": .string(failure.message)]
         }
-        let text = try SQLiteJSON.text(.object(payload))
+        let text = SQLiteJSON.text(.object(payload))
         for target in targets {
             let connectorID: String = target["id"]
             try db.execute(

@@ -68,16 +68,14 @@ public final class SQLiteStore: Store {
 
 extension SQLiteStore {
     static func insert(_ event: AuditEvent, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO audit_events (at, tenant_id, actor, actor_scope, action, target_type, target, outcome, request_id, details)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                event.at, event.tenantID, event.actor, event.actorScope.rawValue, event.action, event.targetType, event.target,
-                event.outcome, event.requestID, try event.details.map(SQLiteJSON.text),
-            ]
-        )
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_events (at, tenant_id, actor, actor_scope, action, target_type, target, outcome, request_id, details)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [
+            event.at, event.tenantID, event.actor, event.actorScope.rawValue, event.action, event.targetType, event.target,
+            event.outcome, event.requestID, event.details.map(SQLiteJSON.text),
+        ])
     }
 
     public func recordAudit(_ event: AuditEvent) async throws {
@@ -126,12 +124,12 @@ extension SQLiteStore {
 
 /// JSON columns are stored as text.
 enum SQLiteJSON {
-    static func text(_ value: JSONValue) throws -> String {
-        String(decoding: try JSONCoding.encode(value), as: UTF8.self)
+    static func text(_ value: JSONValue) -> String {
+        value.jsonText
     }
 
-    static func text(_ object: [String: JSONValue]) throws -> String {
-        try text(.object(object))
+    static func text(_ object: [String: JSONValue]) -> String {
+        text(.object(object))
     }
 
     static func value(_ text: String) throws -> JSONValue {
