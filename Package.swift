@@ -183,6 +183,7 @@ let package = Package(
             dependencies: [
                 "JunctionRuntime", "JunctionStorage", "JunctionCore", "JunctionConnectors",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -10,16 +10,20 @@ public enum Identifier {
     public static func make(_ prefix: String, now: Date = Date()) -> String {
         var generator = SystemRandomNumberGenerator()
         let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        var text = prefix + "_"
-        text.reserveCapacity(prefix.count + 33)
-        appendHex(millis & 0xFFFF_FFFF_FFFF, digits: 12, to: &text)
-        appendHex(generator.next() & 0xFFFF_FFFF_FFFF_FFFF, digits: 16, to: &text)
-        appendHex(UInt64(generator.next() & 0xFFFF), digits: 4, to: &text)
-        return text
+        var text: [UInt8] = []
+        text.reserveCapacity(prefix.utf8.count + 33)
+        text.append(contentsOf: prefix.utf8)
+        text.append(UInt8(ascii: "_"))
+        appendHex(millis, digits: 12, to: &text)
+        appendHex(generator.next(), digits: 16, to: &text)
+        appendHex(generator.next(), digits: 4, to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
-    private static func appendHex(_ value: UInt64, digits: Int, to text: inout String) {
-        let hex = String(value, radix: 16)
-        text += String(repeating: "0", count: max(0, digits - hex.count)) + hex
+    /// The low `digits` hex digits of `value`, most significant first.
+    private static func appendHex(_ value: UInt64, digits: Int, to text: inout [UInt8]) {
+        for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+            text.append(HexDigits.ascii[Int(truncatingIfNeeded: (value >> UInt64(shift)) & 0xF)])
+        }
     }
 }

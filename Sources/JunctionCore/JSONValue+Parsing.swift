@@ -208,9 +208,9 @@ private struct JSONParser {
     }
 
     private mutating func parseHex4() throws(JSONValue.SyntaxError) -> UInt16 {
-        guard index + 4 <= bytes.count else { throw error("unterminated string") }
         var value: UInt16 = 0
         for _ in 0..<4 {
+            guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
             let digit: UInt8
             switch byte {

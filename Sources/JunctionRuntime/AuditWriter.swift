@@ -31,7 +31,7 @@ public final class AuditWriter: Service, Sendable {
 
     /// The most events waiting to be written.
     public let capacity: Int
-    private let store: any Store
+    private let writeBatch: @Sendable ([AuditEvent]) async throws -> Void
     private let state = Mutex(State())
     private let written: Counter
     private let droppedCounter: Counter
@@ -39,15 +39,22 @@ public final class AuditWriter: Service, Sendable {
     private let maxBatch = 2_000
     private let retryDelays: [Duration]
 
+    /// Writes to `store` (`Store.recordAudits`).
+    public convenience init(store: any Store, capacity: Int = 100_000, metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
+        self.init(capacity: capacity, metrics: metrics) { events in try await store.recordAudits(events) }
+    }
+
     /// - Parameters:
     ///   - capacity: the most events waiting to be written.
     ///   - metrics: where the written, dropped and failed counts go.
     ///   - retryDelays: the pauses before each retry of a failed write.
+    ///   - write: stores a batch in one transaction.
     public init(
-        store: any Store, capacity: Int = 100_000, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
-        retryDelays: [Duration] = [.milliseconds(100), .seconds(1), .seconds(5)]
+        capacity: Int = 100_000, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        retryDelays: [Duration] = [.milliseconds(100), .seconds(1), .seconds(5)],
+        write: @escaping @Sendable ([AuditEvent]) async throws -> Void
     ) {
-        self.store = store
+        self.writeBatch = write
         self.capacity = capacity
         self.retryDelays = retryDelays
         written = Counter(label: "junction_audit_events_written_total", factory: metrics)
@@ -156,7 +163,7 @@ public final class AuditWriter: Service, Sendable {
         var attempt = 0
         while true {
             do {
-                try await store.recordAudits(batch)
+                try await writeBatch(batch)
                 written.increment(by: batch.count)
                 return
             } catch {

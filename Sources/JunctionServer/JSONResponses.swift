@@ -85,7 +85,7 @@ struct JSONBodyReader: Sendable {
     /// `allowEmpty`, which reads an empty body as `{}`).
     func read(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
         if let contentType = request.headers[.contentType]?.lowercased(),
-           !contentType.hasPrefix("application/json"), !contentType.contains("+json")
+           !contentType.hasPrefix("application/json"), !contentType.containsBytes(of: "+json")
         {
             throw JunctionError(.unsupportedMediaType, "Send the body as application/json.")
         }

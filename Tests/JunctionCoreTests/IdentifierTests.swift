@@ -55,4 +55,9 @@ import Testing
         let now = Identifier.make("key")
         #expect(earlier < now)
     }
+
+    @Test func hexDigitsAreTwoLowercaseDigitsPerByte() {
+        #expect(HexDigits.lowercase([0x00, 0x0F, 0xA0, 0xFF]) == "000fa0ff")
+        #expect(HexDigits.lowercase([UInt8]()) == "")
+    }
 }

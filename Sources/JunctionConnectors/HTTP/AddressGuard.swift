@@ -45,6 +45,12 @@ public final class AddressGuard: Sendable {
         try verdict(host: host, addresses: addresses)
     }
 
+    /// Throws `policy_denied` when `address`, the IP literal `host` spells, is denied (what
+    /// `check(host:)` does for a literal, without parsing it again).
+    public func check(host: String, literal address: [UInt8]) throws {
+        try verdict(host: host, addresses: [address])
+    }
+
     private func verdict(host: String, addresses: [[UInt8]]) throws {
         if let denied = addresses.first(where: { !policy.permits($0) }) {
             throw JunctionError(

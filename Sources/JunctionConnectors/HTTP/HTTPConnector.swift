@@ -64,10 +64,11 @@ public struct HTTPConnector: Connector, ConnectionTestable {
     static func decode(_ bytes: ByteBuffer, contentType: String?) -> JSONValue {
         guard bytes.readableBytes > 0 else { return .null }
         let type = contentType?.lowercased() ?? ""
-        if type.contains("json") || type.isEmpty, let json = try? JSONCoding.decode(bytes.readableBytesView) {
+        let isJSON = type.containsBytes(of: "json")
+        if isJSON || type.isEmpty, let json = try? JSONCoding.decode(bytes.readableBytesView) {
             return json
         }
-        if type.hasPrefix("text/") || type.contains("xml") || type.contains("json") || type.contains("x-www-form-urlencoded") {
+        if type.hasPrefix("text/") || isJSON || type.containsBytes(of: "xml") || type.containsBytes(of: "x-www-form-urlencoded") {
             return .string(String(buffer: bytes))
         }
         if type.isEmpty, let text = String(validating: bytes.readableBytesView, as: UTF8.self) {

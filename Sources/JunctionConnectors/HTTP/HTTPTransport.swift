@@ -32,6 +32,8 @@ struct HTTPTransport: Sendable {
     let name: String
     private let baseURL: String
     private let host: String
+    /// The host's address when the URL names it by IP (no look-up needed).
+    private let literalAddress: [UInt8]?
     private let defaultHeaders: [(String, String)]
     private let defaultQuery: [(String, String)]
     private let client: HTTPClient
@@ -55,6 +57,7 @@ struct HTTPTransport: Sendable {
         self.name = configuration.name.rawValue
         self.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.host = host
+        self.literalAddress = IPAddressBytes.parse(host)
         let options = configuration.options
         self.defaultHeaders = Self.pairs(options["headers"])
         self.defaultQuery = Self.pairs(options["query"])
@@ -69,7 +72,11 @@ struct HTTPTransport: Sendable {
         method: HTTPMethod, path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: Body?, call: CallContext
     ) async throws -> Answer {
-        try await addressGuard.check(host: host)
+        if let literalAddress {
+            try addressGuard.check(host: host, literal: literalAddress)
+        } else {
+            try await addressGuard.check(host: host)
+        }
         var headers = defaultHeaders + headers
         var query = defaultQuery + query
         for (key, value) in call.headers { headers.append((key, value)) }
@@ -110,7 +117,7 @@ struct HTTPTransport: Sendable {
     ) async throws -> Answer {
         var url = baseURL + (path.isEmpty || path.hasPrefix("/") ? path : "/" + path)
         if !query.isEmpty {
-            url += (url.contains("?") ? "&" : "?")
+            url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?")
                 + query.map { "\(PercentEncoding.encodeComponent($0.0))=\(PercentEncoding.encodeComponent($0.1))" }
                 .joined(separator: "&")
         }

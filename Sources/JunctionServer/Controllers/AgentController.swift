@@ -107,7 +107,7 @@ struct AgentController: Sendable {
     /// The body as a YAML or JSON document, with the lines of its values.
     private func document(_ request: Request) async throws -> DocumentText.Located {
         if let contentType = request.headers[.contentType]?.lowercased(),
-           !Self.documentTypes.contains(where: { contentType.hasPrefix($0) }), !contentType.contains("+json")
+           !Self.documentTypes.contains(where: { contentType.hasPrefix($0) }), !contentType.containsBytes(of: "+json")
         {
             throw JunctionError(.unsupportedMediaType, "Send the agent as YAML (application/yaml) or JSON (application/json).")
         }
