@@ -1,17 +1,17 @@
 import Synchronization
 
 /// Writes items in groups: the items of concurrent callers share one write (one transaction),
-/// and each caller returns once its item is written. Nothing is queued past its caller's return,
-/// so nothing is lost: a hot path keeps its durability and pays for one write per group instead
-/// of one per call.
+/// and each caller returns its own item's outcome once the write is done. Nothing is queued
+/// past its caller's return, so nothing is lost: a hot path keeps its durability and pays for
+/// one write per group instead of one per call.
 ///
 /// The first caller to find no write in progress leads: it writes its item with every item
-/// waiting, wakes their callers, and hands the lead to the next waiter, so no caller writes for
-/// others for long.
-public final class GroupCommit<Item: Sendable>: Sendable {
+/// waiting, hands each waiting caller its outcome, and passes the lead to the next waiter, so
+/// no caller writes for others for long.
+public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     /// What a waiting caller is told.
     private enum Turn {
-        case written
+        case written(Outcome)
         case lead
     }
 
@@ -26,22 +26,21 @@ public final class GroupCommit<Item: Sendable>: Sendable {
     }
 
     private let state = Mutex(State())
-    private let write: @Sendable ([Item]) async -> Void
+    private let write: @Sendable ([Item]) async -> [Outcome]
 
-    /// - Parameter write: stores a group of items; it handles its own failures (a group whose
-    ///   write failed still releases its callers).
-    public init(write: @escaping @Sendable ([Item]) async -> Void) {
+    /// - Parameter write: stores a group of items and answers one outcome per item, in order;
+    ///   it handles its own failures (as outcomes).
+    public init(write: @escaping @Sendable ([Item]) async -> [Outcome]) {
         self.write = write
     }
 
     /// Writes `item`, with whatever other callers are writing at the same time.
-    public func submit(_ item: Item) async {
+    public func submit(_ item: Item) async -> Outcome {
         let leads = state.withLock { state in
             guard !state.writing else { return false }
             state.writing = true
             return true
         }
-        var batch = [item]
         if !leads {
             let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
                 // The lead may have ended between the check above and now: then this caller leads.
@@ -55,16 +54,16 @@ public final class GroupCommit<Item: Sendable>: Sendable {
                 }
                 if !waits { continuation.resume(returning: .lead) }
             }
-            guard turn == .lead else { return }
+            if case .written(let outcome) = turn { return outcome }
         }
         // Leading: this caller's item and every waiting one, in one write.
         let waiters = state.withLock { state in
             defer { state.waiting = [] }
             return state.waiting
         }
-        batch += waiters.map(\.item)
-        await write(batch)
-        for waiter in waiters { waiter.continuation.resume(returning: .written) }
+        let outcomes = await write([item] + waiters.map(\.item))
+        precondition(outcomes.count == waiters.count + 1, "GroupCommit's write must answer one outcome per item")
+        for (waiter, outcome) in zip(waiters, outcomes.dropFirst()) { waiter.continuation.resume(returning: .written(outcome)) }
         let next = state.withLock { state -> Waiter? in
             guard !state.waiting.isEmpty else {
                 state.writing = false
@@ -74,5 +73,6 @@ public final class GroupCommit<Item: Sendable>: Sendable {
         }
         // The next waiter leads with its own item (and the ones behind it).
         next?.continuation.resume(returning: .lead)
+        return outcomes[0]
     }
 }

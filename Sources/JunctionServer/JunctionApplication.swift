@@ -153,7 +153,7 @@ public struct JunctionApplication: Sendable {
         let llm = LLMRunner(store: store, credentials: credentials, catalog: catalog, sender: sender)
         let workers = RunWorkers(
             store: store, runners: [.workflow: WorkflowRunner(invoker: invoker), .llm: llm], configuration: pool)
-        let triggers = TriggerService(store: store, connectors: connectors, workers: workers)
+        let triggers = TriggerService(store: store, connectors: connectors, workers: workers, cache: runtime.cache)
         return Components(
             credentials: credentials, templates: templates, connectors: connectors, invoker: invoker,
             catalog: catalog, workers: workers, runs: RunService(store: store, workers: workers), triggers: triggers,

@@ -257,6 +257,9 @@ public protocol TriggerStore: Sendable {
     /// remembers the event's idempotency key. A repeat of a remembered key queues nothing and
     /// answers the earlier event's runs.
     func acceptEvent(_ event: TriggerEvent) async throws -> AcceptedEvent
+    /// `acceptEvent` for each event, in order, all in one transaction: a later event repeating
+    /// an earlier one's key is a repeat. Nothing is accepted if it throws.
+    func acceptEvents(_ events: [TriggerEvent]) async throws -> [AcceptedEvent]
     /// When the connector's latest event with an idempotency key was accepted (a cron
     /// connector's latest tick), or `nil` if none was.
     func latestEventTime(connectorID: String) async throws -> Date?

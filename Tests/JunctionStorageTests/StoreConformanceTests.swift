@@ -1294,6 +1294,15 @@ extension Store {
         #expect(try await store.latestEventTime(connectorID: hook.id).map { $0 >= latest } == true)
         #expect(try await store.acceptEvent(event).repeated == false, "k-1 was forgotten")
         #expect(try await store.acceptEvent(old).repeated, "the latest key is kept")
+
+        // A batch is accepted in order: a later event repeating an earlier one's key is a repeat.
+        var fresh = event
+        fresh.idempotencyKey = "k-batch"
+        let batch = try await store.acceptEvents([fresh, unkeyed, fresh])
+        #expect(batch.map(\.repeated) == [false, false, true])
+        #expect(batch[2].runs.map(\.id) == batch[0].runs.map(\.id))
+        #expect(Set(batch[1].runs.map(\.id)).isDisjoint(with: batch[0].runs.map(\.id)))
+        #expect(try await store.acceptEvents([]).isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -38,6 +38,10 @@ public final class ConnectorCache: Sendable {
 
     private static func key(_ tenantID: String, _ name: String) -> String { tenantID + ":" + name }
 
+    /// Bumped by every invalidation (every connector, credential or template write through this
+    /// server): what was derived from connectors before a change is stale once it moves.
+    public var generation: Int { state.withLock { $0.generation } }
+
     /// The cached connector, or the one `build` makes (then cached).
     public func connector(
         tenantID: String,

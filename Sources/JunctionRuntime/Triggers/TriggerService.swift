@@ -9,26 +9,54 @@ public struct TriggerService: Sendable {
     private let store: any Store
     private let connectors: ConnectorService
     private let workers: RunWorkers
+    /// Concurrent events share a transaction; each is durable before its caller returns.
+    private let intake: GroupCommit<TriggerEvent, Result<AcceptedEvent, any Error>>
+    private let webhooks: WebhookLookup
 
-    public init(store: any Store, connectors: ConnectorService, workers: RunWorkers) {
+    /// - Parameter cache: its invalidations (connector and credential writes) drop the
+    ///   webhook connectors remembered between requests.
+    public init(store: any Store, connectors: ConnectorService, workers: RunWorkers, cache: ConnectorCache) {
         self.store = store
         self.connectors = connectors
         self.workers = workers
+        self.webhooks = WebhookLookup(cache: cache)
+        self.intake = GroupCommit { events in
+            do {
+                return try await store.acceptEvents(events).map { .success($0) }
+            } catch where events.count > 1 {
+                // One event that cannot be stored must not fail the others: each on its own.
+                var outcomes: [Result<AcceptedEvent, any Error>] = []
+                for event in events {
+                    do { outcomes.append(.success(try await store.acceptEvent(event))) } catch { outcomes.append(.failure(error)) }
+                }
+                return outcomes
+            } catch {
+                return [.failure(error)]
+            }
+        }
     }
 
     /// The enabled `inbound` or `sync` webhook connector with this id, and its settings;
-    /// `not_found` for anything else (which callers must not tell apart).
+    /// `not_found` for anything else (which callers must not tell apart). Found connectors are
+    /// remembered until the next connector write on this server, or for at most 5 seconds
+    /// (changes made by another server sharing the store).
     public func webhook(id: String) async throws -> (connector: ConnectorRecord, settings: WebhookSettings) {
-        guard id.hasPrefix("con_"), id.count <= 64, let connector = try await store.connector(id: id),
-              connector.type == WebhookConnector.spec.type, connector.enabled, connector.mode != "outbound"
+        guard id.hasPrefix("con_"), id.count <= 64 else { throw JunctionError.notFound("No webhook here.") }
+        if let known = webhooks.lookUp(id) { return known }
+        let generation = webhooks.generation
+        guard let connector = try await store.connector(id: id), connector.type == WebhookConnector.spec.type, connector.enabled,
+              connector.mode != "outbound"
         else { throw JunctionError.notFound("No webhook here.") }
-        return (connector, try WebhookSettings(options: try connectors.options(of: connector)))
+        let found = (connector, try WebhookSettings(options: try connectors.options(of: connector)))
+        webhooks.remember(found, id: id, generation: generation)
+        return found
     }
 
-    /// Queues a run of every agent linked to the event's connector, in one transaction, and
-    /// wakes the workers; a repeated idempotency key queues nothing and answers the earlier runs.
+    /// Queues a run of every agent linked to the event's connector, in one transaction (shared
+    /// with concurrent events), and wakes the workers; a repeated idempotency key queues nothing
+    /// and answers the earlier runs.
     public func accept(_ event: TriggerEvent) async throws -> AcceptedEvent {
-        let accepted = try await store.acceptEvent(event)
+        let accepted = try await intake.submit(event).get()
         if !accepted.repeated, !accepted.runs.isEmpty { workers.wake() }
         return accepted
     }

@@ -160,6 +160,14 @@ enum SQLiteMigrations {
                 CREATE INDEX deliveries_tenant ON deliveries(tenant_id, created_at);
                 """)
         }
+        migrator.registerMigration("v6-run-queue-order") { db in
+            // Claiming reads the oldest queued run straight off this index; the old one made
+            // every claim sort the whole queue (slower the longer the queue).
+            try db.execute(sql: """
+                DROP INDEX runs_queue;
+                CREATE INDEX runs_queue ON runs(status, created_at, id) WHERE status IN ('queued', 'running');
+                """)
+        }
         return migrator
     }
 }

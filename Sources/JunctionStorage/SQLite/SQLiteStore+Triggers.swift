@@ -12,47 +12,56 @@ extension SQLiteStore {
     }
 
     public func acceptEvent(_ event: TriggerEvent) async throws -> AcceptedEvent {
-        let input = SQLiteJSON.text(event.input)
+        try await acceptEvents([event])[0]
+    }
+
+    public func acceptEvents(_ events: [TriggerEvent]) async throws -> [AcceptedEvent] {
+        let inputs = events.map { SQLiteJSON.text($0.input) }
         return try await write { db in
-            if let key = event.idempotencyKey {
-                if let notBefore = event.keyNotBefore {
-                    try db.execute(
-                        sql: "DELETE FROM trigger_events WHERE connector_id = ? AND idempotency_key = ? AND created_at < ?",
-                        arguments: [event.connectorID, key, notBefore])
-                }
-                if let ids = try String.fetchOne(
-                    db, sql: "SELECT run_ids FROM trigger_events WHERE connector_id = ? AND idempotency_key = ?",
-                    arguments: [event.connectorID, key])
-                {
-                    let runIDs = try SQLiteJSON.value(ids).arrayValue?.compactMap(\.stringValue) ?? []
-                    return AcceptedEvent(runs: try Self.runs(ids: runIDs, in: db), repeated: true)
-                }
-            }
-            let agents = try String.fetchAll(
-                db, sql: "SELECT agent_name FROM agent_links WHERE connector_id = ? ORDER BY agent_name", arguments: [event.connectorID])
-            let now = Timestamp.now()
-            var runs: [Run] = []
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO runs (id, tenant_id, agent_name, trigger_kind, trigger_connector, status, input, trace, input_tokens,
-                    output_tokens, attempts, created_at)
-                VALUES (?, ?, ?, ?, ?, 'queued', ?, '[]', 0, 0, 0, ?)
-                """)
-            for agent in agents {
-                let run = Run(
-                    tenantID: event.tenantID, agent: try Slug(validating: agent, field: "agent_name"),
-                    trigger: Run.Trigger(kind: event.kind, connector: event.connector), input: event.input, createdAt: now)
-                try statement.execute(arguments: [
-                    run.id, run.tenantID, agent, event.kind, event.connector.rawValue, input, now,
-                ])
-                runs.append(run)
-            }
-            if let key = event.idempotencyKey {
-                try db.execute(
-                    sql: "INSERT INTO trigger_events (connector_id, idempotency_key, run_ids, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [event.connectorID, key, SQLiteJSON.text(.array(runs.map { .string($0.id) })), now])
-            }
-            return AcceptedEvent(runs: runs, repeated: false)
+            try zip(events, inputs).map { event, input in try Self.accept(event, input: input, in: db) }
         }
+    }
+
+    private static func accept(_ event: TriggerEvent, input: String, in db: Database) throws -> AcceptedEvent {
+        if let key = event.idempotencyKey {
+            if let notBefore = event.keyNotBefore {
+                try db.cachedStatement(
+                    sql: "DELETE FROM trigger_events WHERE connector_id = ? AND idempotency_key = ? AND created_at < ?"
+                ).execute(arguments: [event.connectorID, key, notBefore])
+            }
+            if let ids = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT run_ids FROM trigger_events WHERE connector_id = ? AND idempotency_key = ?"),
+                arguments: [event.connectorID, key])
+            {
+                let runIDs = try SQLiteJSON.value(ids).arrayValue?.compactMap(\.stringValue) ?? []
+                return AcceptedEvent(runs: try Self.runs(ids: runIDs, in: db), repeated: true)
+            }
+        }
+        let agents = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT agent_name FROM agent_links WHERE connector_id = ? ORDER BY agent_name"),
+            arguments: [event.connectorID])
+        let now = Timestamp.now()
+        var runs: [Run] = []
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO runs (id, tenant_id, agent_name, trigger_kind, trigger_connector, status, input, trace, input_tokens,
+                output_tokens, attempts, created_at)
+            VALUES (?, ?, ?, ?, ?, 'queued', ?, '[]', 0, 0, 0, ?)
+            """)
+        for agent in agents {
+            let run = Run(
+                tenantID: event.tenantID, agent: try Slug(validating: agent, field: "agent_name"),
+                trigger: Run.Trigger(kind: event.kind, connector: event.connector), input: event.input, createdAt: now)
+            try statement.execute(arguments: [
+                run.id, run.tenantID, agent, event.kind, event.connector.rawValue, input, now,
+            ])
+            runs.append(run)
+        }
+        if let key = event.idempotencyKey {
+            try db.cachedStatement(
+                sql: "INSERT INTO trigger_events (connector_id, idempotency_key, run_ids, created_at) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [event.connectorID, key, SQLiteJSON.text(.array(runs.map { .string($0.id) })), now])
+        }
+        return AcceptedEvent(runs: runs, repeated: false)
     }
 
     public func latestEventTime(connectorID: String) async throws -> Date? {
