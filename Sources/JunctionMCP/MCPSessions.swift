@@ -58,6 +58,7 @@ public actor MCPSessions: Service {
             guard let known = sessions[id], known.owner == owner else {
                 return .error(statusCode: 404, .invalidRequest("Session not found or expired: initialize a new session."))
             }
+            if let call = DirectToolCall(request) { return await answer(call, in: id, session: session) }
             let response = await answer(request, in: id, by: known.transport)
             if request.method.uppercased() == "DELETE", response.statusCode == 200 { await close(id) }
             return response
@@ -128,6 +129,23 @@ public actor MCPSessions: Service {
             continuation.onTermination = { _ in relay.cancel() }
         }
         return .stream(watched, headers: headers)
+    }
+
+    /// Answers a plain `tools/call` without the SDK's server (see `DirectToolCall`), counting
+    /// as a request of session `id` while it runs.
+    private func answer(_ call: DirectToolCall, in id: String, session: ToolSession) async -> MCP.HTTPResponse {
+        sessions[id]?.inFlight += 1
+        sessions[id]?.lastSeen = .now
+        let outcome: Result<CallTool.Result, MCPError>
+        do {
+            outcome = .success(try await toolServer.callTool(named: call.name, arguments: call.arguments, session: session))
+        } catch let error as MCPError {
+            outcome = .failure(error)
+        } catch {
+            outcome = .failure(.internalError(error.localizedDescription))  // as the SDK answers it
+        }
+        requestEnded(in: id)
+        return .data(call.answer(outcome), headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: id])
     }
 
     private func requestEnded(in id: String) {

@@ -52,10 +52,15 @@ public struct MCPToolServer: Sendable {
 
     func callTool(_ parameters: CallTool.Parameters, session: ToolSession) async throws -> CallTool.Result {
         let arguments = JSONValue.object((parameters.arguments ?? [:]).mapValues(JSONValue.init))
-        if session.mode == .meta, let meta = MetaTools.Name(rawValue: parameters.name) {
+        return try await callTool(named: parameters.name, arguments: arguments, session: session)
+    }
+
+    /// Answers `tools/call` of `name`: a meta tool in meta mode, otherwise the tenant's tool.
+    func callTool(named name: String, arguments: JSONValue, session: ToolSession) async throws -> CallTool.Result {
+        if session.mode == .meta, let meta = MetaTools.Name(rawValue: name) {
             return try await MetaTools(server: self, session: session).call(meta, arguments: arguments)
         }
-        return try await call(named: parameters.name, arguments: arguments, session: session)
+        return try await call(named: name, arguments: arguments, session: session)
     }
 
     /// Runs the tool `name` (also in meta mode, where it is not listed). An unknown name is a

@@ -248,6 +248,54 @@ struct MCPServerTests {
         }
     }
 
+    /// A plain `tools/call` is answered by Junction as one JSON object; anything the direct
+    /// path does not take (a batch, an Accept without event streams, an unknown protocol
+    /// version) still gets the SDK's answer.
+    @Test func plainToolCallsAreAnsweredAsJSONAndTheRestByTheSDK() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
+                var inSession = Self.streamHeaders
+                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
+                inSession[Self.protocolHeader] = "2025-06-18"
+                let call: JSONValue = [
+                    "jsonrpc": "2.0", "id": "call-7", "method": "tools/call",
+                    "params": ["name": "crm__get-customer", "arguments": ["id": "42"]],
+                ]
+
+                let direct = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: inSession)
+                #expect(direct.status == .ok)
+                #expect(direct.headers[.contentType] == "application/json")
+                #expect(direct.headers[Self.sessionHeader] == inSession[Self.sessionHeader])
+                #expect(direct.json["jsonrpc"] == "2.0")
+                #expect(direct.json["id"] == "call-7")
+                #expect(direct.json["result"]?["isError"] == false)
+                #expect(direct.json["result"]?["structuredContent"]?["path"] == "/echo/customers/42")
+                #expect(upstream.count("echo") == 1)
+
+                let unknown: JSONValue = ["jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": ["name": "crm__nope"]]
+                let refused = try await junction.request(.post, "/mcp", key: tenant.key, json: unknown, headers: inSession)
+                #expect(refused.json["id"] == 8)
+                #expect(refused.json["error"]?["code"] == -32602)
+                #expect(refused.json["error"]?["message"]?.stringValue?.contains("crm__nope") == true)
+
+                // Left to the SDK, which refuses batches in this protocol version.
+                let batch = try await junction.request(.post, "/mcp", key: tenant.key, json: [call], headers: inSession)
+                #expect(batch.headers[.contentType] != "application/json" || batch.json["error"] != nil, "a batch is not taken")
+                var jsonOnly = inSession
+                jsonOnly[.accept] = "application/json"
+                let notAccepted = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: jsonOnly)
+                #expect(notAccepted.status == .notAcceptable)
+                var oldVersion = inSession
+                oldVersion[Self.protocolHeader] = "1999-01-01"
+                let unsupported = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: oldVersion)
+                #expect(unsupported.status == .badRequest)
+                #expect(upstream.count("echo") == 1, "no refused request reached the upstream")
+            }
+        }
+    }
+
     @Test func sessionsBelongToTheKeyAndTenantThatOpenedThem() async throws {
         try await UpstreamServer.with { upstream in
             try await withJunction { junction in
