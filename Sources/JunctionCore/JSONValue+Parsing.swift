@@ -6,6 +6,7 @@ extension JSONValue {
         /// The byte offset into the text where it was noticed.
         public var offset: Int
 
+        /// `reason at byte offset`.
         public var description: String { "\(reason) at byte \(offset)" }
     }
 

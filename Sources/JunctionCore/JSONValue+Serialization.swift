@@ -36,7 +36,8 @@ extension JSONValue {
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             var first = true
-            for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+            // Keys in UTF-8 byte order, as Foundation sorts them (not `String`'s Unicode order).
+            for (key, value) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 if !first { output.append(UInt8(ascii: ",")) }
                 first = false
                 Self.writeString(key, to: &output)

@@ -14,6 +14,8 @@ public actor MCPSessions: Service {
         let server: MCP.Server
         let transport: StatefulHTTPServerTransport
         let owner: Owner
+        /// The caller and tool mode the session was opened with (what its SDK server serves).
+        let toolSession: ToolSession
         /// When its last request ended (or began, while one is under way).
         var lastSeen: ContinuousClock.Instant
         /// Requests being answered: a session is never idle while it answers one.
@@ -52,13 +54,42 @@ public actor MCPSessions: Service {
 
     /// Answers one request to the MCP endpoint for the caller described by `session`.
     /// Requests naming a session must come from the key and tenant that created it.
-    public func handle(_ request: MCP.HTTPRequest, session: ToolSession) async -> MCP.HTTPResponse {
+    public nonisolated func handle(_ request: MCP.HTTPRequest, session: ToolSession) async -> MCP.HTTPResponse {
+        // A plain tools/call is read (and its answer written) off the actor, which all sessions share.
+        if let id = request.header(HTTPHeaderName.sessionID), let call = DirectToolCall(request) {
+            guard let opened = await begin(call: id, for: session) else { return Self.unknownSession }
+            let outcome: Result<CallTool.Result, MCPError>
+            do {
+                outcome = .success(try await toolServer.callTool(named: call.name, arguments: call.arguments, session: opened))
+            } catch let error as MCPError {
+                outcome = .failure(error)
+            } catch {
+                outcome = .failure(.internalError(error.localizedDescription))  // as the SDK answers it
+            }
+            await requestEnded(in: id)
+            return .data(call.answer(outcome), headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: id])
+        }
+        return await handleThroughSDK(request, session: session)
+    }
+
+    private static let unknownSession = MCP.HTTPResponse.error(
+        statusCode: 404, .invalidRequest("Session not found or expired: initialize a new session."))
+
+    /// Counts a direct `tools/call` as a request of session `id` if `caller` owns it, and
+    /// answers what the session was opened with.
+    private func begin(call id: String, for caller: ToolSession) -> ToolSession? {
+        guard let known = sessions[id], known.owner == Owner(keyID: caller.actor.keyID, tenantID: caller.tenantID) else {
+            return nil
+        }
+        sessions[id]?.inFlight += 1
+        sessions[id]?.lastSeen = .now
+        return known.toolSession
+    }
+
+    private func handleThroughSDK(_ request: MCP.HTTPRequest, session: ToolSession) async -> MCP.HTTPResponse {
         let owner = Owner(keyID: session.actor.keyID, tenantID: session.tenantID)
         if let id = request.header(HTTPHeaderName.sessionID) {
-            guard let known = sessions[id], known.owner == owner else {
-                return .error(statusCode: 404, .invalidRequest("Session not found or expired: initialize a new session."))
-            }
-            if let call = DirectToolCall(request) { return await answer(call, in: id, session: session) }
+            guard let known = sessions[id], known.owner == owner else { return Self.unknownSession }
             let response = await answer(request, in: id, by: known.transport)
             if request.method.uppercased() == "DELETE", response.statusCode == 200 { await close(id) }
             return response
@@ -98,7 +129,8 @@ public actor MCPSessions: Service {
         }
         let tenantID = session.tenantID
         let watcher = MCPToolServer.forwardChanges(of: tenantID, from: changes, to: server)
-        sessions[id] = Session(server: server, transport: transport, owner: owner, lastSeen: .now, watcher: watcher)
+        sessions[id] = Session(
+            server: server, transport: transport, owner: owner, toolSession: session, lastSeen: .now, watcher: watcher)
         let response = await answer(request, in: id, by: transport)
         if case .error = response { await close(id) }
         logger.debug("MCP session opened", metadata: ["mcp.session": .string(id), "tenant.id": .string(tenantID)])
@@ -129,23 +161,6 @@ public actor MCPSessions: Service {
             continuation.onTermination = { _ in relay.cancel() }
         }
         return .stream(watched, headers: headers)
-    }
-
-    /// Answers a plain `tools/call` without the SDK's server (see `DirectToolCall`), counting
-    /// as a request of session `id` while it runs.
-    private func answer(_ call: DirectToolCall, in id: String, session: ToolSession) async -> MCP.HTTPResponse {
-        sessions[id]?.inFlight += 1
-        sessions[id]?.lastSeen = .now
-        let outcome: Result<CallTool.Result, MCPError>
-        do {
-            outcome = .success(try await toolServer.callTool(named: call.name, arguments: call.arguments, session: session))
-        } catch let error as MCPError {
-            outcome = .failure(error)
-        } catch {
-            outcome = .failure(.internalError(error.localizedDescription))  // as the SDK answers it
-        }
-        requestEnded(in: id)
-        return .data(call.answer(outcome), headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: id])
     }
 
     private func requestEnded(in id: String) {

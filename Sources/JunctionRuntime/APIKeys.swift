@@ -63,9 +63,11 @@ public struct APIKeys: Sendable {
         if let cached = cache.record(id: id) {
             record = cached
         } else {
+            let deletions = cache.deletions
             guard let stored = try await store.key(id: id) else { return nil }
             record = stored
-            cache.remember(stored)
+            // Not if a key was deleted meanwhile: the record read may be that key's.
+            cache.remember(stored, ifNoDeletionsSince: deletions)
         }
         guard Self.constantTimeEquals(Self.digest(of: text), record.digest) else { return nil }
         return Principal(keyID: record.id, scope: record.scope)
@@ -95,7 +97,13 @@ public struct APIKeys: Sendable {
 extension APIKeys {
     /// Key records by id, each kept for a time-to-live; at most `capacity` of them.
     final class RecordCache: Sendable {
-        private let entries = Mutex<[String: (record: APIKey, expires: ContinuousClock.Instant)]>([:])
+        private struct Entries {
+            var records: [String: (record: APIKey, expires: ContinuousClock.Instant)] = [:]
+            /// Bumped by every `forget`.
+            var deletions = 0
+        }
+
+        private let entries = Mutex(Entries())
         private let timeToLive: Duration
         private let capacity = 10_000
 
@@ -103,29 +111,37 @@ extension APIKeys {
             self.timeToLive = timeToLive
         }
 
+        /// How many keys were forgotten so far: pass it to `remember` for a record read after.
+        var deletions: Int { entries.withLock { $0.deletions } }
+
         func record(id: String) -> APIKey? {
             let now = ContinuousClock.now
             return entries.withLock { entries in
-                guard let entry = entries[id] else { return nil }
+                guard let entry = entries.records[id] else { return nil }
                 guard entry.expires > now else {
-                    entries[id] = nil
+                    entries.records[id] = nil
                     return nil
                 }
                 return entry.record
             }
         }
 
-        func remember(_ record: APIKey) {
+        /// Keeps `record`, read after `deletions` keys were forgotten, unless one was since.
+        func remember(_ record: APIKey, ifNoDeletionsSince deletions: Int) {
             guard timeToLive > .zero else { return }
             let expires = ContinuousClock.now + timeToLive
             entries.withLock { entries in
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-                entries[record.id] = (record, expires)
+                guard entries.deletions == deletions else { return }
+                if entries.records.count >= capacity { entries.records.removeAll(keepingCapacity: true) }
+                entries.records[record.id] = (record, expires)
             }
         }
 
         func forget(id: String) {
-            _ = entries.withLock { $0.removeValue(forKey: id) }
+            entries.withLock { entries in
+                entries.records[id] = nil
+                entries.deletions += 1
+            }
         }
     }
 }

@@ -15,13 +15,20 @@ import Synchronization
 /// writes everything still queued before it returns.
 ///
 /// `flush()` waits until everything recorded so far is written: readers of the audit log call
-/// it first, so a caller always sees its own calls.
+/// it first, so a caller always sees its own calls. Writes are not cancelled with the task
+/// that runs the writer. An event recorded after `run` has returned (by work that outlived the
+/// server) is written on its own.
 public final class AuditWriter: Service, Sendable {
     private struct State {
+        /// Waiting events: those from `head` on (taken batches are skipped, not shifted out).
         var queue: [AuditEvent] = []
+        var head = 0
+        var waiting: Int { queue.count - head }
         /// The run loop, while it waits for events.
         var consumer: CheckedContinuation<Void, Never>?
         var stopping = false
+        /// `run` has returned: nothing drains the queue any more.
+        var stopped = false
         /// Events queued so far, and events written or given up so far.
         var queued = 0
         var done = 0
@@ -64,31 +71,40 @@ public final class AuditWriter: Service, Sendable {
 
     /// Queues `event` for writing without waiting; drops it (counted) when the queue is full.
     public func record(_ event: AuditEvent) {
-        let (accepted, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard state.queue.count < capacity else {
+        enum Outcome { case queued(CheckedContinuation<Void, Never>?), dropped(Int), late }
+        let outcome = state.withLock { state -> Outcome in
+            if state.stopped { return .late }
+            guard state.waiting < capacity else {
                 state.dropped += 1
-                return (false, nil)
+                return .dropped(state.dropped)
             }
             state.queue.append(event)
             state.queued += 1
             defer { state.consumer = nil }
-            return (true, state.consumer)
+            return .queued(state.consumer)
         }
-        guard accepted else {
+        switch outcome {
+        case .queued(let consumer):
+            consumer?.resume()
+        case .dropped(let total):
             droppedCounter.increment()
-            return
+            if total == 1 || total.isMultiple(of: 10_000) {
+                Self.logger.warning("Audit events dropped: the write queue is full", metadata: ["dropped_total": "\(total)"])
+            }
+        case .late:
+            Task { await self.write([event]) }
         }
-        consumer?.resume()
     }
 
     /// How many events were dropped because the queue was full.
     public var droppedCount: Int { state.withLock { $0.dropped } }
 
-    /// Returns once every event recorded before the call has been written (or given up).
+    /// Returns once every event recorded before the call has been written (or given up); at
+    /// once when the writer has stopped.
     public func flush() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
-                guard state.done < state.queued else { return true }
+                guard state.done < state.queued, !state.stopped else { return true }
                 state.flushers.append((state.queued, continuation))
                 return false
             }
@@ -102,7 +118,8 @@ public final class AuditWriter: Service, Sendable {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 while let batch = await nextBatch() {
-                    await write(batch)
+                    // Its own task: a cancelled run still writes (and retries) what it took.
+                    await Task { await self.write(batch) }.value
                     let flushed = state.withLock { state in
                         state.done += batch.count
                         let done = state.done
@@ -112,6 +129,12 @@ public final class AuditWriter: Service, Sendable {
                     }
                     for flusher in flushed { flusher.resume() }
                 }
+                let flushers = state.withLock { state in
+                    state.stopped = true
+                    defer { state.flushers = [] }
+                    return state.flushers.map(\.continuation)
+                }
+                for flusher in flushers { flusher.resume() }
             } onGracefulShutdown: {
                 self.finish()
             }
@@ -135,10 +158,19 @@ public final class AuditWriter: Service, Sendable {
         while true {
             enum Next { case batch([AuditEvent]), stop, wait }
             let next = state.withLock { state -> Next in
-                if !state.queue.isEmpty {
-                    let count = min(state.queue.count, maxBatch)
-                    let batch = Array(state.queue.prefix(count))
-                    state.queue.removeFirst(count)
+                if state.waiting > 0 {
+                    let end = min(state.queue.count, state.head + maxBatch)
+                    let batch = Array(state.queue[state.head..<end])
+                    state.head = end
+                    if state.head == state.queue.count {
+                        state.queue.removeAll(keepingCapacity: state.queue.count <= 4 * maxBatch)
+                        state.head = 0
+                    } else if state.head > 4 * maxBatch, state.head > state.queue.count / 2 {
+                        // Under steady load the queue never empties: drop the taken part now
+                        // and then (amortised, never per batch).
+                        state.queue.removeFirst(state.head)
+                        state.head = 0
+                    }
                     return .batch(batch)
                 }
                 return state.stopping ? .stop : .wait
@@ -149,7 +181,7 @@ public final class AuditWriter: Service, Sendable {
             case .wait:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready = state.withLock { state in
-                        guard state.queue.isEmpty, !state.stopping else { return true }
+                        guard state.waiting == 0, !state.stopping else { return true }
                         state.consumer = continuation
                         return false
                     }
@@ -177,7 +209,9 @@ public final class AuditWriter: Service, Sendable {
                 Self.logger.warning(
                     "Writing audit events failed; retrying",
                     metadata: ["events": "\(batch.count)", "attempt": "\(attempt + 1)", "error": "\(error)"])
-                try? await Task.sleep(for: retryDelays[attempt])
+                // While stopping, short pauses: the server's shutdown waits for this.
+                let stopping = state.withLock { $0.stopping }
+                try? await Task.sleep(for: stopping ? min(retryDelays[attempt], .milliseconds(100)) : retryDelays[attempt])
                 attempt += 1
             }
         }

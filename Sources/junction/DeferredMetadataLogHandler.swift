@@ -30,8 +30,13 @@ struct DeferredMetadataLogHandler: LogHandler {
     func log(event: LogEvent) {
         var event = event
         if !metadata.isEmpty {
-            // The statement's own metadata wins, as in `StreamLogHandler`.
-            event.metadata = metadata.merging(event.metadata ?? [:]) { _, explicit in explicit }
+            // As in `StreamLogHandler`: the provider's metadata wins over the handler's, and the
+            // statement's own over both.
+            var merged = metadata
+            if let provided = metadataProvider?.get(), !provided.isEmpty {
+                merged.merge(provided) { _, provided in provided }
+            }
+            event.metadata = merged.merging(event.metadata ?? [:]) { _, explicit in explicit }
         }
         stream.log(event: event)
     }

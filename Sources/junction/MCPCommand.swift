@@ -120,10 +120,29 @@ struct MCPCommand: AsyncParsableCommand {
         let forwarding = MCPToolServer.forwardChanges(of: tenant.id, from: runtime.cache.changes, to: server)
         let watching = Task { await watch(tenant.id, store: junction.store, cache: runtime.cache) }
         let auditing = Task { try await components.auditLog.run() }
-        try await server.start(transport: MCPLineTransport.standardIO())
-        await server.waitUntilCompleted()
-        watching.cancel()
-        forwarding.cancel()
+        // The tools' audit events are written in the background: however this ends (end of
+        // input, SIGTERM, SIGINT, a failed start), what is queued is written before exiting.
+        defer {
+            watching.cancel()
+            forwarding.cancel()
+        }
+        let transport = MCPLineTransport.standardIO()
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let stopping = Task {
+            for await _ in signals {
+                await transport.disconnect()
+                return
+            }
+        }
+        do {
+            try await server.start(transport: transport)
+            await server.waitUntilCompleted()
+        } catch {
+            components.auditLog.finish()
+            try? await auditing.value
+            throw error
+        }
+        stopping.cancel()
         components.auditLog.finish()
         try? await auditing.value
         try? await runtime.shutdown()

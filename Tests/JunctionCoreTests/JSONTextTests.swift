@@ -91,6 +91,12 @@ import Testing
         #expect(value.jsonText == text)
     }
 
+    @Test func keysAreOrderedByTheirUTF8Bytes() {
+        // "e" + combining acute sorts before "ff" by bytes, after it in Unicode's canonical order.
+        let value: JSONValue = ["ff": 1, "e\u{301}": 2]
+        #expect(value.jsonText == "{\"e\u{301}\":2,\"ff\":1}")
+    }
+
     @Test func encodeTakesTheFastPathForJSONValues() throws {
         let value: JSONValue = ["z": "ü", "a": [1, 2.5]]
         #expect(try JSONCoding.encode(value) == Data(value.jsonBytes))
@@ -105,8 +111,9 @@ import Testing
     }
 
     private static func randomKey(using generator: inout SplitMix64) -> String {
-        // ASCII keys: Foundation sorts others by a different order than code units.
-        String((0..<Int.random(in: 1...6, using: &generator)).map { _ in "abcXYZ019_-".randomElement(using: &generator)! })
+        // Non-ASCII and decomposed keys too: both writers order keys by their UTF-8 bytes.
+        let pieces = ["a", "b", "X", "0", "_", "-", "é", "e\u{301}", "ff", "中", "🙂", "Z"]
+        return (0..<Int.random(in: 1...4, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
     }
 
     private static func randomValue(depth: Int, using generator: inout SplitMix64) -> JSONValue {

@@ -90,6 +90,27 @@ struct AuditWriterTests {
         try await running.value
     }
 
+    @Test func aCancelledWriterStillWritesWhatIsQueuedAndLateEventsOnTheirOwn() async throws {
+        let sink = Sink()
+        // Like GRDB, the write refuses to start in a cancelled task.
+        let writer = AuditWriter(retryDelays: []) { events in
+            if Task.isCancelled { throw CancellationError() }
+            try sink.write(events)
+        }
+        for number in 0..<50 { writer.record(event(number)) }
+        let running = Task { try await writer.run() }
+        running.cancel()
+        try await running.value
+        #expect(sink.targets.count == 50)
+
+        // Recorded after the writer stopped (work that outlived the server): written on its own,
+        // and flush does not wait for a writer that is gone.
+        writer.record(event(50))
+        await writer.flush()
+        for _ in 0..<200 where sink.targets.count < 51 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(sink.targets.last == "c50")
+    }
+
     @Test func finishingWritesWhatIsQueuedBeforeRunReturns() async throws {
         let sink = Sink()
         let writer = AuditWriter(retryDelays: []) { events in try sink.write(events) }

@@ -21,18 +21,22 @@ public struct TriggerService: Sendable {
         self.workers = workers
         self.webhooks = WebhookLookup(cache: cache)
         self.intake = GroupCommit { events in
-            do {
-                return try await store.acceptEvents(events).map { .success($0) }
-            } catch where events.count > 1 {
-                // One event that cannot be stored must not fail the others: each on its own.
-                var outcomes: [Result<AcceptedEvent, any Error>] = []
-                for event in events {
-                    do { outcomes.append(.success(try await store.acceptEvent(event))) } catch { outcomes.append(.failure(error)) }
+            // Its own task: the caller that happens to lead may be cancelled, the others' events not.
+            await Task {
+                do {
+                    return try await store.acceptEvents(events).map { .success($0) }
+                } catch let error as JunctionError where events.count > 1 && error.code != .internal && error.code != .unavailable {
+                    // One event that cannot be stored (its connector just deleted, say) must not
+                    // fail the others: each on its own. A store failure fails them all at once.
+                    var outcomes: [Result<AcceptedEvent, any Error>] = []
+                    for event in events {
+                        do { outcomes.append(.success(try await store.acceptEvent(event))) } catch { outcomes.append(.failure(error)) }
+                    }
+                    return outcomes
+                } catch {
+                    return events.map { _ in .failure(error) }
                 }
-                return outcomes
-            } catch {
-                return [.failure(error)]
-            }
+            }.value
         }
     }
 

@@ -15,6 +15,7 @@ extension SQLiteStore {
         try await acceptEvents([event])[0]
     }
 
+    /// Every event in one write transaction (see `TriggerStore.acceptEvents`).
     public func acceptEvents(_ events: [TriggerEvent]) async throws -> [AcceptedEvent] {
         let inputs = events.map { SQLiteJSON.text($0.input) }
         return try await write { db in
