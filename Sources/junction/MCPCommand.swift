@@ -89,13 +89,7 @@ struct MCPCommand: AsyncParsableCommand {
         let headers: HTTPHeaders = ["Authorization": "Bearer \(key)", "User-Agent": "junction-mcp/\(BuildInfo.version)"]
         let client = MCPLineTransport.standardIO()
         // SIGTERM or SIGINT end the input as end of file would, so the session is still ended.
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        let stopping = Task {
-            for await _ in signals {
-                await client.disconnect()
-                return
-            }
-        }
+        let stopping = await Self.disconnectOnSignals(client)
         try await MCPRelay(endpoint: endpoint, headers: headers).run(client: client)
         stopping.cancel()
     }
@@ -127,13 +121,7 @@ struct MCPCommand: AsyncParsableCommand {
             forwarding.cancel()
         }
         let transport = MCPLineTransport.standardIO()
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        let stopping = Task {
-            for await _ in signals {
-                await transport.disconnect()
-                return
-            }
-        }
+        let stopping = await Self.disconnectOnSignals(transport)
         do {
             try await server.start(transport: transport)
             await server.waitUntilCompleted()
@@ -146,6 +134,17 @@ struct MCPCommand: AsyncParsableCommand {
         components.auditLog.finish()
         try? await auditing.value
         try? await runtime.shutdown()
+    }
+
+    /// Disconnects `transport` on the first SIGTERM or SIGINT, until the task is cancelled.
+    private static func disconnectOnSignals(_ transport: MCPLineTransport) async -> Task<Void, Never> {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        return Task {
+            for await _ in signals {
+                await transport.disconnect()
+                return
+            }
+        }
     }
 
     /// Another process (the server) writes the connectors: compare their fingerprint every
