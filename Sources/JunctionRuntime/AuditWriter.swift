@@ -129,8 +129,8 @@ public final class AuditWriter: Service, Sendable {
                     }
                     for flusher in flushed { flusher.resume() }
                 }
+                // Stopped (by `nextBatch`): no flusher is added any more.
                 let flushers = state.withLock { state in
-                    state.stopped = true
                     defer { state.flushers = [] }
                     return state.flushers.map(\.continuation)
                 }
@@ -153,7 +153,9 @@ public final class AuditWriter: Service, Sendable {
         consumer?.resume()
     }
 
-    /// The next events to write, waiting for some; `nil` once stopping with nothing left.
+    /// The next events to write, waiting for some; `nil` once stopping with nothing left, when
+    /// the writer is marked stopped in the same step (a later `record` then writes on its own
+    /// instead of queueing where nothing would take it).
     private func nextBatch() async -> [AuditEvent]? {
         while true {
             enum Next { case batch([AuditEvent]), stop, wait }
@@ -173,7 +175,9 @@ public final class AuditWriter: Service, Sendable {
                     }
                     return .batch(batch)
                 }
-                return state.stopping ? .stop : .wait
+                guard state.stopping else { return .wait }
+                state.stopped = true
+                return .stop
             }
             switch next {
             case .batch(let batch): return batch
