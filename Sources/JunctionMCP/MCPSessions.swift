@@ -81,8 +81,7 @@ public actor MCPSessions: Service {
         guard let known = sessions[id], known.owner == Owner(keyID: caller.actor.keyID, tenantID: caller.tenantID) else {
             return nil
         }
-        sessions[id]?.inFlight += 1
-        sessions[id]?.lastSeen = .now
+        requestBegan(in: id)
         return known.toolSession
     }
 
@@ -141,8 +140,7 @@ public actor MCPSessions: Service {
     /// POST answered as an event stream: until the stream ends), so a slow request is not cut
     /// short by the idle sweep. The GET notification stream does not keep a session alive.
     private func answer(_ request: MCP.HTTPRequest, in id: String, by transport: StatefulHTTPServerTransport) async -> MCP.HTTPResponse {
-        sessions[id]?.inFlight += 1
-        sessions[id]?.lastSeen = .now
+        requestBegan(in: id)
         let response = await transport.handleRequest(request)
         guard request.method.uppercased() == "POST", case .stream(let stream, let headers) = response else {
             requestEnded(in: id)
@@ -150,17 +148,17 @@ public actor MCPSessions: Service {
         }
         let watched = AsyncThrowingStream<Data, any Error> { continuation in
             let relay = Task {
-                do {
-                    for try await chunk in stream { continuation.yield(chunk) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+                await continuation.forward(stream)
                 self.requestEnded(in: id)
             }
             continuation.onTermination = { _ in relay.cancel() }
         }
         return .stream(watched, headers: headers)
+    }
+
+    private func requestBegan(in id: String) {
+        sessions[id]?.inFlight += 1
+        sessions[id]?.lastSeen = .now
     }
 
     private func requestEnded(in id: String) {

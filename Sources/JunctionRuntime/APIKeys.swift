@@ -14,13 +14,14 @@ import Synchronization
 /// once; one deleted by another server sharing the store works until its entry expires.
 public struct APIKeys: Sendable {
     private let store: any Store
-    private let cache: RecordCache
+    /// Key records by id.
+    private let cache: ExpiringCache<APIKey>
 
     /// - Parameter cacheTime: how long a key's record is used without reading it again;
     ///   `.zero` reads it on every request.
     public init(store: any Store, cacheTime: Duration = .seconds(5)) {
         self.store = store
-        self.cache = RecordCache(timeToLive: cacheTime)
+        self.cache = ExpiringCache(timeToLive: cacheTime)
     }
 
     /// A freshly generated key: the text to hand out once, and the record to store.
@@ -60,14 +61,14 @@ public struct APIKeys: Sendable {
         }
         let id = "key_\(parts[1])"
         let record: APIKey
-        if let cached = cache.record(id: id) {
+        if let cached = cache.value(for: id) {
             record = cached
         } else {
-            let deletions = cache.deletions
+            let deletions = cache.version
             guard let stored = try await store.key(id: id) else { return nil }
             record = stored
             // Not if a key was deleted meanwhile: the record read may be that key's.
-            cache.remember(stored, ifNoDeletionsSince: deletions)
+            cache.insert(stored, for: id, ifUnchangedSince: deletions)
         }
         guard Self.constantTimeEquals(Self.digest(of: text), record.digest) else { return nil }
         return Principal(keyID: record.id, scope: record.scope)
@@ -76,7 +77,7 @@ public struct APIKeys: Sendable {
     /// Deletes a key (see `APIKeyStore.deleteKey`); it stops authenticating at once.
     public func delete(id: String, scope: APIKey.Scope?, audit: AuditEvent) async throws {
         try await store.deleteKey(id: id, scope: scope, audit: audit)
-        cache.forget(id: id)
+        cache.removeValue(for: id)
     }
 
     static func digest(of text: some StringProtocol) -> [UInt8] {
@@ -91,57 +92,5 @@ public struct APIKeys: Sendable {
             difference |= lhs[index] ^ rhs[index]
         }
         return difference == 0
-    }
-}
-
-extension APIKeys {
-    /// Key records by id, each kept for a time-to-live; at most `capacity` of them.
-    final class RecordCache: Sendable {
-        private struct Entries {
-            var records: [String: (record: APIKey, expires: ContinuousClock.Instant)] = [:]
-            /// Bumped by every `forget`.
-            var deletions = 0
-        }
-
-        private let entries = Mutex(Entries())
-        private let timeToLive: Duration
-        private let capacity = 10_000
-
-        init(timeToLive: Duration) {
-            self.timeToLive = timeToLive
-        }
-
-        /// How many keys were forgotten so far: pass it to `remember` for a record read after.
-        var deletions: Int { entries.withLock { $0.deletions } }
-
-        func record(id: String) -> APIKey? {
-            let now = ContinuousClock.now
-            return entries.withLock { entries in
-                guard let entry = entries.records[id] else { return nil }
-                guard entry.expires > now else {
-                    entries.records[id] = nil
-                    return nil
-                }
-                return entry.record
-            }
-        }
-
-        /// Keeps `record`, read after `deletions` keys were forgotten, unless one was since.
-        func remember(_ record: APIKey, ifNoDeletionsSince deletions: Int) {
-            guard timeToLive > .zero else { return }
-            let expires = ContinuousClock.now + timeToLive
-            entries.withLock { entries in
-                guard entries.deletions == deletions else { return }
-                if entries.records.count >= capacity { entries.records.removeAll(keepingCapacity: true) }
-                entries.records[record.id] = (record, expires)
-            }
-        }
-
-        func forget(id: String) {
-            entries.withLock { entries in
-                entries.records[id] = nil
-                entries.deletions += 1
-            }
-        }
     }
 }

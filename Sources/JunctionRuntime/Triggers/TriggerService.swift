@@ -11,7 +11,12 @@ public struct TriggerService: Sendable {
     private let workers: RunWorkers
     /// Concurrent events share a transaction; each is durable before its caller returns.
     private let intake: GroupCommit<TriggerEvent, Result<AcceptedEvent, any Error>>
-    private let webhooks: WebhookLookup
+    /// Webhook connectors found by id, each with the connector cache's generation when it was
+    /// read: good while that is unchanged (no connector or credential write on this server
+    /// since) and for at most 5 s (writes by other servers sharing the store).
+    private let webhooks = ExpiringCache<(found: (connector: ConnectorRecord, settings: WebhookSettings), generation: Int)>(
+        timeToLive: .seconds(5))
+    private let cache: ConnectorCache
 
     /// - Parameter cache: its invalidations (connector and credential writes) drop the
     ///   webhook connectors remembered between requests.
@@ -19,7 +24,7 @@ public struct TriggerService: Sendable {
         self.store = store
         self.connectors = connectors
         self.workers = workers
-        self.webhooks = WebhookLookup(cache: cache)
+        self.cache = cache
         self.intake = GroupCommit { events in
             // Its own task: the caller that happens to lead may be cancelled, the others' events not.
             await Task {
@@ -46,13 +51,13 @@ public struct TriggerService: Sendable {
     /// (changes made by another server sharing the store).
     public func webhook(id: String) async throws -> (connector: ConnectorRecord, settings: WebhookSettings) {
         guard id.hasPrefix("con_"), id.count <= 64 else { throw JunctionError.notFound("No webhook here.") }
-        if let known = webhooks.lookUp(id) { return known }
-        let generation = webhooks.generation
+        let generation = cache.generation
+        if let known = webhooks.value(for: id), known.generation == generation { return known.found }
         guard let connector = try await store.connector(id: id), connector.type == WebhookConnector.spec.type, connector.enabled,
               connector.mode != "outbound"
         else { throw JunctionError.notFound("No webhook here.") }
         let found = (connector, try WebhookSettings(options: try connectors.options(of: connector)))
-        webhooks.remember(found, id: id, generation: generation)
+        webhooks.insert((found, generation), for: id)
         return found
     }
 

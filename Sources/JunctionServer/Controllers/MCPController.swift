@@ -53,14 +53,7 @@ struct MCPController: Sendable {
                 // Relayed so that graceful shutdown can end the stream (the SDK's cannot be
                 // finished from outside); the relay also ends when the session closes.
                 let (relay, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
-                let pump = Task {
-                    do {
-                        for try await event in events { continuation.yield(event) }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
-                    }
-                }
+                let pump = Task { await continuation.forward(events) }
                 defer { pump.cancel() }
                 try await withGracefulShutdownHandler {
                     for try await event in relay {
