@@ -48,7 +48,7 @@ public struct ConnectorHandle: Sendable {
     public func tool(_ resource: String) async throws -> Tool {
         guard let tool = try await tools().first(where: { $0.resource == resource }) else {
             throw JunctionAPIError(
-                status: 404, code: "not_found", message: "Connector '\(name)' has no resource '\(resource)'.",
+                status: 404, code: .notFound, message: "Connector '\(name)' has no resource '\(resource)'.",
                 field: "resource")
         }
         return tool

@@ -87,7 +87,7 @@ public struct ControlPlaneClient: Sendable {
         }
         guard succeeded else { throw JunctionAPIError(status: status, body: Self.json(bytes)) }
         throw JunctionAPIError(
-            status: status, code: "invalid_response",
+            status: status, code: .invalidResponse,
             message: "The answer to \(method.rawValue) \(path) is not the expected \(T.self).")
     }
 
@@ -126,7 +126,7 @@ public struct ControlPlaneClient: Sendable {
         let items = query.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }
         if !items.isEmpty { components?.queryItems = items.sorted { $0.name < $1.name } }
         guard let url = components?.string else {
-            throw JunctionAPIError(status: 0, code: "invalid_input", message: "Bad server URL \(baseURL).", field: "url")
+            throw JunctionAPIError(status: 0, code: .invalidInput, message: "Bad server URL \(baseURL).", field: "url")
         }
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method.rawValue)

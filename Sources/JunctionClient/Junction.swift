@@ -1,5 +1,11 @@
 import AsyncHTTPClient
-@_exported import JunctionCore  // `JSONValue`, `ToolFormat`, `InvokeEnvelope`: part of this API.
+import JunctionCore
+// The wire types of this API, and no more of Core: values, the envelope, tool formats, error codes.
+@_exported import enum JunctionCore.JSONValue
+@_exported import struct JunctionCore.InvokeEnvelope
+@_exported import enum JunctionCore.ToolFormat
+@_exported import struct JunctionCore.ErrorCode
+@_exported import enum JunctionCore.ResourceKind
 import NIOCore
 
 /// The Swift SDK: runs connector actions and lists their tools through a Junction server's REST API.
@@ -28,10 +34,7 @@ public struct Junction: Sendable {
         url: String, apiKey: String, tenant: String? = nil, httpClient: HTTPClient = .shared,
         timeout: Duration = .seconds(120)
     ) {
-        let (seconds, attoseconds) = timeout.components
-        self.client = ControlPlaneClient(
-            baseURL: url, apiKey: apiKey, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000),
-            httpClient: httpClient)
+        self.client = ControlPlaneClient(baseURL: url, apiKey: apiKey, timeout: TimeAmount(timeout), httpClient: httpClient)
         self.tenant = tenant
     }
 

@@ -5,9 +5,9 @@ import JunctionCore
 public struct JunctionAPIError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status; 0 when no answer arrived.
     public var status: Int
-    /// The stable error code, e.g. `not_found`, `unauthorized`; for failures without an answer,
-    /// `timeout` or `connection_failed`.
-    public var code: String
+    /// The stable error code, e.g. `.notFound`, `.unauthorized`; for failures without an
+    /// answer, `.timeout` or `.connectionFailed` (the codes of envelopes and runs, one vocabulary).
+    public var code: ErrorCode
     /// The server's message.
     public var message: String
     /// The input field at fault, if any.
@@ -19,7 +19,7 @@ public struct JunctionAPIError: Error, Sendable, CustomStringConvertible {
 
     /// An error with the given parts.
     public init(
-        status: Int, code: String, message: String, field: String? = nil, details: JSONValue? = nil,
+        status: Int, code: ErrorCode, message: String, field: String? = nil, details: JSONValue? = nil,
         cause: (any Error)? = nil
     ) {
         self.status = status
@@ -37,7 +37,7 @@ public struct JunctionAPIError: Error, Sendable, CustomStringConvertible {
         let error = body["error"]
         self.init(
             status: status,
-            code: error?["code"]?.stringValue ?? "http_\(status)",
+            code: ErrorCode(rawValue: error?["code"]?.stringValue ?? "http_\(status)"),
             message: error?["message"]?.stringValue ?? "HTTP \(status)",
             field: error?["field"]?.stringValue,
             details: error?["details"]
@@ -50,7 +50,7 @@ public struct JunctionAPIError: Error, Sendable, CustomStringConvertible {
         let timeouts: [HTTPClientError] = [.deadlineExceeded, .connectTimeout, .readTimeout, .writeTimeout]
         let timedOut = (error as? HTTPClientError).map(timeouts.contains) ?? false
         self.init(
-            status: 0, code: timedOut ? "timeout" : "connection_failed",
+            status: 0, code: timedOut ? .timeout : .connectionFailed,
             message: "\(method) \(url) got no answer: \(error)", cause: error)
     }
 

@@ -9,7 +9,7 @@ public struct ResourceInfo: Sendable, Hashable, Decodable {
     /// What the action does.
     public var description: String
     /// Whether it only reads or also writes.
-    public var kind: Resource.Kind
+    public var kind: ResourceKind
     /// The JSON Schema of its input.
     public var inputSchema: JSONValue
     /// The JSON Schema of its output, when declared.

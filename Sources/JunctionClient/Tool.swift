@@ -14,7 +14,7 @@ public struct Tool: Sendable, Hashable, Decodable {
     /// What the tool does, for the model.
     public var description: String
     /// Whether it only reads or also writes.
-    public var kind: Resource.Kind
+    public var kind: ResourceKind
     /// The JSON Schema of its arguments (always an object schema).
     public var inputSchema: JSONValue
     /// The JSON Schema of its result, when declared.

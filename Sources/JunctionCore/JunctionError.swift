@@ -3,65 +3,8 @@
 ///
 /// The HTTP status is chosen only at the API edge, from the code.
 public struct JunctionError: Error, Sendable, CustomStringConvertible {
-    /// A stable, machine-readable error code such as `invalid_input`.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String, Sendable {
-            case invalidInput = "invalid_input"
-            case unauthorized
-            case forbidden
-            case notFound = "not_found"
-            case conflict
-            case payloadTooLarge = "payload_too_large"
-            case unsupportedMediaType = "unsupported_media_type"
-            case methodNotAllowed = "method_not_allowed"
-            case connectionRefused = "connection_refused"
-            case authenticationFailed = "authentication_failed"
-            case timeout
-            case tlsError = "tls_error"
-            case tooManyConnections = "too_many_connections"
-            case schemaDiscoveryFailed = "schema_discovery_failed"
-            case connectorDisabled = "connector_disabled"
-            case policyDenied = "policy_denied"
-            case approvalRequired = "approval_required"
-            case rateLimited = "rate_limited"
-            case upstreamError = "upstream_error"
-            case unavailable
-            case `internal`
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
-
-        /// The code with this wire name, or `internal` for an unknown one.
-        public static func named(_ name: String) -> Code {
-            Code(Base(rawValue: name) ?? .internal)
-        }
-
-        /// The snake_case wire form, e.g. `not_found`.
-        public var description: String { base.rawValue }
-
-        public static let invalidInput = Code(.invalidInput)
-        public static let unauthorized = Code(.unauthorized)
-        public static let forbidden = Code(.forbidden)
-        public static let notFound = Code(.notFound)
-        public static let conflict = Code(.conflict)
-        public static let payloadTooLarge = Code(.payloadTooLarge)
-        public static let unsupportedMediaType = Code(.unsupportedMediaType)
-        public static let methodNotAllowed = Code(.methodNotAllowed)
-        public static let connectionRefused = Code(.connectionRefused)
-        public static let authenticationFailed = Code(.authenticationFailed)
-        public static let timeout = Code(.timeout)
-        public static let tlsError = Code(.tlsError)
-        public static let tooManyConnections = Code(.tooManyConnections)
-        public static let schemaDiscoveryFailed = Code(.schemaDiscoveryFailed)
-        public static let connectorDisabled = Code(.connectorDisabled)
-        public static let policyDenied = Code(.policyDenied)
-        public static let approvalRequired = Code(.approvalRequired)
-        public static let rateLimited = Code(.rateLimited)
-        public static let upstreamError = Code(.upstreamError)
-        public static let unavailable = Code(.unavailable)
-        public static let `internal` = Code(.internal)
-    }
+    /// The error's stable code (one vocabulary across Junction: see `ErrorCode`).
+    public typealias Code = ErrorCode
 
     /// What went wrong, as a stable code.
     public let code: Code

@@ -45,24 +45,31 @@ public actor MCPRelay {
     static let maximumAnswerBytes = 64 << 20
 
     /// A relay to `endpoint` (the MCP URL, query included) sending `headers` (such as
-    /// `Authorization`) with every request.
+    /// `Authorization`) with every request over `http` (see `withHTTPClient(_:)`).
     ///
     /// - Parameter requestTimeout: how long one client request may take, answer included.
     public init(
-        endpoint: String, headers: HTTPHeaders, requestTimeout: Duration = .seconds(600),
+        endpoint: String, headers: HTTPHeaders, http: HTTPClient, requestTimeout: Duration = .seconds(600),
         logger: Logger = Logger(label: "junction.mcp.relay")
     ) {
         self.endpoint = endpoint
         self.headers = headers
-        let (seconds, attoseconds) = requestTimeout.components
-        self.requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.requestTimeout = TimeAmount(requestTimeout)
+        self.http = http
+        self.logger = logger
+    }
+
+    /// Runs `body` with an HTTP client fit for relaying, shut down however `body` ends: a
+    /// refused connection fails its request at once (and the client hears why) instead of
+    /// being retried silently until the request's deadline.
+    public static func withHTTPClient<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (HTTPClient) async throws -> sending T
+    ) async throws -> sending T {
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(10)
-        // A refused connection fails the request now (and the client hears why) instead of
-        // being retried silently until the request's deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.logger = logger
+        return try await withClosing(
+            HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration), close: { try await $0.shutdown() }, body)
     }
 
     /// The MCP endpoint of the Junction server at `serverURL` (`/mcp` is added unless the
@@ -110,7 +117,6 @@ public actor MCPRelay {
         if let renewal { _ = await renewal.value }
         await endSession()
         await client.disconnect()
-        try? await http.shutdown()
     }
 
     // MARK: Client messages

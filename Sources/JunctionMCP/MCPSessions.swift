@@ -33,20 +33,28 @@ public actor MCPSessions: Service {
         func generateSessionID() -> String { id }
     }
 
+    /// How sessions are kept.
+    public struct Configuration: Sendable {
+        /// How long a session lives without requests (`mcp_session_idle_ms`). Default 1 hour.
+        public var idleTimeout: Duration = .seconds(3600)
+        /// The most sessions kept; the least recently used is closed to admit a new one. Default 1000.
+        public var maximumSessions = 1000
+
+        public init() {}
+    }
+
     private let toolServer: MCPToolServer
     private let changes: ChangeFeed
-    /// How long a session lives without requests. Default 1 hour.
-    public let idleTimeout: Duration
-    /// The most sessions kept; the least recently used is closed to admit a new one. Default 1000.
-    public let maximumSessions: Int
+    private let idleTimeout: Duration
+    private let maximumSessions: Int
     private var sessions: [String: Session] = [:]
     private let logger = Logger(label: "junction.mcp")
 
-    public init(toolServer: MCPToolServer, changes: ChangeFeed, idleTimeout: Duration = .seconds(3600), maximumSessions: Int = 1000) {
+    public init(toolServer: MCPToolServer, changes: ChangeFeed, configuration: Configuration = Configuration()) {
         self.toolServer = toolServer
         self.changes = changes
-        self.idleTimeout = idleTimeout
-        self.maximumSessions = maximumSessions
+        self.idleTimeout = configuration.idleTimeout
+        self.maximumSessions = configuration.maximumSessions
     }
 
     /// The number of open sessions.

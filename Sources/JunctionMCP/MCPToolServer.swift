@@ -102,7 +102,7 @@ public struct MCPToolServer: Sendable {
     static func result(_ envelope: InvokeEnvelope, tool: ToolDefinition) -> CallTool.Result {
         guard envelope.success, let data = envelope.data else {
             return failure(
-                code: envelope.error?.code ?? "internal", message: envelope.error?.message ?? "The call failed.",
+                code: (envelope.error?.code ?? .internal).rawValue, message: envelope.error?.message ?? "The call failed.",
                 upstreamStatus: envelope.error?.upstreamStatus)
         }
         return CallTool.Result(

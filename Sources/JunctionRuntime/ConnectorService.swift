@@ -172,7 +172,16 @@ public struct ConnectorService: Sendable {
         }
     }
 
-    /// The connector's options with secret options decrypted, for building an instance.
+    /// The connector's options checked against its type's spec, with defaults (also those of
+    /// fields added since it was saved) and secret options decrypted: what its instance reads.
+    public func settings(of connector: ConnectorRecord) throws -> ConnectorOptions {
+        guard let spec = registry.spec(for: connector.type) else {
+            throw JunctionError.internal("Connector type '\(connector.type)' is no longer registered.")
+        }
+        return try spec.options(try options(of: connector))
+    }
+
+    /// The connector's stored options with secret options decrypted, as given (no defaults added).
     public func options(of connector: ConnectorRecord) throws -> [String: JSONValue] {
         try connector.options.merging(
             secrets.openJSON(connector.sealedSecretOptions, context: Self.sealContext(connector)),
@@ -268,15 +277,15 @@ public struct ConnectorService: Sendable {
         if connector.credential != nil, spec.credentialKinds.isEmpty {
             throw JunctionError.invalidInput("Connector type '\(spec.type)' takes no credential.", field: "credential")
         }
-        let validated = try spec.validateOptions(options)
+        let validated = try spec.options(options)
         if let checking = registry.implementation(for: spec.type) as? any ConfigurationChecking.Type {
             try checking.check(
                 connectionURL: connector.connectionURL ?? template?.baseURL, options: validated, services: services)
         }
-        _ = try Resource.parseAll(validated["resources"], bindingFields: spec.resourceFields, field: "options.resources")
+        _ = try spec.resources(in: validated)
         let secretNames = spec.secretFieldNames
-        let secretOptions = validated.filter { secretNames.contains($0.key) }
-        connector.options = validated.filter { !secretNames.contains($0.key) }
+        let secretOptions = validated.values.filter { secretNames.contains($0.key) }
+        connector.options = validated.values.filter { !secretNames.contains($0.key) }
         connector.secretOptionHints = secretOptions.mapValues(SecretMask.hint(for:))
         connector.sealedSecretOptions = try secrets.sealJSON(secretOptions, context: Self.sealContext(connector))
     }

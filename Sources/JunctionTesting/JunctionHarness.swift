@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JunctionCore
+import JunctionRuntime
 import JunctionServer
 import Logging
 import NIOCore
@@ -18,7 +19,7 @@ public struct JunctionHarness: Sendable {
     public let adminKey: String
     /// The server's data directory.
     public let dataDirectory: URL
-    /// The assembled application (store, keyring, registry).
+    /// The server and the runtime under it (store, keyring, registry, services).
     public let junction: JunctionApplication
 
     /// The server's base URL, e.g. `http://127.0.0.1:54321`.
@@ -103,19 +104,19 @@ public func withJunction<T: Sendable>(
     var configuration = ServerConfiguration()
     configuration.host = "127.0.0.1"
     configuration.port = 0
-    configuration.dataDirectory = directory.path
+    configuration.runtime.dataDirectory = directory.path
     configuration.mode = mode
     configuration.maxBodyBytes = maxBodyBytes
-    configuration.connectorCacheTTL = connectorCacheTTL
+    configuration.runtime.connectorCacheTTL = connectorCacheTTL
     configure(&configuration)
-    let junction = try await JunctionApplication(configuration: configuration)
-    let adminKey = try junction.bootstrap.createdAdminKey
-        ?? String(contentsOf: directory.appendingPathComponent(JunctionApplication.adminKeyFileName), encoding: .utf8)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    var logger = Logger(label: "junction.test")
-    logger.logLevel = .critical  // the live test client's shutdown logs channel cancellations as errors
-    let app = junction.application(logger: logger)
-    return try await app.test(.live) { client in
-        try await body(JunctionHarness(client: client, adminKey: adminKey, dataDirectory: directory, junction: junction))
+    return try await withJunctionServer(configuration) { junction in
+        let adminKey = try junction.runtime.bootstrap.createdAdminKey
+            ?? String(contentsOf: directory.appendingPathComponent(DataDirectory.adminKeyFileName), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var logger = Logger(label: "junction.test")
+        logger.logLevel = .critical  // the live test client's shutdown logs channel cancellations as errors
+        return try await junction.application(logger: logger).test(.live) { client in
+            try await body(JunctionHarness(client: client, adminKey: adminKey, dataDirectory: directory, junction: junction))
+        }
     }
 }

@@ -4,11 +4,9 @@ import JunctionConnectors
 import JunctionCore
 import JunctionMCP
 import JunctionRuntime
-import JunctionServer
-import JunctionStorage
 import Logging
-import MCP
 import NIOHTTP1
+import ServiceLifecycle
 import UnixSignals
 
 /// `junction mcp`: serves a tenant's connector tools over MCP on standard input and output,
@@ -20,7 +18,8 @@ struct MCPCommand: AsyncParsableCommand {
         abstract: "Serve a tenant's tools over MCP on stdin/stdout.",
         discussion: """
             Without --url, opens the data directory directly (the same one `junction serve` uses; both may run
-            at once) and acts as the local operator: --tenant is required. Tool calls run the same invoke path as
+            at once) and acts as the local operator in --tenant (or JUNCTION_TENANT; with one tenant only, that
+            one). Tool calls run the same invoke path as
             the API and are audited. Changes made through the server are noticed within --poll-ms and announced
             to the client with notifications/tools/list_changed.
 
@@ -32,8 +31,8 @@ struct MCPCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Tenant id or name whose connectors are the tools (with --url: for a platform key only).")
-    var tenant: String?
+    @Option(help: "Tenant id or name whose connectors are the tools (env JUNCTION_TENANT; with --url: for a platform key only).")
+    var tenant: String? = ProcessInfo.processInfo.environment["JUNCTION_TENANT"]
 
     @Option(help: "all (every resource is a tool) or meta (search_tools, describe_tool, call_tool).")
     var tools: String = ToolMode.all.rawValue
@@ -56,7 +55,6 @@ struct MCPCommand: AsyncParsableCommand {
                 throw ValidationError("--data-dir, --config and --poll-ms read the data directory; they do not apply with --url.")
             }
         } else {
-            guard tenant != nil else { throw ValidationError("--tenant is required without --url.") }
             if key != nil { throw ValidationError("--key applies only with --url.") }
             if let pollMilliseconds, !(100...60_000).contains(pollMilliseconds) {
                 throw ValidationError("--poll-ms must be from 100 to 60000.")
@@ -82,82 +80,51 @@ struct MCPCommand: AsyncParsableCommand {
         guard let key = key ?? ProcessInfo.processInfo.environment["JUNCTION_API_KEY"], !key.isEmpty else {
             throw ValidationError("No API key: set JUNCTION_API_KEY or pass --key.")
         }
+        let logger = Logger(label: "junction.mcp")
         if let host = URLComponents(string: endpoint)?.host, endpoint.lowercased().hasPrefix("http:"),
            !["localhost", "127.0.0.1", "::1", "[::1]"].contains(host.lowercased()) {
-            Logger(label: "junction.mcp").warning("--url is plain http to \(host): the API key travels unencrypted; use https.")
+            logger.warning("--url is plain http to \(host): the API key travels unencrypted; use https.")
         }
         let headers: HTTPHeaders = ["Authorization": "Bearer \(key)", "User-Agent": "junction-mcp/\(BuildInfo.version)"]
-        let client = MCPLineTransport.standardIO()
-        // SIGTERM or SIGINT end the input as end of file would, so the session is still ended.
-        let stopping = await Self.disconnectOnSignals(client)
-        try await MCPRelay(endpoint: endpoint, headers: headers).run(client: client)
-        stopping.cancel()
+        try await MCPRelay.withHTTPClient { http in
+            let relay = MCPRelay(endpoint: endpoint, headers: headers, http: http)
+            try await Self.run([], until: StdioRelayService(relay: relay, transport: .standardIO()), logger: logger)
+        }
     }
 
     /// Serves the tenant's tools from the data directory, as the local operator.
     private func serveDataDirectory(mode: ToolMode) async throws {
-        let configuration = try await local.load()
-        let database = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(JunctionApplication.databaseFileName)
-        guard FileManager.default.fileExists(atPath: database.path) else {
+        let configuration = try await local.loadRuntime()
+        guard DataDirectory.hasDatabase(configuration.dataDirectory) else {
             throw ValidationError("No Junction database in \(configuration.dataDirectory): run `junction serve` once, or pass --data-dir.")
         }
-        let junction = try await JunctionApplication(configuration: configuration)
-        let name = tenant ?? ""
-        guard let tenant = try await junction.store.tenant(idOrName: name) else {
-            throw ValidationError("No tenant '\(name)'.")
-        }
-        let runtime = RuntimeServices(cacheTimeToLive: configuration.connectorCacheTTL, networkPolicy: configuration.networkPolicy,
-            mcpCommands: configuration.mcpCommands)
-        let components = junction.components(runtime: runtime)
-        let actor = AuditActor(keyID: "local:mcp-stdio", scope: .platform, requestID: nil)
-        let server = await components.toolServer.makeServer(for: ToolSession(tenantID: tenant.id, actor: actor, mode: mode))
-        let forwarding = MCPToolServer.forwardChanges(of: tenant.id, from: runtime.cache.changes, to: server)
-        let watching = Task { await watch(tenant.id, store: junction.store, cache: runtime.cache) }
-        let auditing = Task { try await components.auditLog.run() }
-        // The tools' audit events are written in the background: however this ends (end of
-        // input, SIGTERM, SIGINT, a failed start), what is queued is written before exiting.
-        defer {
-            watching.cancel()
-            forwarding.cancel()
-        }
-        let transport = MCPLineTransport.standardIO()
-        let stopping = await Self.disconnectOnSignals(transport)
-        do {
-            try await server.start(transport: transport)
-            await server.waitUntilCompleted()
-        } catch {
-            components.auditLog.finish()
-            try? await auditing.value
-            throw error
-        }
-        stopping.cancel()
-        components.auditLog.finish()
-        try? await auditing.value
-        try? await runtime.shutdown()
-    }
-
-    /// Disconnects `transport` on the first SIGTERM or SIGINT, until the task is cancelled.
-    private static func disconnectOnSignals(_ transport: MCPLineTransport) async -> Task<Void, Never> {
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        return Task {
-            for await _ in signals {
-                await transport.disconnect()
-                return
+        try await withRuntime(configuration) { runtime in
+            let tenant: Tenant
+            do {
+                tenant = try await runtime.tenants.resolve(self.tenant)
+            } catch let error as JunctionError {
+                throw ValidationError(error.message)
             }
+            let actor = AuditActor(keyID: "local:mcp-stdio", scope: .platform, requestID: nil)
+            let tools = StdioToolService(
+                toolServer: MCPToolServer(catalog: runtime.catalog),
+                session: ToolSession(tenantID: tenant.id, actor: actor, mode: mode), changes: runtime.changes,
+                transport: .standardIO())
+            let poller = ConnectorChangePoller(
+                store: runtime.store, cache: runtime.cache, tenantID: tenant.id, interval: .milliseconds(pollMilliseconds ?? 2000))
+            // The audit writer first: stopped last, it writes the tools' queued events however this ends.
+            try await Self.run([runtime.auditLog, poller], until: tools, logger: Logger(label: "junction.mcp"))
         }
     }
 
-    /// Another process (the server) writes the connectors: compare their fingerprint every
-    /// poll and drop this process's cache on a change, which tells the client.
-    private func watch(_ tenantID: String, store: any Store, cache: ConnectorCache) async {
-        var last: [String]?
-        while !Task.isCancelled {
-            if let connectors = try? await store.connectors(ConnectorQuery(tenantID: tenantID)) {
-                let fingerprint = connectors.map { "\($0.name)|\($0.enabled)|\($0.updatedAt.timeIntervalSince1970)" }.sorted()
-                if let last, last != fingerprint { cache.invalidate(tenantID: tenantID) }
-                last = fingerprint
-            }
-            try? await Task.sleep(for: .milliseconds(pollMilliseconds ?? 2000))
-        }
+    /// Runs `services` and `main` in one service group until `main` ends (end of input) or
+    /// SIGTERM/SIGINT, then shuts the group down gracefully.
+    private static func run(_ services: [any Service], until main: any Service, logger: Logger) async throws {
+        var configurations = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        configurations.append(.init(
+            service: main, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: .init(
+            services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import JunctionRuntime
 import JunctionServer
 import Logging
 import UnixSignals
@@ -40,21 +41,40 @@ struct ServeCommand: AsyncParsableCommand {
             guard let parsed = ServerMode(rawValue: mode) else { throw ValidationError("--mode must be invpc or saas.") }
             configuration.mode = parsed
         }
-        let junction = try await JunctionApplication(configuration: configuration)
-        let logger = Logger(label: "junction")
-        say("Junction data directory: \(configuration.dataDirectory) (mode \(configuration.mode.rawValue))")
-        if junction.bootstrap.createdMasterKey {
-            say("Created master key file \(configuration.dataDirectory)/master.key (0600). Back it up: secrets cannot be read without it.")
+        try await withJunctionServer(configuration) { junction in
+            let bootstrap = junction.runtime.bootstrap
+            let directory = configuration.runtime.dataDirectory
+            say("Junction data directory: \(directory) (mode \(configuration.mode.rawValue))")
+            if bootstrap.createdMasterKey {
+                say("Created master key file \(directory)/master.key (0600). Back it up: secrets cannot be read without it.")
+            }
+            if let adminKey = bootstrap.createdAdminKey {
+                say("Platform admin API key (shown once, saved to \(bootstrap.adminKeyPath)):")
+                say("  \(adminKey)")
+            }
+            let app = junction.application(logger: Logger(label: "junction")) { url in
+                say("Junction listening on \(url)")
+                say(Self.nextSteps(url: url, adminKeyPath: bootstrap.adminKeyPath, dataDirectory: directory))
+            }
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         }
-        if let adminKey = junction.bootstrap.createdAdminKey {
-            say("Platform admin API key (shown once, saved to \(junction.bootstrap.adminKeyPath)):")
-            say("  \(adminKey)")
-        }
-        let app = junction.application(logger: logger) { url in
-            say("Junction listening on \(url)")
-        }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         say("Junction stopped.")
+    }
+
+    /// What to do next, printed once the server listens.
+    static func nextSteps(url: String, adminKeyPath: String, dataDirectory: String) -> String {
+        let absolute = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        return """
+
+            Next steps (in another terminal, in this directory):
+              junction tenants create acme                # a tenant and its first API key
+              junction connector-types                    # what you can connect
+              curl -s \(url)/health
+            The CLI finds the server at \(url) and the admin key in \(adminKeyPath) by itself
+            (or set JUNCTION_URL and JUNCTION_API_KEY).
+            MCP for a desktop agent: {"command": "junction", "args": ["mcp", "--tenant", "acme", "--data-dir", "\(absolute)"]}
+            Stop with Ctrl-C.
+            """
     }
 }
 
@@ -64,29 +84,11 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-/// Sends logs to standard error at `JUNCTION_LOG_LEVEL`, or `defaultLevel` when it is unset.
-/// Where a command that opens the data directory itself finds its configuration.
-struct LocalConfigurationOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Data directory (env JUNCTION_DATA_DIR; default ./junction-data).")
-    var dataDirectory: String?
-
-    @Option(help: "YAML configuration file (env JUNCTION_CONFIG; default ./junction.yaml if present).")
-    var config: String?
-
-    /// Whether either option was given.
-    var isGiven: Bool { dataDirectory != nil || config != nil }
-
-    /// The configuration file and environment, with `--data-dir` over them.
+extension LocalConfigurationOptions {
+    /// The server's configuration from the file and environment, with `--data-dir` over them.
     func load() async throws -> ServerConfiguration {
         var configuration = try await ServerConfiguration.load(configFile: config)
-        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        if let dataDirectory { configuration.runtime.dataDirectory = dataDirectory }
         return configuration
-    }
-}
-
-func bootstrapLogging(defaultLevel: Logger.Level) {
-    let level = ProcessInfo.processInfo.environment["JUNCTION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-    LoggingSystem.bootstrap { label in
-        DeferredMetadataLogHandler(label: label, level: level ?? defaultLevel)
     }
 }

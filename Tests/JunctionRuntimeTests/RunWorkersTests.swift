@@ -58,7 +58,7 @@ struct RunWorkersTests {
         }
         let abandoned = try #require(ended, "the unreadable run never ended")
         #expect(abandoned.status == .failed)
-        #expect(abandoned.failure?.code == "abandoned")
+        #expect(abandoned.failure?.code == .abandoned)
         #expect(abandoned.attempts == 2, "each failed read cost one attempt")
         // The one worker was not stuck on it: the other run completed meanwhile.
         let other = try #require(try await store.run(tenantID: nil, id: fine.id))

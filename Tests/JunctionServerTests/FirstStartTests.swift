@@ -1,6 +1,7 @@
 import Foundation
 import JunctionConnectors
 import JunctionCore
+import JunctionRuntime
 import JunctionServer
 import JunctionStorage
 import Testing
@@ -17,9 +18,9 @@ import Testing
     @Test func firstStartCreatesThePrivateDataDirectoryOnce() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
-        var configuration = ServerConfiguration()
+        var configuration = Runtime.Configuration()
         configuration.dataDirectory = directory.path
-        let first = try await JunctionApplication(configuration: configuration)
+        let first = try await DataDirectory.open(configuration)
         let adminKey = try #require(first.bootstrap.createdAdminKey)
         #expect(first.bootstrap.createdMasterKey)
         let keyFile = directory.appendingPathComponent("admin.key")
@@ -29,7 +30,7 @@ import Testing
         #expect(try Self.mode(of: directory.appendingPathComponent("junction.sqlite")) == 0o600)
         #expect(try Self.mode(of: directory) == 0o700)
 
-        let second = try await JunctionApplication(configuration: configuration)
+        let second = try await DataDirectory.open(configuration)
         #expect(second.bootstrap.createdAdminKey == nil)
         #expect(!second.bootstrap.createdMasterKey)
         #expect(second.secrets.primary.id == first.secrets.primary.id)
@@ -41,15 +42,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         let key = Data((0..<32).map { UInt8($0) }).base64EncodedString()
         var configuration = try await ServerConfiguration.load(
-            environment: ["JUNCTION_MASTER_KEY": key, "JUNCTION_DATA_DIR": directory.path])
+            environment: ["JUNCTION_MASTER_KEY": key, "JUNCTION_DATA_DIR": directory.path]).runtime
         #expect(configuration.masterKey == key)
-        configuration.port = 0
-        let junction = try await JunctionApplication(configuration: configuration)
+        let junction = try await DataDirectory.open(configuration)
         #expect(!junction.bootstrap.createdMasterKey)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("master.key").path))
 
         configuration.masterKey = "dG9vIHNob3J0"
-        await #expect(throws: JunctionError.self) { try await JunctionApplication(configuration: configuration) }
+        await #expect(throws: JunctionError.self) { try await DataDirectory.open(configuration) }
     }
 
     @Test func configurationReadsEnvironmentOverTheYAMLFile() async throws {
@@ -62,7 +62,7 @@ import Testing
         let fromFile = try await ServerConfiguration.load(environment: [:], configFile: file.path)
         #expect(fromFile.host == "0.0.0.0")
         #expect(fromFile.port == 9000)
-        #expect(fromFile.dataDirectory == "/srv/junction")
+        #expect(fromFile.runtime.dataDirectory == "/srv/junction")
         #expect(fromFile.mode == .saas)
         #expect(fromFile.maxBodyBytes == 2048)
         let overridden = try await ServerConfiguration.load(
@@ -73,12 +73,12 @@ import Testing
         let defaults = try await ServerConfiguration.load(environment: [:])
         #expect(defaults.host == "127.0.0.1")
         #expect(defaults.port == 8080)
-        #expect(defaults.dataDirectory == "./junction-data")
+        #expect(defaults.runtime.dataDirectory == "./junction-data")
         #expect(defaults.mode == .invpc)
         #expect(defaults.maxBodyBytes == 1 << 20)
-        #expect(defaults.mcpCommands.allowedCommands.isEmpty, "no program may be started unless the operator says so")
+        #expect(defaults.runtime.mcpCommands.allowedCommands.isEmpty, "no program may be started unless the operator says so")
         let commands = try await ServerConfiguration.load(environment: ["JUNCTION_MCP_COMMANDS": " /usr/bin/uvx, npx ,,"])
-        #expect(commands.mcpCommands.allowedCommands == ["/usr/bin/uvx", "npx"])
+        #expect(commands.runtime.mcpCommands.allowedCommands == ["/usr/bin/uvx", "npx"])
         await #expect(throws: JunctionError.self) {
             try await ServerConfiguration.load(environment: ["JUNCTION_PORT": "eighty"])
         }
@@ -92,15 +92,15 @@ import Testing
 }
 
 @Suite struct KeyringSafetyTests {
-    static func configuration(_ directory: URL) -> ServerConfiguration {
-        var configuration = ServerConfiguration()
+    static func configuration(_ directory: URL) -> Runtime.Configuration {
+        var configuration = Runtime.Configuration()
         configuration.dataDirectory = directory.path
         return configuration
     }
 
     /// A store with one credential, sealed under the directory's master key.
     static func seed(_ directory: URL) async throws {
-        let junction = try await JunctionApplication(configuration: configuration(directory))
+        let junction = try await DataDirectory.open(configuration(directory))
         let tenant = Tenant(name: Slug("acme")!)
         try await junction.store.insertTenant(
             tenant, firstKey: APIKey(id: Identifier.make("key"), scope: .tenant(tenant.id), name: "k", digest: [1]),
@@ -119,7 +119,7 @@ import Testing
         try await Self.seed(directory)
         try FileManager.default.removeItem(at: directory.appendingPathComponent("master.key"))
         let error = await #expect(throws: JunctionError.self) {
-            try await JunctionApplication(configuration: Self.configuration(directory))
+            try await DataDirectory.open(Self.configuration(directory))
         }
         #expect(error?.message.contains("master.key") == true)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("master.key").path))
@@ -131,10 +131,10 @@ import Testing
         try await Self.seed(directory)
         var configuration = Self.configuration(directory)
         configuration.masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        let error = await #expect(throws: JunctionError.self) { try await JunctionApplication(configuration: configuration) }
+        let error = await #expect(throws: JunctionError.self) { try await DataDirectory.open(configuration) }
         #expect(error?.message.contains("does not open") == true)
         // The right key still starts.
-        _ = try await JunctionApplication(configuration: Self.configuration(directory))
+        _ = try await DataDirectory.open(Self.configuration(directory))
     }
 
     @Test func theSecretFilesDirectoryMayNotHoldTheDataDirectory() async throws {
@@ -142,7 +142,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         var configuration = Self.configuration(directory)
         configuration.secretReferences.fileDirectory = directory.deletingLastPathComponent().path
-        let error = await #expect(throws: JunctionError.self) { try await JunctionApplication(configuration: configuration) }
+        let error = await #expect(throws: JunctionError.self) { try await DataDirectory.open(configuration) }
         #expect(error?.field == "secret_files_dir")
     }
 }

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import HTTPTypes
 import JunctionCore
+import JunctionRuntime
 import JunctionServer
 import JunctionTesting
 import Testing
@@ -531,7 +532,7 @@ import Testing
 
     @Test func operatorsCanDenyMoreAndAllowExceptions() async throws {
         try await UpstreamServer.with { upstream in
-            try await withJunction(configure: { $0.networkPolicy.denied.append(CIDR("127.0.0.0/8")!) }) { junction in
+            try await withJunction(configure: { $0.runtime.networkPolicy.denied.append(CIDR("127.0.0.0/8")!) }) { junction in
                 let tenant = try await junction.createTenant("acme")
                 _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,
                                                json: InvokeTests.connector("crm", url: upstream.url))
@@ -546,8 +547,8 @@ import Testing
                 #expect(upstream.count("echo") == 0)
             }
             try await withJunction(configure: {
-                $0.networkPolicy.denied.append(CIDR("127.0.0.0/8")!)
-                $0.networkPolicy.allowed.append(CIDR("127.0.0.1/32")!)
+                $0.runtime.networkPolicy.denied.append(CIDR("127.0.0.0/8")!)
+                $0.runtime.networkPolicy.allowed.append(CIDR("127.0.0.1/32")!)
             }) { junction in
                 let tenant = try await junction.createTenant("acme")
                 _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key,

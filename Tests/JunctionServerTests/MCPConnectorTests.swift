@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import JunctionConnectors
 import JunctionCore
+import JunctionRuntime
 import JunctionServer
 import JunctionTesting
 import Testing
@@ -86,7 +87,7 @@ struct MCPConnectorTests {
     @Test func stdioRemoteRunsTheAllowedCommandWithItsEnvironment() async throws {
         let python = try #require(PythonPeer.python)
         let server = try Self.serverPath()
-        try await withJunction(configure: { $0.mcpCommands = MCPCommandPolicy(allowedCommands: [python]) }) { junction in
+        try await withJunction(configure: { $0.runtime.mcpCommands = MCPCommandPolicy(allowedCommands: [python]) }) { junction in
             let tenant = try await junction.createTenant("acme")
             let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
                 "connector_name": "local", "connector_type": "mcp", "max_retries": 0, "timeout_ms": 20000,
@@ -109,7 +110,7 @@ struct MCPConnectorTests {
     @Test func commandsAndEndpointsAreRefusedAtCreation() async throws {
         let python = try #require(PythonPeer.python)
         let server = try Self.serverPath()
-        try await withJunction(configure: { $0.mcpCommands = MCPCommandPolicy(allowedCommands: [python]) }) { junction in
+        try await withJunction(configure: { $0.runtime.mcpCommands = MCPCommandPolicy(allowedCommands: [python]) }) { junction in
             let tenant = try await junction.createTenant("acme")
             func create(_ body: JSONValue) async throws -> JunctionHarness.Answer {
                 try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: body)

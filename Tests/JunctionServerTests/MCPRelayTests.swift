@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -149,7 +150,9 @@ struct MCPRelayTests {
         let app = Application(router: Self.router(script), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         try await app.test(.live) { server in
             let port = try #require(server.port)
-            let relay = MCPRelay(endpoint: "http://127.0.0.1:\(port)/mcp", headers: ["Authorization": "Bearer jk_test_secret"])
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            let relay = MCPRelay(
+                endpoint: "http://127.0.0.1:\(port)/mcp", headers: ["Authorization": "Bearer jk_test_secret"], http: http)
             let client = MemoryTransport()
             let running = Task { try await relay.run(client: client) }
 
@@ -206,6 +209,7 @@ struct MCPRelayTests {
             // End of input ends the session.
             client.input.finish()
             try await running.value
+            try await http.shutdown()
 
             let log = script.log
             #expect(log.filter { $0.hasPrefix("POST - initialize") } == ["POST - initialize 1", "POST - initialize junction-relay-1"])

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import JunctionCore
+import JunctionMCP
 import JunctionServer
 import JunctionTesting
 import Testing
@@ -442,7 +443,7 @@ struct MCPServerTests {
         let executable = try #require(ServeProcessTests.executable)
         try await UpstreamServer.with { upstream in
             // Sessions idle for a second are closed: the relay must open a new one by itself.
-            try await withJunction(configure: { $0.mcpSessionIdleTimeout = .seconds(1) }) { junction in
+            try await withJunction(configure: { $0.mcp.idleTimeout = .seconds(1) }) { junction in
                 let tenant = try await Self.prepare(junction, upstream: upstream)
                 let client = try await MCPClientDriver.stdio(
                     command: executable.path, arguments: ["mcp", "--url", junction.baseURL],

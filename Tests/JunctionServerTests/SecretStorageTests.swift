@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import JunctionCore
+import JunctionRuntime
 import JunctionServer
 import JunctionTesting
 import Testing
@@ -34,8 +35,8 @@ import Testing
         }
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasPrefix(JunctionApplication.databaseFileName) }
-        #expect(files.contains(JunctionApplication.databaseFileName))
+            .filter { $0.hasPrefix(DataDirectory.databaseFileName) }
+        #expect(files.contains(DataDirectory.databaseFileName))
         var bytes = Data()
         for file in files { bytes += try Data(contentsOf: directory.appendingPathComponent(file)) }
         #expect(bytes.count > 0)

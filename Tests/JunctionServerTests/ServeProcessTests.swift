@@ -134,7 +134,7 @@ import Testing
         #expect(unknownErrors.contains("No tenant 'nobody'"), "\(unknownErrors)")
         // The relay mode's options.
         let refusals: [([String], String?, String)] = [
-            (["mcp"], nil, "--tenant is required without --url"),
+            (["mcp", "--data-dir", directory.path], nil, "There is no tenant yet: create one with `junction tenants create NAME`"),
             (["mcp", "--tenant", "acme", "--key", "jk_x_y"], nil, "--key applies only with --url"),
             (["mcp", "--url", "http://127.0.0.1:1", "--data-dir", directory.path], "jk_x_y", "they do not apply with --url"),
             (["mcp", "--url", "ftp://127.0.0.1"], "jk_x_y", "--url must be an http or https URL"),

@@ -76,7 +76,7 @@ import Testing
             let failed = try await junction.connector("crm", "status", ["code": "500"])
             #expect(failed.success == false)
             let failure = try #require(failed.error)
-            #expect(failure.code == "upstream_error")
+            #expect(failure.code == .upstreamError)
             #expect(failure.upstreamStatus == 500)
             #expect(failed.data?["error"] == "status 500", "the upstream's body is kept")
             #expect(failed.metadata.status == 500)
@@ -85,13 +85,13 @@ import Testing
 
             let invalid = try await junction.connector("crm", "get-customer", ["id": 42])
             #expect(invalid.success == false)
-            #expect(invalid.error?.code == "invalid_input")
+            #expect(invalid.error?.code == .invalidInput)
             #expect(invalid.error?.field == "data.id")
 
             let unknown = try await junction.connector("crm", "no-such-resource")
-            #expect(unknown.error?.code == "not_found")
+            #expect(unknown.error?.code == .notFound)
             let ghost = try await junction.connector("ghost", "get-customer")
-            #expect(ghost.error?.code == "not_found")
+            #expect(ghost.error?.code == .notFound)
         }
     }
 
@@ -108,7 +108,7 @@ import Testing
             #expect(mocked.metadata.mock)
             #expect(mocked.metadata.attempts == 0)
             let live = try await junction.connector("crm", "get-customer", ["id": "1"])
-            #expect(live.error?.code == "connection_refused", "without the option the call goes out")
+            #expect(live.error?.code == .connectionRefused, "without the option the call goes out")
         }
     }
 
@@ -119,7 +119,7 @@ import Testing
             #expect(slowButFine.success, "\(String(describing: slowButFine.error))")
             let timedOut = try await junction.connector("crm", "slow", ["ms": 600], options: .init(timeout: .milliseconds(100)))
             #expect(timedOut.success == false)
-            #expect(timedOut.error?.code == "timeout", "the same call succeeds without the option")
+            #expect(timedOut.error?.code == .timeout, "the same call succeeds without the option")
         }
     }
 
@@ -139,7 +139,7 @@ import Testing
             let stranger = Junction(url: harness.baseURL, apiKey: "jk_not-a-key")
             let unauthorized = try await Self.apiError { _ = try await stranger.connector("crm", "get-customer", ["id": "1"]) }
             #expect(unauthorized.status == 401)
-            #expect(unauthorized.code == "unauthorized")
+            #expect(unauthorized.code == .unauthorized)
             let alsoUnauthorized = try await Self.apiError { _ = try await stranger.loadConnector("crm") }
             #expect(alsoUnauthorized.status == 401)
 
@@ -147,14 +147,14 @@ import Testing
                 _ = try await junction.connector("crm", "get-customer", ["id": "1"], options: .init(retries: 99))
             }
             #expect(badOptions.status == 400)
-            #expect(badOptions.code == "invalid_input")
+            #expect(badOptions.code == .invalidInput)
             #expect(badOptions.field == "options.retries")
 
             // AsyncHTTPClient retries refused connections until the deadline, then reports the refusal.
             let nowhere = Junction(url: "http://127.0.0.1:1", apiKey: "jk_x", timeout: .milliseconds(500))
             let unreachable = try await Self.apiError { _ = try await nowhere.connector("crm", "get-customer") }
             #expect(unreachable.status == 0)
-            #expect(unreachable.code == "connection_failed", "\(unreachable)")
+            #expect(unreachable.code == .connectionFailed, "\(unreachable)")
             #expect(unreachable.cause != nil)
         }
     }
@@ -189,7 +189,7 @@ import Testing
             #expect(tool.inputSchema["type"] == "object")
             #expect(tool.inputSchema["properties"]?["id"] == ["type": "string"])
             let missing = try await Self.apiError { _ = try await crm.tool("no-such-resource") }
-            #expect(missing.code == "not_found")
+            #expect(missing.code == .notFound)
             #expect(try await crm.tools().map(\.resource) == resources.map(\.slug))
 
             let envelope = try await crm.invoke("get-customer", ["id": "7"])
@@ -202,7 +202,7 @@ import Testing
             for name in ["ghost", "Not A Slug/..", "crm?x=1"] {
                 let error = try await Self.apiError { _ = try await junction.loadConnector(name) }
                 #expect(error.status == 404, "\(name)")
-                #expect(error.code == "not_found", "\(name)")
+                #expect(error.code == .notFound, "\(name)")
             }
         }
     }
@@ -260,7 +260,7 @@ import Testing
             #expect(error.field == "tenant")
             let elsewhere = Junction(url: harness.baseURL, apiKey: harness.adminKey, tenant: "nobody")
             let missing = try await Self.apiError { _ = try await elsewhere.loadConnector("crm") }
-            #expect(missing.code == "not_found")
+            #expect(missing.code == .notFound)
             #expect(missing.field == "tenant")
         }
     }

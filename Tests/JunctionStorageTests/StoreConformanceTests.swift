@@ -987,7 +987,7 @@ extension Store {
         #expect(done.usage == usage)
         #expect(done.finishedAt == now.addingTimeInterval(1))
         #expect(try await store.finishRun(
-            runID: first.id, worker: "w1", outcome: .failed(Run.Failure(code: "internal", message: "late")), trace: [], usage: usage,
+            runID: first.id, worker: "w1", outcome: .failed(Run.Failure(code: .`internal`, message: "late")), trace: [], usage: usage,
             at: now) == false, "a finished run stays as it ended")
 
         // w2's lease runs out: another worker takes the run over, and w2 can no longer finish it.
@@ -999,11 +999,11 @@ extension Store {
         #expect(try await store.finishRun(
             runID: second.id, worker: "w2", outcome: .completed(output: "stale"), trace: [], usage: Run.Usage(), at: later) == false)
         #expect(try await store.finishRun(
-            runID: second.id, worker: "w3", outcome: .failed(Run.Failure(code: "upstream_error", message: "HTTP 500")), trace: [],
+            runID: second.id, worker: "w3", outcome: .failed(Run.Failure(code: .upstreamError, message: "HTTP 500")), trace: [],
             usage: Run.Usage(), at: later))
         let failed = try #require(try await store.run(tenantID: nil, id: second.id))
         #expect(failed.status == .failed)
-        #expect(failed.failure == Run.Failure(code: "upstream_error", message: "HTTP 500"))
+        #expect(failed.failure == Run.Failure(code: .upstreamError, message: "HTTP 500"))
         #expect(failed.output == nil)
     }
 
@@ -1042,7 +1042,7 @@ extension Store {
         #expect(try await store.claimRun(worker: "w3", now: now, leaseUntil: now.addingTimeInterval(5), maximumAttempts: 2) == nil)
         let abandoned = try #require(try await store.run(tenantID: nil, id: run.id))
         #expect(abandoned.status == .failed)
-        #expect(abandoned.failure?.code == "abandoned")
+        #expect(abandoned.failure?.code == .abandoned)
         #expect(abandoned.attempts == 2)
     }
 

@@ -38,8 +38,7 @@ public struct GraphQLConnector: Connector, ConnectionTestable {
     }
 
     /// Asks the endpoint for its query type's name (`{ __typename }`).
-    public func testConnection() async throws {
-        let call = CallContext(requestID: Identifier.make("req"), deadline: .now + transport.configuration.timeout)
+    public func testConnection(call: CallContext) async throws {
         _ = try await run(["query": "{ __typename }"], call: call)
     }
 

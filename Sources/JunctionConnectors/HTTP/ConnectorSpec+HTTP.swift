@@ -36,7 +36,7 @@ extension ConnectorSpec {
             fields: extraFields + [
                 .upstreamHeaders,
                 .insecureSkipVerify,
-                FieldSpec("resources", .objectArray, default: [], description: resourcesDescription),
+                FieldSpec(ConnectorSpec.resourcesOption, .objectArray, default: [], description: resourcesDescription),
             ],
             resourceFields: resourceFields
         )
@@ -65,18 +65,4 @@ extension ConnectorSpec {
             FieldSpec("query", .stringMap, default: [:], description: "Query parameters sent with this resource's requests."),
         ]
     )
-}
-
-extension ConnectorRegistry {
-    /// The connector types built into this Junction.
-    public static var builtIn: ConnectorRegistry {
-        var registry = ConnectorRegistry()
-        registry.register(HTTPConnector.self)
-        registry.register(GraphQLConnector.self)
-        registry.register(SOAPConnector.self)
-        registry.register(MCPConnector.self)
-        registry.register(WebhookConnector.self)
-        registry.register(CronConnector.self)
-        return registry
-    }
 }

@@ -39,6 +39,13 @@ public final class HTTPClients: Sendable {
         try await verifying.shutdown()
         try await insecure.shutdown()
     }
+
+    /// Opens the pools, runs `body` with them, and closes them however `body` ends.
+    public static func with<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (HTTPClients) async throws -> sending T
+    ) async throws -> sending T {
+        try await withClosing(HTTPClients(), close: { try await $0.shutdown() }, body)
+    }
 }
 
 /// The `ServiceValues` key for the shared `HTTPClients`.

@@ -48,16 +48,12 @@ public struct HTTPConnector: Connector, ConnectionTestable {
 
     /// Runs the resource marked `test`, or else requests `connection_url` (+ `test_path`):
     /// any answer but 401/403 or a 5xx means the connector can reach its system.
-    public func testConnection() async throws {
-        let call = CallContext(requestID: Identifier.make("req"), deadline: .now + transport.configuration.timeout)
+    public func testConnection(call: CallContext) async throws {
         if let resource = transport.configuration.resources.first(where: \.isConnectionTest) {
             _ = try await execute(resource, input: .object([:]), call: call)
             return
         }
-        let answer = try await transport.send(method: .GET, path: testPath ?? "", body: nil, call: call)
-        if answer.status == 401 || answer.status == 403 || answer.status >= 500 {
-            throw transport.failure(answer, body: Self.decode(answer.body, contentType: answer.headers.first(name: "Content-Type")))
-        }
+        try transport.checkReachable(try await transport.send(method: .GET, path: testPath ?? "", body: nil, call: call))
     }
 
     /// The body as JSON when it is JSON, text when it is text, else base64 with its type.

@@ -61,7 +61,7 @@ public struct HTTPSender: Sendable {
             // The client's own deadline ends with the headers; the body is read within the same time.
             return try await withThrowingTaskGroup(of: Answer?.self) { group in
                 group.addTask {
-                    let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+                    let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
                     let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
                     return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
                 }

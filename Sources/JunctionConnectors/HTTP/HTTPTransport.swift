@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JunctionCore
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -40,6 +41,8 @@ struct HTTPTransport: Sendable {
     private let tokens: OAuth2TokenCache?
     private let addressGuard: AddressGuard
 
+    private static let logger = Logger(label: "junction.http")
+
     /// The largest answer accepted; larger ones fail with `upstream_error`.
     static let maxResponseBytes = 16 << 20
 
@@ -61,9 +64,23 @@ struct HTTPTransport: Sendable {
         let options = configuration.options
         self.defaultHeaders = Self.pairs(options["headers"])
         self.defaultQuery = Self.pairs(options["query"])
-        self.client = options["insecure_skip_verify"]?.boolValue == true ? clients.insecure : clients.verifying
+        let insecure = options["insecure_skip_verify"]?.boolValue == true
+        if insecure {
+            Self.logger.warning(
+                "Connector skips TLS certificate verification",
+                metadata: ["tenant.id": .string(configuration.tenantID), "connector.name": .string(configuration.name.rawValue)])
+        }
+        self.client = insecure ? clients.insecure : clients.verifying
         self.tokens = context.services[OAuth2TokenCacheKey.self]
         self.addressGuard = context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy())
+    }
+
+    /// Throws the failure an answer refusing the credential (401, 403) or failing (5xx) means;
+    /// any other answer shows the upstream is reachable.
+    func checkReachable(_ answer: Answer) throws {
+        if answer.status == 401 || answer.status == 403 || answer.status >= 500 {
+            throw failure(answer, body: HTTPConnector.decode(answer.body, contentType: answer.headers.first(name: "Content-Type")))
+        }
     }
 
     /// Sends one request to `path` under the connection URL. Transport failures throw mapped

@@ -105,8 +105,6 @@ public enum OAuth2TokenCacheKey: ServiceKey {
 extension NIODeadline {
     /// The NIO deadline at the same moment as a `ContinuousClock` instant.
     static func from(_ instant: ContinuousClock.Instant) -> NIODeadline {
-        let remaining = ContinuousClock.now.duration(to: instant)
-        let (seconds, attoseconds) = remaining.components
-        return .now() + .nanoseconds(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        .now() + TimeAmount(max(.zero, ContinuousClock.now.duration(to: instant)))
     }
 }

@@ -56,7 +56,7 @@ public struct MCPConnector: Connector, ConnectionTestable, ResourceDiscovering, 
 
     /// Exactly one of `connection_url` and `options.command`, and a command the operator allows.
     public static func check(
-        connectionURL: String?, options: [String: JSONValue], services: ServiceValues
+        connectionURL: String?, options: ConnectorOptions, services: ServiceValues
     ) throws(JunctionError) {
         switch (connectionURL, command(options)) {
         case (_?, _?):
@@ -71,7 +71,7 @@ public struct MCPConnector: Connector, ConnectionTestable, ResourceDiscovering, 
         }
     }
 
-    private static func command(_ options: [String: JSONValue]) -> String? {
+    private static func command(_ options: ConnectorOptions) -> String? {
         options["command"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -83,8 +83,8 @@ public struct MCPConnector: Connector, ConnectionTestable, ResourceDiscovering, 
         }
     }
 
-    public func testConnection() async throws {
-        _ = try await listTools(before: .now + timeout)
+    public func testConnection(call: CallContext) async throws {
+        _ = try await listTools(before: call.deadline)
     }
 
     public func execute(_ resource: JunctionCore.Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult {

@@ -9,7 +9,7 @@ extension ConnectorSpec {
         type: "soap",
         displayName: "SOAP service",
         description: "Calls SOAP 1.1 or 1.2 operations at connection_url. Each resource names its operation, namespace and SOAPAction; the input becomes the operation's elements (or fills a body template). Answers are converted from XML to JSON; a SOAP Fault makes the call fail.",
-        capabilities: [.invoke],
+        capabilities: [.invoke, .test],
         extraFields: [
             FieldSpec("soap_version", .string, default: "1.1", allowedValues: ["1.1", "1.2"], description: "The SOAP version."),
         ],
@@ -26,7 +26,7 @@ extension ConnectorSpec {
 
 /// `soap`: wraps the input in a SOAP envelope, POSTs it, and answers the body's first element
 /// as JSON. A Fault (any HTTP status) is an `upstream_error` carrying the fault code and string.
-public struct SOAPConnector: Connector {
+public struct SOAPConnector: Connector, ConnectionTestable {
     public static var spec: ConnectorSpec { .soap }
 
     private let transport: HTTPTransport
@@ -34,7 +34,7 @@ public struct SOAPConnector: Connector {
 
     public init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {
         transport = try HTTPTransport(configuration: configuration, context: context)
-        version12 = configuration.options["soap_version"]?.stringValue == "1.2"
+        version12 = try configuration.options.string("soap_version") == "1.2"
     }
 
     public func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult {
@@ -87,6 +87,16 @@ public struct SOAPConnector: Connector {
         guard (200..<300).contains(answer.status) else { throw transport.failure(answer, body: body.json) }
         let result = body.children.first.map { [$0.name: $0.json] as JSONValue } ?? .null
         return ConnectorResult(data: result, status: answer.status)
+    }
+
+    /// Runs the resource marked `test`, or else asks for the service's WSDL (`?wsdl`): any
+    /// answer but 401/403 or a 5xx means the connector can reach its service.
+    public func testConnection(call: CallContext) async throws {
+        if let resource = transport.configuration.resources.first(where: \.isConnectionTest) {
+            _ = try await execute(resource, input: .object([:]), call: call)
+            return
+        }
+        try transport.checkReachable(try await transport.send(method: .GET, path: "", query: [("wsdl", "")], body: nil, call: call))
     }
 
     /// `template` with each `{{field}}` replaced by the XML-escaped input value.

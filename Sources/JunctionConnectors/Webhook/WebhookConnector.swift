@@ -21,26 +21,28 @@ public struct WebhookConnector: TriggerConnector {
                 description: "The shared secret: callers send it as X-Junction-Secret or sign with it (X-Junction-Signature); "
                     + "outbound deliveries are signed with it. Generated when not given, shown once."),
             FieldSpec(
-                "signature_tolerance_s", .integer, default: 300,
+                "signature_tolerance_s", .integer, default: 300, range: 1...86_400,
                 description: "How far a signature's timestamp may be from now, in seconds (inbound, sync)."),
             FieldSpec(
-                "max_body_bytes", .integer, default: 10_485_760,
+                "max_body_bytes", .integer, default: 10_485_760, range: 1...(256 << 20),
                 description: "The largest request body accepted, files included (inbound, sync)."),
             FieldSpec(
-                "sync_timeout_ms", .integer, default: 300_000,
+                "sync_timeout_ms", .integer, default: 300_000, range: 1...3_600_000,
                 description: "How long a sync request waits for its runs before answering 202 with their ids."),
             FieldSpec(
-                "max_attempts", .integer, default: 8,
+                "max_attempts", .integer, default: 8, range: 1...100,
                 description: "Delivery attempts before a result is dead-lettered (outbound)."),
             FieldSpec(
-                "retry_base_ms", .integer, default: 1000,
+                "retry_base_ms", .integer, default: 1000, range: 1...3_600_000,
                 description: "The pause after the first failed delivery, doubled after each further one, up to an hour (outbound)."),
         ]
     )
 
-    public init() {}
+    public init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {
+        _ = try WebhookSettings(options: configuration.options)
+    }
 
-    public static func check(connectionURL: String?, options: [String: JSONValue], services: ServiceValues) throws(JunctionError) {
+    public static func check(connectionURL: String?, options: ConnectorOptions, services: ServiceValues) throws(JunctionError) {
         _ = try WebhookSettings(options: options)
     }
 }
@@ -63,26 +65,16 @@ public struct WebhookSettings: Sendable {
     /// The shortest secret accepted from a caller.
     public static let minimumSecretLength = 16
 
-    /// Reads `options` (defaults applied by the spec); `invalid_input` naming the option out of range.
-    public init(options: [String: JSONValue]) throws(JunctionError) {
+    /// Reads `options` (checked, with defaults, by the spec); `invalid_input` for a short secret.
+    public init(options: ConnectorOptions) throws(JunctionError) {
         secret = options["secret"]?.stringValue ?? ""
         guard secret.count >= Self.minimumSecretLength else {
             throw .invalidInput("The secret needs at least \(Self.minimumSecretLength) characters.", field: "options.secret")
         }
-        signatureTolerance = .seconds(try Self.integer(options, "signature_tolerance_s", 300, in: 1...86_400))
-        maxBodyBytes = try Self.integer(options, "max_body_bytes", 10_485_760, in: 1...(256 << 20))
-        syncTimeout = .milliseconds(try Self.integer(options, "sync_timeout_ms", 300_000, in: 1...3_600_000))
-        maxAttempts = try Self.integer(options, "max_attempts", 8, in: 1...100)
-        retryBase = .milliseconds(try Self.integer(options, "retry_base_ms", 1000, in: 1...3_600_000))
-    }
-
-    private static func integer(
-        _ options: [String: JSONValue], _ name: String, _ fallback: Int, in range: ClosedRange<Int>
-    ) throws(JunctionError) -> Int {
-        let value = options[name]?.intValue ?? fallback
-        guard range.contains(value) else {
-            throw .invalidInput("Must be from \(range.lowerBound) to \(range.upperBound).", field: "options.\(name)")
-        }
-        return value
+        signatureTolerance = try options.seconds("signature_tolerance_s")
+        maxBodyBytes = try options.integer("max_body_bytes")
+        syncTimeout = try options.milliseconds("sync_timeout_ms")
+        maxAttempts = try options.integer("max_attempts")
+        retryBase = try options.milliseconds("retry_base_ms")
     }
 }

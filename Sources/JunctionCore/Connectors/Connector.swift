@@ -31,8 +31,9 @@ public struct ConnectorResult: Sendable {
 
 /// An optional ability: a live check that the connector can reach its system.
 public protocol ConnectionTestable: Connector {
-    /// Makes one real request and throws a `JunctionError` describing any failure.
-    func testConnection() async throws
+    /// Makes one real request and throws a `JunctionError` describing any failure. The runtime
+    /// gives up at `call.deadline` whatever the type does.
+    func testConnection(call: CallContext) async throws
 }
 
 /// Everything a connector instance is built from: the stored record with its options
@@ -46,8 +47,8 @@ public struct ConnectorConfiguration: Sendable {
     public var name: Slug
     /// The base URL or address, if the type takes one.
     public var connectionURL: String?
-    /// Type-specific options, validated against the spec, secrets decrypted.
-    public var options: [String: JSONValue]
+    /// Type-specific options, validated against the spec (defaults filled in), secrets decrypted.
+    public var options: ConnectorOptions
     /// The linked credential with its secrets resolved, if any.
     public var credential: ResolvedCredential?
     /// The resources this connector exposes (from the connector or its template).
@@ -62,7 +63,7 @@ public struct ConnectorConfiguration: Sendable {
         tenantID: String,
         name: Slug,
         connectionURL: String?,
-        options: [String: JSONValue],
+        options: ConnectorOptions,
         credential: ResolvedCredential?,
         resources: [Resource] = [],
         timeout: Duration,
@@ -169,5 +170,5 @@ public protocol ResourceDiscovering: Connector {
 /// an operator's allow-list), checked when a connector is saved and when it is built.
 public protocol ConfigurationChecking: Connector {
     /// Throws `invalid_input` naming the field at fault.
-    static func check(connectionURL: String?, options: [String: JSONValue], services: ServiceValues) throws(JunctionError)
+    static func check(connectionURL: String?, options: ConnectorOptions, services: ServiceValues) throws(JunctionError)
 }

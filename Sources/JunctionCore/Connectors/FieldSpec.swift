@@ -34,6 +34,10 @@ public struct FieldSpec: Sendable, Hashable, Codable {
     public var defaultValue: JSONValue?
     /// The only values allowed, for string fields.
     public var allowedValues: [String]?
+    /// The smallest and largest values allowed, for integer fields.
+    public var range: ClosedRange<Int>?
+    /// A typical value, for forms and docs (none: the default, if any, serves).
+    public var example: JSONValue?
     /// A one-line description for forms, docs and tool schemas.
     public var description: String
 
@@ -45,6 +49,8 @@ public struct FieldSpec: Sendable, Hashable, Codable {
         generated: Bool = false,
         default defaultValue: JSONValue? = nil,
         allowedValues: [String]? = nil,
+        range: ClosedRange<Int>? = nil,
+        example: JSONValue? = nil,
         description: String
     ) {
         self.name = name
@@ -54,13 +60,30 @@ public struct FieldSpec: Sendable, Hashable, Codable {
         self.generated = generated
         self.defaultValue = defaultValue
         self.allowedValues = allowedValues
+        self.range = range
+        self.example = example
         self.description = description
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, type, required, secret, generated, description
+        case name, type, required, secret, generated, description, minimum, maximum, example
         case defaultValue = "default"
         case allowedValues = "enum"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(type, forKey: .type)
+        try container.encode(required, forKey: .required)
+        try container.encode(secret, forKey: .secret)
+        try container.encode(generated, forKey: .generated)
+        try container.encodeIfPresent(defaultValue, forKey: .defaultValue)
+        try container.encodeIfPresent(allowedValues, forKey: .allowedValues)
+        try container.encodeIfPresent(range?.lowerBound, forKey: .minimum)
+        try container.encodeIfPresent(range?.upperBound, forKey: .maximum)
+        try container.encodeIfPresent(example, forKey: .example)
+        try container.encode(description, forKey: .description)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,6 +95,10 @@ public struct FieldSpec: Sendable, Hashable, Codable {
         generated = try container.decodeIfPresent(Bool.self, forKey: .generated) ?? false
         defaultValue = try container.decodeIfPresent(JSONValue.self, forKey: .defaultValue)
         allowedValues = try container.decodeIfPresent([String].self, forKey: .allowedValues)
+        let minimum = try container.decodeIfPresent(Int.self, forKey: .minimum)
+        let maximum = try container.decodeIfPresent(Int.self, forKey: .maximum)
+        range = minimum.flatMap { low in maximum.map { low...$0 } }
+        example = try container.decodeIfPresent(JSONValue.self, forKey: .example)
         description = try container.decode(String.self, forKey: .description)
     }
 }
@@ -95,6 +122,9 @@ extension FieldSpec {
         }
         if type == .headers, let headers = value.objectValue {
             try HTTPHeaderRules.check(headers, allowCredentials: secret, path: path)
+        }
+        if let range, let number = value.intValue, !range.contains(number) {
+            throw .invalidInput("Must be from \(range.lowerBound) to \(range.upperBound).", field: path)
         }
         if let allowedValues, let text = value.stringValue, !allowedValues.contains(text) {
             throw .invalidInput(

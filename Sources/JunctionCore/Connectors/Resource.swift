@@ -5,9 +5,7 @@ import Foundation
 /// runs (for `http`: method, path, headers).
 public struct Resource: Sendable, Hashable {
     /// Whether an action only reads or also changes the remote system.
-    public enum Kind: String, Sendable, Hashable, Codable {
-        case read, write
-    }
+    public typealias Kind = ResourceKind
 
     /// The resource's slug, e.g. `create-contact`.
     public var slug: Slug
@@ -130,4 +128,9 @@ extension Resource {
         }
         return resources
     }
+}
+
+/// Whether an action only reads or also changes the remote system (`kind: read|write`).
+public enum ResourceKind: String, Sendable, Hashable, Codable {
+    case read, write
 }

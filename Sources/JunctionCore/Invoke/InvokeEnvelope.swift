@@ -57,7 +57,7 @@ public struct InvokeEnvelope: Sendable, Codable {
     /// What went wrong, when `success` is false.
     public struct Failure: Sendable, Codable {
         /// A stable code such as `upstream_error`.
-        public var code: String
+        public var code: ErrorCode
         /// A message fit for the caller; never a secret.
         public var message: String
         /// Whether repeating the call may succeed.
@@ -75,7 +75,7 @@ public struct InvokeEnvelope: Sendable, Codable {
         /// The failure as it is answered (`field` only when there is one).
         public var json: JSONValue {
             var members: [String: JSONValue] = [
-                "code": .string(code), "message": .string(message), "retryable": .bool(retryable),
+                "code": .string(code.rawValue), "message": .string(message), "retryable": .bool(retryable),
                 "upstream_status": upstreamStatus.map(JSONValue.integer) ?? .null,
             ]
             if let field { members["field"] = .string(field) }
@@ -109,7 +109,7 @@ public struct InvokeEnvelope: Sendable, Codable {
             success: false,
             data: error.upstreamBody,
             error: Failure(
-                code: error.code.description, message: error.message, retryable: error.retryable,
+                code: error.code, message: error.message, retryable: error.retryable,
                 upstreamStatus: error.upstreamStatus, field: error.field),
             metadata: metadata
         )

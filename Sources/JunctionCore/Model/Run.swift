@@ -30,17 +30,17 @@ public struct Run: Sendable, Hashable {
     /// Why a run failed.
     public struct Failure: Sendable, Hashable {
         /// A stable code such as `upstream_error` or `invalid_output`.
-        public var code: String
+        public var code: ErrorCode
         public var message: String
 
-        public init(code: String, message: String) {
+        public init(code: ErrorCode, message: String) {
             self.code = code
             self.message = message
         }
 
         /// The failure `error` describes.
         public init(_ error: JunctionError) {
-            self.init(code: error.code.description, message: error.message)
+            self.init(code: error.code, message: error.message)
         }
     }
 

@@ -56,6 +56,21 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(expression) (\(timeZone.identifier))" }
 
+    /// The last time the schedule fires after `start` and at or before `end`, if any. Looks
+    /// back from `end` in widening windows, so a frequent schedule missed for long costs little.
+    public func latestTick(after start: Date, before end: Date) -> Date? {
+        for window: TimeInterval in [60, 3600, 86_400, 32 * 86_400, 366 * 86_400, 9 * 366 * 86_400] {
+            var cursor = max(start, end.addingTimeInterval(-window))
+            var latest: Date?
+            while let tick = next(after: cursor), tick <= end {
+                latest = tick
+                cursor = tick
+            }
+            if latest != nil || cursor == start { return latest }
+        }
+        return nil
+    }
+
     /// The first time after `date` the schedule fires, or `nil` if none within eight years.
     public func next(after date: Date) -> Date? {
         var calendar = Calendar(identifier: .gregorian)

@@ -27,7 +27,7 @@ public final class InvokeMetrics: Sendable {
 
     /// Records one finished call.
     public func record(connectorType: String, envelope: InvokeEnvelope, duration: Duration) {
-        let outcome = envelope.error?.code ?? "ok"
+        let outcome = envelope.error?.code.rawValue ?? "ok"
         let (calls, attempts, timer) = handles.withLock { handles in
             if let type = handles[connectorType], let calls = type.calls[outcome] {
                 return (calls, type.attempts, type.duration)

@@ -182,8 +182,8 @@ public struct Invoker: Sendable {
                 throw JunctionError.invalidInput("The connector's template '\(slug)' no longer exists.", field: "template")
             }
         }
-        let options = try connectors.options(of: record)
-        let own = try Resource.parseAll(options["resources"], bindingFields: spec.resourceFields, field: "options.resources")
+        let options = try connectors.settings(of: record)
+        let own = try spec.resources(in: options)
         // The connector's own resources override the template's of the same slug.
         let ownSlugs = Set(own.map(\.slug))
         var resources = (template?.resources ?? []).filter { !ownSlugs.contains($0.slug) } + own
@@ -196,11 +196,6 @@ public struct Invoker: Sendable {
             connectionURL: record.connectionURL ?? template?.baseURL,
             options: options, credential: credential, resources: resources,
             timeout: .milliseconds(record.timeoutMilliseconds), maxRetries: record.maxRetries)
-        if options["insecure_skip_verify"]?.boolValue == true {
-            Self.logger.warning(
-                "Connector skips TLS certificate verification",
-                metadata: ["tenant.id": .string(record.tenantID), "connector.name": .string(record.name.rawValue)])
-        }
         let instance = try type.init(configuration: configuration, context: ConnectorContext(services: services))
         if let discovering = instance as? any ResourceDiscovering {
             // Discovered resources (an MCP server's tools), overridden by the connector's own.
@@ -235,14 +230,14 @@ public struct Invoker: Sendable {
             "connector.invoke", tenantID: request.tenantID, targetType: "connector", target: request.connector,
             details: [
                 "resource": .string(request.resource),
-                "outcome": .string(envelope.error?.code ?? "ok"),
+                "outcome": .string(envelope.error?.code.rawValue ?? "ok"),
                 "duration_ms": .integer(envelope.metadata.durationMilliseconds),
                 "attempts": .integer(envelope.metadata.attempts),
                 "mock": .bool(envelope.metadata.mock),
                 "input_digest": .string(digest),
             ])
         var recorded = event
-        recorded.outcome = envelope.error?.code ?? "ok"
+        recorded.outcome = envelope.error?.code.rawValue ?? "ok"
         auditLog.record(recorded)
     }
 
@@ -250,7 +245,6 @@ public struct Invoker: Sendable {
 
     /// Whole milliseconds from `start` to now.
     public static func milliseconds(since start: ContinuousClock.Instant) -> Int {
-        let (seconds, attoseconds) = (ContinuousClock.now - start).components
-        return Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        (ContinuousClock.now - start).wholeMilliseconds
     }
 }

@@ -26,7 +26,7 @@ extension AgentDefinition {
         let violations = JSONSchema(schema).validate(output)
         guard violations.isEmpty else {
             let listed = violations.prefix(3).map(\.description).joined(separator: "; ")
-            return .failed(Run.Failure(code: "invalid_output", message: "The output does not match output_schema: \(listed)"))
+            return .failed(Run.Failure(code: .invalidOutput, message: "The output does not match output_schema: \(listed)"))
         }
         return .completed(output: output)
     }

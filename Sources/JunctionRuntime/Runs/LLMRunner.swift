@@ -62,11 +62,11 @@ public struct LLMRunner: AgentRunning {
                     "tool_calls": .array(turn.toolCalls.map { .string($0.name) }),
                 ])
                 if let refusal = turn.refusal {
-                    return RunResult(outcome: .failed(Run.Failure(code: "refused", message: "The model refused: \(refusal.prefix(500))")), trace: trace, usage: usage)
+                    return RunResult(outcome: .failed(Run.Failure(code: .refused, message: "The model refused: \(refusal.prefix(500))")), trace: trace, usage: usage)
                 }
                 if turn.truncated {
                     // Never act on a cut-off turn: its tool arguments may be cut off too.
-                    let failure = Run.Failure(code: "output_truncated", message: "The model's answer was cut off at its token limit.")
+                    let failure = Run.Failure(code: .outputTruncated, message: "The model's answer was cut off at its token limit.")
                     return RunResult(outcome: .failed(failure), trace: trace, usage: usage)
                 }
                 guard !turn.toolCalls.isEmpty else {
@@ -92,7 +92,7 @@ public struct LLMRunner: AgentRunning {
                 exchange.transcript.append(.toolResults(outcomes))
             }
             let failure = Run.Failure(
-                code: "max_steps", message: "The model was still calling tools after \(agent.maxSteps) calls (max_steps).")
+                code: .maxSteps, message: "The model was still calling tools after \(agent.maxSteps) calls (max_steps).")
             return RunResult(outcome: .failed(failure), trace: trace, usage: usage)
         } catch let error as JunctionError {
             return RunResult(outcome: .failed(Run.Failure(error)), trace: trace, usage: usage)
@@ -200,7 +200,7 @@ public struct LLMRunner: AgentRunning {
         }
         let envelope = await catalog.call(tool, arguments: arguments, tenantID: tenantID, requestID: requestID, actor: actor)
         guard envelope.success, envelope.error == nil else {
-            let content = Self.error(envelope.error?.code ?? "internal", envelope.error?.message ?? "The call failed.")
+            let content = Self.error((envelope.error?.code ?? .internal).rawValue, envelope.error?.message ?? "The call failed.")
             return ToolOutcome(call: call, content: content, isError: true)
         }
         return ToolOutcome(call: call, content: Self.capped(envelope.data ?? .null), isError: false)
@@ -227,7 +227,7 @@ public struct LLMRunner: AgentRunning {
     private func finalOutput(_ text: String, agent: AgentDefinition) throws -> RunOutcome {
         guard agent.outputSchema != nil else { return .completed(output: .string(text)) }
         guard let output = Self.json(in: text) else {
-            return .failed(Run.Failure(code: "invalid_output", message: "The model's answer is not JSON: \(text.prefix(200))"))
+            return .failed(Run.Failure(code: .invalidOutput, message: "The model's answer is not JSON: \(text.prefix(200))"))
         }
         return agent.checkedOutput(output)
     }

@@ -164,12 +164,12 @@ public final class RunWorkers: Service, Sendable {
         }
         guard let agent else {
             return .finished(RunResult(
-                outcome: .failed(Run.Failure(code: "not_found", message: "Agent '\(run.agent)' no longer exists.")), trace: []))
+                outcome: .failed(Run.Failure(code: .notFound, message: "Agent '\(run.agent)' no longer exists.")), trace: []))
         }
         guard let runner = runners[agent.definition.kind] else {
             return .finished(RunResult(
                 outcome: .failed(Run.Failure(
-                    code: "unavailable", message: "This server cannot run \(agent.definition.kind.rawValue) agents.")),
+                    code: .unavailable, message: "This server cannot run \(agent.definition.kind.rawValue) agents.")),
                 trace: []))
         }
         let result = await runner.execute(run, agent: agent.definition)
@@ -215,13 +215,5 @@ public final class RunWorkers: Service, Sendable {
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             }
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, for `Date` arithmetic.
-    var timeInterval: TimeInterval {
-        let (whole, fraction) = components
-        return TimeInterval(whole) + TimeInterval(fraction) / 1e18
     }
 }

@@ -34,12 +34,12 @@ public struct WorkflowRunner: AgentRunning {
                 var entry: [String: JSONValue] = [
                     "type": "tool", "step": .string(step.id.rawValue), "connector": .string(step.connector.rawValue),
                     "resource": .string(step.resource.rawValue), "success": .bool(envelope.success),
-                    "duration_ms": .integer(Int((ContinuousClock.now - start) / .milliseconds(1))),
+                    "duration_ms": .integer((ContinuousClock.now - start).wholeMilliseconds),
                 ]
                 guard envelope.success, envelope.error == nil else {
-                    let code = envelope.error?.code ?? "internal"
+                    let code = envelope.error?.code ?? .internal
                     let message = envelope.error?.message ?? "The call failed."
-                    entry["error"] = ["code": .string(code), "message": .string(message)]
+                    entry["error"] = ["code": .string(code.rawValue), "message": .string(message)]
                     trace.append(.object(entry))
                     return RunResult(
                         outcome: .failed(Run.Failure(code: code, message: "Step '\(step.id)' failed: \(message)")), trace: trace)
@@ -50,7 +50,7 @@ public struct WorkflowRunner: AgentRunning {
                 last = result
             } catch {
                 return RunResult(
-                    outcome: .failed(Run.Failure(code: error.code.description, message: "Step '\(step.id)': \(error.message)")), trace: trace)
+                    outcome: .failed(Run.Failure(code: error.code, message: "Step '\(step.id)': \(error.message)")), trace: trace)
             }
         }
         let scope: JSONValue = ["input": run.input, "steps": .object(results)]
@@ -59,7 +59,7 @@ public struct WorkflowRunner: AgentRunning {
             if let declared = agent.output { output = try Interpolation.resolve(declared, in: scope) }
             return RunResult(outcome: agent.checkedOutput(output), trace: trace)
         } catch {
-            return RunResult(outcome: .failed(Run.Failure(code: error.code.description, message: "output: \(error.message)")), trace: trace)
+            return RunResult(outcome: .failed(Run.Failure(code: error.code, message: "output: \(error.message)")), trace: trace)
         }
     }
 }

@@ -90,7 +90,7 @@ public final class DeliveryWorker: Service, Sendable {
             }
             guard found.enabled else { return .postponed(reason: "The connector is disabled.", until: later) }
             connector = found
-            settings = try WebhookSettings(options: try connectors.options(of: found))
+            settings = try WebhookSettings(options: try connectors.settings(of: found))
         } catch {
             logger.error("A delivery's connector could not be read", metadata: ["delivery.id": "\(delivery.id)", "error": "\(error)"])
             return .postponed(reason: "The connector could not be read.", until: later)

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import JunctionStorage
 import Logging
 import ServiceLifecycle

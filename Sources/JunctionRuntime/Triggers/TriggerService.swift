@@ -56,7 +56,7 @@ public struct TriggerService: Sendable {
         guard let connector = try await store.connector(id: id), connector.type == WebhookConnector.spec.type, connector.enabled,
               connector.mode != "outbound"
         else { throw JunctionError.notFound("No webhook here.") }
-        let found = (connector, try WebhookSettings(options: try connectors.options(of: connector)))
+        let found = (connector, try WebhookSettings(options: try connectors.settings(of: connector)))
         webhooks.insert((found, generation), for: id)
         return found
     }

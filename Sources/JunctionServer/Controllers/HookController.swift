@@ -77,7 +77,7 @@ struct HookController: Sendable {
         [
             "run_id": .string(run.id), "agent_name": .string(run.agent.rawValue), "status": .string(run.status.rawValue),
             "output": run.output ?? .null,
-            "error": run.failure.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null,
+            "error": run.failure.map { ["code": .string($0.code.rawValue), "message": .string($0.message)] } ?? .null,
         ]
     }
 }

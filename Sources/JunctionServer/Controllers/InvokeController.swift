@@ -9,7 +9,6 @@ import JunctionStorage
 /// and the tenant runtime cache's refresh and stats endpoints.
 struct InvokeController: Sendable {
     let invoker: Invoker
-    let connectors: ConnectorService
     let cache: ConnectorCache
     let scope: TenantScope
     let body: JSONBodyReader
@@ -55,7 +54,7 @@ struct InvokeController: Sendable {
             tenantID: tenantID, connector: connector, resource: resource, data: data, options: options,
             requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor()))
         let status: HTTPResponse.Status = envelope.success
-            ? .ok : JunctionError.Code.named(envelope.error?.code ?? "internal").httpStatus
+            ? .ok : (envelope.error?.code ?? .internal).httpStatus
         return JSONResponse.make(envelope.json, status: status)
     }
 
@@ -70,33 +69,17 @@ struct InvokeController: Sendable {
 
     @Sendable func test(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (tenantID, name) = try await scope.target(request, context, noun: "connector")
-        let start = ContinuousClock.now
-        // A test is live: the connector is built again (an MCP server's tools are listed anew),
-        // and a connector that cannot even be built (its server is down) fails its test.
-        cache.invalidate(tenantID: tenantID, name: name.rawValue)
-        var failure: JunctionError?
-        do {
-            let prepared = try await invoker.prepared(tenantID: tenantID, name: name.rawValue)
-            guard let testable = prepared.instance as? any ConnectionTestable else {
-                throw JunctionError.invalidInput("Connectors of type '\(prepared.record.type)' have no live test.")
-            }
-            do {
-                try await testable.testConnection()
-            } catch {
-                failure = error as? JunctionError ?? .internal("The test failed inside Junction.", cause: error)
-            }
-        } catch let error as JunctionError where error.code != .notFound && error.code != .invalidInput {
-            failure = error
-        }
-        let record = try await connectors.recordHealth(tenantID: tenantID, name: name, failure: failure, by: try context.actor())
+        let outcome = try await invoker.testConnection(
+            tenantID: tenantID, name: name, requestID: context.requestID, by: try context.actor())
+        let record = outcome.connector
         return JSONResponse.make(JSONValue.object([
             "connector_name": .string(record.name.rawValue),
-            "success": .bool(failure == nil),
+            "success": .bool(outcome.failure == nil),
             "health_status": .string(record.healthStatus.rawValue),
             "last_health_check": record.lastHealthCheck.map { .string(Timestamp.format($0)) } ?? .null,
             "last_error": record.lastError.map(JSONValue.string) ?? .null,
-            "duration_ms": .integer(Invoker.milliseconds(since: start)),
-            "error": failure.map { ["code": .string($0.code.description), "message": .string($0.message)] } ?? .null,
+            "duration_ms": .integer(outcome.duration.wholeMilliseconds),
+            "error": outcome.failure.map { ["code": .string($0.code.description), "message": .string($0.message)] } ?? .null,
         ]))
     }
 

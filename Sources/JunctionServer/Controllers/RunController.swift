@@ -60,7 +60,7 @@ extension Run {
             "trigger": ["kind": .string(trigger.kind), "connector": trigger.connector.map { .string($0.rawValue) } ?? .null],
             "input": input,
             "output": output ?? .null,
-            "error": failure.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null,
+            "error": failure.map { ["code": .string($0.code.rawValue), "message": .string($0.message)] } ?? .null,
             "trace": .array(trace),
             "usage": ["input_tokens": .integer(usage.inputTokens), "output_tokens": .integer(usage.outputTokens)],
             "attempts": .integer(attempts),

@@ -7,6 +7,7 @@ import JunctionStorage
 /// `/api/v1/tenants` and `/api/v1/keys`: tenants and their API keys.
 struct TenantController: Sendable {
     let store: any Store
+    let tenants: TenantService
     let keys: APIKeys
     let body: JSONBodyReader
     let mode: ServerMode
@@ -25,10 +26,8 @@ struct TenantController: Sendable {
         var reader = try FieldReader(try await body.read(request))
         let name = try reader.requiredSlug("name")
         try reader.finish()
-        let tenant = Tenant(name: name)
-        let issued = APIKeys.generate(scope: .tenant(tenant.id), name: "default")
-        let audit = try context.actor().event("tenant.create", tenantID: tenant.id, targetType: "tenant", target: name.rawValue)
-        try await store.insertTenant(tenant, firstKey: issued.record, audit: audit)
+        let created = try await tenants.create(name: name, by: try context.actor())
+        let (tenant, issued) = (created.tenant, created.key)
         var representation = tenant.representation.objectValue ?? [:]
         representation["api_key"] = .string(issued.text)
         representation["api_key_id"] = .string(issued.record.id)

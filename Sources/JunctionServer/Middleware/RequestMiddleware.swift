@@ -40,7 +40,7 @@ struct RequestMiddleware: RouterMiddleware {
                 "http.method": "\(request.method)",
                 "http.path": "\(request.uri.path)",
                 "http.status": "\(response.status.code)",
-                "duration_ms": "\((ContinuousClock.now - start).milliseconds)",
+                "duration_ms": "\((ContinuousClock.now - start).wholeMilliseconds)",
             ]
         )
         return response
@@ -78,12 +78,4 @@ struct RequestMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let xRequestID = HTTPField.Name("X-Request-Id")!
-}
-
-extension Duration {
-    /// The duration in whole milliseconds.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 }

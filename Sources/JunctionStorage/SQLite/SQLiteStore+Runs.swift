@@ -9,7 +9,7 @@ extension SQLiteStore {
         let rows = try runs.map { run -> StatementArguments in
             [
                 run.id, run.tenantID, run.agent.rawValue, run.trigger.kind, run.trigger.connector?.rawValue, run.status.rawValue,
-                SQLiteJSON.text(run.input), run.output.map(SQLiteJSON.text), run.failure?.code, run.failure?.message,
+                SQLiteJSON.text(run.input), run.output.map(SQLiteJSON.text), run.failure?.code.rawValue, run.failure?.message,
                 SQLiteJSON.text(.array(run.trace)), run.usage.inputTokens, run.usage.outputTokens, run.attempts,
                 run.createdAt, run.startedAt, run.finishedAt,
             ]
@@ -62,7 +62,7 @@ extension SQLiteStore {
                 var run = try Self.run(from: row)
                 guard run.attempts < maximumAttempts else {
                     let failure = Run.Failure(
-                        code: "abandoned", message: "The run was abandoned: its worker stopped \(run.attempts) times before finishing it.")
+                        code: .abandoned, message: "The run was abandoned: its worker stopped \(run.attempts) times before finishing it.")
                     try db.execute(
                         sql: """
                             UPDATE runs SET status = 'failed', failure_code = 'abandoned', failure_message = ?, finished_at = ?,
@@ -128,7 +128,7 @@ extension SQLiteStore {
                     WHERE id = ? AND status = 'running' AND lease_owner = ?
                     """,
                 arguments: [
-                    status.rawValue, output, failure?.code, failure?.message, traceText, usage.inputTokens, usage.outputTokens, at,
+                    status.rawValue, output, failure?.code.rawValue, failure?.message, traceText, usage.inputTokens, usage.outputTokens, at,
                     runID, worker,
                 ])
             guard db.changesCount == 1 else { return false }
@@ -169,7 +169,7 @@ extension SQLiteStore {
             id: row["id"], tenantID: row["tenant_id"], agent: try Slug(validating: row["agent_name"], field: "agent_name"),
             trigger: Run.Trigger(kind: row["trigger_kind"], connector: connector.flatMap(Slug.init)),
             input: try SQLiteJSON.value(row["input"]), status: status, output: try output.map(SQLiteJSON.value),
-            failure: failureCode.map { Run.Failure(code: $0, message: row["failure_message"] ?? "") },
+            failure: failureCode.map { Run.Failure(code: ErrorCode(rawValue: $0), message: row["failure_message"] ?? "") },
             trace: try SQLiteJSON.value(row["trace"]).arrayValue ?? [],
             usage: Run.Usage(inputTokens: row["input_tokens"], outputTokens: row["output_tokens"]), attempts: row["attempts"],
             createdAt: date(row, "created_at"), startedAt: optionalDate(row, "started_at"), finishedAt: optionalDate(row, "finished_at"))

@@ -108,7 +108,7 @@ extension SQLiteStore {
         case .failed(let failure):
             payload["status"] = "failed"
             payload["output"] = .null
-            payload["error"] = ["code": .string(failure.code), "message": .string(failure.message)]
+            payload["error"] = ["code": .string(failure.code.rawValue), "message": .string(failure.message)]
         }
         let text = SQLiteJSON.text(.object(payload))
         for target in targets {

@@ -1,0 +1,15 @@
+import JunctionCore
+
+extension ConnectorRegistry {
+    /// The connector types built into this Junction: adding a type is its folder and one line here.
+    public static var builtIn: ConnectorRegistry {
+        var registry = ConnectorRegistry()
+        registry.register(HTTPConnector.self)
+        registry.register(GraphQLConnector.self)
+        registry.register(SOAPConnector.self)
+        registry.register(MCPConnector.self)
+        registry.register(WebhookConnector.self)
+        registry.register(CronConnector.self)
+        return registry
+    }
+}

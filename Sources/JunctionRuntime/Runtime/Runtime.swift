@@ -1,0 +1,129 @@
+import JunctionConnectors
+import JunctionCore
+import JunctionStorage
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Junction's runtime, assembled once over a data directory: the store and keyring, the shared
+/// connection pools and caches, and every service the surfaces use (keys, tenants, credentials,
+/// connectors, the invoke path and its live test, tools, agents, runs, triggers, deliveries,
+/// audit). The HTTP server, the MCP endpoints and the CLI are adapters over it.
+///
+/// Made by `withRuntime(_:registry:metrics:_:)`, which also closes what it opened.
+public struct Runtime: Sendable {
+    /// How this runtime was configured.
+    public let configuration: Configuration
+    /// The connector types it knows.
+    public let registry: ConnectorRegistry
+    /// The store behind every service.
+    public let store: any Store
+    /// The keyring sealing secrets.
+    public let secrets: SecretBox
+    /// What this start created in the data directory.
+    public let bootstrap: DataDirectory.Bootstrap
+    /// Prepared connectors per tenant; its change feed announces connector writes.
+    public let cache: ConnectorCache
+    /// API keys: issuing and checking.
+    public let keys: APIKeys
+    /// Tenants and their first keys.
+    public let tenants: TenantService
+    /// Credentials, sealed at rest.
+    public let credentials: CredentialService
+    /// The template catalog: built in and imported.
+    public let templates: TemplateService
+    /// Connectors, checked against their type's spec.
+    public let connectors: ConnectorService
+    /// The invoke path and the live connectivity test.
+    public let invoker: Invoker
+    /// The tenant's resources as tools.
+    public let catalog: ToolCatalog
+    /// Agent definitions and their links.
+    public let agents: AgentService
+    /// The worker pool executing queued runs.
+    public let workers: RunWorkers
+    /// Runs started through the API.
+    public let runs: RunService
+    /// Turns inbound events into queued runs.
+    public let triggers: TriggerService
+    /// Sends run results to outbound connectors.
+    public let deliveries: DeliveryWorker
+    /// Hosts every inbound source (cron schedules, consumers).
+    public let inbound: InboundSources
+    /// Writes the action calls' audit events off the request path.
+    public let auditLog: AuditWriter
+    /// Drops old idempotency keys and delivered deliveries.
+    public let purge: TriggerHistoryPurge
+
+    /// Announces connector changes made through this runtime (`nil`: all tenants).
+    public var changes: ChangeFeed { cache.changes }
+
+    /// The long-running services of a server, in start order: the audit writer first, so
+    /// that it stops last, once nothing can record events any more.
+    public var services: [any Service] { [auditLog, workers, deliveries, inbound, purge] }
+
+    init(
+        configuration: Configuration, registry: ConnectorRegistry, directory: DataDirectory, clients: HTTPClients,
+        metrics: any MetricsFactory
+    ) throws {
+        self.configuration = configuration
+        self.registry = registry
+        store = directory.store
+        secrets = directory.secrets
+        bootstrap = directory.bootstrap
+        cache = ConnectorCache(timeToLive: configuration.connectorCacheTTL)
+        let addressGuard = AddressGuard(policy: configuration.networkPolicy)
+        var shared = ServiceValues()
+        shared[HTTPClientsKey.self] = clients
+        shared[OAuth2TokenCacheKey.self] = OAuth2TokenCache()
+        shared[AddressGuardKey.self] = addressGuard
+        shared[MCPCommandPolicyKey.self] = configuration.mcpCommands
+        keys = APIKeys(store: store)
+        tenants = TenantService(store: store)
+        credentials = CredentialService(
+            store: store, secrets: secrets, resolver: SecretResolver(policy: configuration.secretReferences), cache: cache)
+        templates = TemplateService(store: store, registry: registry, builtIn: try BuiltInTemplates.load(), cache: cache)
+        connectors = ConnectorService(
+            store: store, registry: registry, secrets: secrets, cache: cache, templates: templates, services: shared)
+        auditLog = AuditWriter(store: store, metrics: metrics)
+        invoker = Invoker(
+            store: store, registry: registry, cache: cache, credentials: credentials, connectors: connectors,
+            services: shared, auditLog: auditLog, metrics: InvokeMetrics(factory: metrics), templates: templates)
+        catalog = ToolCatalog(store: store, invoker: invoker)
+        agents = AgentService(store: store)
+        let sender = HTTPSender(clients: clients, addressGuard: addressGuard)
+        workers = RunWorkers(
+            store: store,
+            runners: [
+                .workflow: WorkflowRunner(invoker: invoker),
+                .llm: LLMRunner(store: store, credentials: credentials, catalog: catalog, sender: sender),
+            ],
+            configuration: configuration.runs)
+        runs = RunService(store: store, workers: workers)
+        triggers = TriggerService(store: store, connectors: connectors, workers: workers, cache: cache)
+        deliveries = DeliveryWorker(store: store, connectors: connectors, sender: sender, wakeUps: workers.runsFinished)
+        inbound = InboundSources(store: store, registry: registry, invoker: invoker, triggers: triggers, changes: cache.changes)
+        purge = TriggerHistoryPurge(store: store)
+    }
+}
+
+/// Opens the data directory and assembles the runtime over it, runs `body` with it, and
+/// closes the connection pools however `body` ends. Long-running services are not started:
+/// the caller runs `runtime.services` (or the ones it needs) in its service group.
+///
+/// - Parameters:
+///   - registry: the connector types (default: the built-in ones).
+///   - metrics: where the runtime's metrics go (default: nowhere).
+public func withRuntime<T>(
+    _ configuration: Runtime.Configuration,
+    registry: ConnectorRegistry = .builtIn,
+    metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (Runtime) async throws -> sending T
+) async throws -> sending T {
+    let directory = try await DataDirectory.open(configuration)
+    return try await HTTPClients.with { clients in
+        try await body(try Runtime(
+            configuration: configuration, registry: registry, directory: directory, clients: clients, metrics: metrics))
+    }
+}
