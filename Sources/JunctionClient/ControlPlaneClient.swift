@@ -13,6 +13,8 @@ public struct ControlPlaneClient: Sendable {
     public var apiKey: String
     /// How long one request may take.
     public var timeout: TimeAmount
+    /// The tenant (id or name) every request acts on, sent as `?tenant=` (for a platform key).
+    public var tenant: String?
     private let httpClient: HTTPClient
 
     /// The largest answer body read, in bytes.
@@ -123,6 +125,7 @@ public struct ControlPlaneClient: Sendable {
         headers: [String: String]
     ) async throws -> (status: Int, body: ByteBuffer) {
         var components = URLComponents(string: baseURL + path)
+        let query = query.merging(["tenant": tenant]) { own, _ in own ?? tenant }
         let items = query.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }
         if !items.isEmpty { components?.queryItems = items.sorted { $0.name < $1.name } }
         guard let url = components?.string else {

@@ -63,6 +63,9 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     public static let upstreamError = ErrorCode(rawValue: "upstream_error")
     /// Junction cannot serve this now (shutting down, the store unavailable, an agent kind it cannot run).
     public static let unavailable = ErrorCode(rawValue: "unavailable")
+    /// The call was cancelled before it finished (its caller went away, or the server is stopping).
+    public static let cancelled = ErrorCode(rawValue: "cancelled")
+
     /// A failure inside Junction; the cause is in the server log.
     public static let `internal` = ErrorCode(rawValue: "internal")
     /// A run's output does not match the agent's `output_schema`, or is not JSON.
@@ -102,6 +105,7 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
         .rateLimited,
         .upstreamError,
         .unavailable,
+        .cancelled,
         .`internal`,
         .invalidOutput,
         .maxSteps,

@@ -51,6 +51,16 @@ public struct JunctionError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
+    /// This error with every occurrence of `secrets` in its message and upstream body
+    /// replaced by `[redacted]`.
+    public func redacting(_ secrets: [String]) -> JunctionError {
+        guard !secrets.isEmpty else { return self }
+        var redacted = self
+        if case .string(let message) = JSONValue.string(message).redacting(secrets) { redacted.message = message }
+        redacted.upstreamBody = upstreamBody?.redacting(secrets)
+        return redacted
+    }
+
     /// Bad input from the caller, optionally naming the field.
     public static func invalidInput(_ message: String, field: String? = nil) -> JunctionError {
         JunctionError(.invalidInput, message, field: field)

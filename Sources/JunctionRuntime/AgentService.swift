@@ -4,9 +4,39 @@ import JunctionStorage
 /// Creates, replaces and deletes agents and their links to connectors, auditing each change.
 public struct AgentService: Sendable {
     private let store: any Store
+    private let invoker: Invoker?
 
-    public init(store: any Store) {
+    /// - Parameter invoker: resolves the connectors and resources a definition names, for
+    ///   `missing(in:tenantID:)`.
+    public init(store: any Store, invoker: Invoker? = nil) {
         self.store = store
+        self.invoker = invoker
+    }
+
+    /// What `definition` names that does not exist yet — its credential, the connectors and
+    /// resources of its tools and steps — one sentence each. The agent is saved all the same
+    /// (they may be created next), but its runs would fail until they exist.
+    public func missing(in definition: AgentDefinition, tenantID: String) async -> [String] {
+        var missing: [String] = []
+        if let credential = definition.credential, (try? await store.credential(tenantID: tenantID, name: credential)) == nil {
+            missing.append("No credential '\(credential)' yet.")
+        }
+        let uses = definition.tools.map { ($0.connector, $0.resource) } + definition.steps.map { ($0.connector, Optional($0.resource)) }
+        var seen: Set<String> = []
+        for (connector, resource) in uses where seen.insert("\(connector)/\(resource?.rawValue ?? "")").inserted {
+            guard let invoker else { break }
+            do {
+                let prepared = try await invoker.prepared(tenantID: tenantID, name: connector.rawValue)
+                if let resource, prepared.resources[resource] == nil {
+                    missing.append("Connector '\(connector)' has no resource '\(resource)' yet.")
+                }
+            } catch let error as JunctionError where error.code == .notFound {
+                missing.append("No connector '\(connector)' yet.")
+            } catch {
+                missing.append("Connector '\(connector)' cannot be used now: \((error as? JunctionError)?.message ?? "\(error)")")
+            }
+        }
+        return missing
     }
 
     /// Validates `document` and stores it: as a new agent (`conflict` when the name is taken),

@@ -63,7 +63,7 @@ extension JunctionError.Code {
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
         case .rateLimited: .tooManyRequests
-        case .unavailable: .serviceUnavailable
+        case .unavailable, .cancelled: .serviceUnavailable
         case .timeout: .gatewayTimeout
         case .approvalRequired: .forbidden
         case .connectionRefused, .authenticationFailed, .tlsError, .tooManyConnections, .schemaDiscoveryFailed,

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import JunctionCore
 import Logging
 import NIOCore
 import NIOSSL
@@ -27,10 +28,17 @@ public final class UpstreamServer: Sendable {
         counters.state.withLock { $0[route] ?? 0 }
     }
 
+    /// What the latest `/echo` request carried (method, path, query, headers, body), as the
+    /// upstream saw it: the envelope redacts an echoed credential, this does not.
+    public var lastEcho: JSONValue? {
+        counters.lastEcho.withLock { $0 }
+    }
+
     /// Request counts and issued tokens, shared by the handlers.
     final class Counters: Sendable {
         let state = Mutex<[String: Int]>([:])
         let tokens = Mutex<Set<String>>([])
+        let lastEcho = Mutex<JSONValue?>(nil)
 
         /// Counts one request to `key`, returning the new count.
         func bump(_ key: String) -> Int {
@@ -76,15 +84,22 @@ public final class UpstreamServer: Sendable {
             ]
         }
 
+    /// Answers `echo` and remembers it as the latest.
+    private static func recorded(_ echo: [String: Any], in counters: Counters) -> [String: Any] {
+        let data = (try? JSONSerialization.data(withJSONObject: echo, options: [.sortedKeys])) ?? Data()
+        counters.lastEcho.withLock { $0 = try? JSONCoding.decode(Array(data)) }
+        return echo
+    }
+
     private static func makeRouter(counters: Counters) -> Router<BasicRequestContext> {
                 let router = Router()
-        router.on("/echo/**", method: .get) { request, _ in _ = counters.bump("echo"); return json(echo(request, body: ByteBuffer())) }
+        router.on("/echo/**", method: .get) { request, _ in _ = counters.bump("echo"); return json(recorded(echo(request, body: ByteBuffer()), in: counters)) }
         for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
             router.on("/echo/**", method: method) { request, _ in
                 _ = counters.bump("echo")
                 var request = request
                 let body = try await request.collectBody(upTo: 1 << 20)
-                return json(echo(request, body: body), status: method == .post ? .created : .ok)
+                return json(recorded(echo(request, body: body), in: counters), status: method == .post ? .created : .ok)
             }
         }
         router.get("/status/{code}") { request, context in

@@ -20,7 +20,7 @@ struct AgentsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let page = try await options.client().send(.get, "/api/v1/agents", query: options.tenantQuery)
+                let page = try await options.client().send(.get, "/api/v1/agents")
                 try options.output(page, rows: page["agents"]?.arrayValue ?? [], columns: AgentsCommand.columns)
             }
         }
@@ -33,7 +33,7 @@ struct AgentsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let agent = try await options.client().send(.get, "/api/v1/agents/\(segment(name))", query: options.tenantQuery)
+                let agent = try await options.client().send(.get, "/api/v1/agents/\(segment(name))")
                 try options.output(agent, columns: [])
             }
         }
@@ -68,8 +68,11 @@ struct AgentsCommand: AsyncParsableCommand {
             let contentType = DocumentText.isJSON(bytes) ? "application/json" : "application/yaml"
             try await runClient {
                 let agent = try await options.client().send(
-                    .put, "/api/v1/agents/\(segment(name))", query: options.tenantQuery, document: bytes, contentType: contentType)
+                    .put, "/api/v1/agents/\(segment(name))", document: bytes, contentType: contentType)
                 try options.output(agent, columns: AgentsCommand.columns)
+                for warning in agent["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                    FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+                }
             }
         }
     }
@@ -81,7 +84,7 @@ struct AgentsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                _ = try await options.client().send(.delete, "/api/v1/agents/\(segment(name))", query: options.tenantQuery)
+                _ = try await options.client().send(.delete, "/api/v1/agents/\(segment(name))")
                 print("Deleted agent \(name).")
             }
         }
@@ -97,7 +100,7 @@ struct AgentsCommand: AsyncParsableCommand {
         func send(_ method: ControlPlaneClient.Method, done: String) async throws {
             try await runClient {
                 _ = try await options.client().send(
-                    method, "/api/v1/agents/\(segment(agent))/links/\(segment(connector))", query: options.tenantQuery)
+                    method, "/api/v1/agents/\(segment(agent))/links/\(segment(connector))")
                 print("\(done) agent \(agent) and connector \(connector).")
             }
         }
@@ -133,7 +136,7 @@ struct AgentsCommand: AsyncParsableCommand {
             }
             try await runClient {
                 let run = try await options.client().send(
-                    .post, "/api/v1/agents/\(segment(name))/runs", query: options.tenantQuery, body: .object(body))
+                    .post, "/api/v1/agents/\(segment(name))/runs", body: .object(body))
                 try options.output(run, columns: RunsCommand.columns)
             }
         }

@@ -11,24 +11,30 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "API key (env JUNCTION_API_KEY; default: ./junction-data/admin.key if readable).")
     var key: String?
 
-    @Option(help: "Tenant id or name to act on (platform key only).")
-    var tenant: String?
+    @Option(help: "Tenant id or name to act on (env JUNCTION_TENANT; a platform key with one tenant uses it).")
+    var tenant: String? = ProcessInfo.processInfo.environment["JUNCTION_TENANT"]
 
     @Flag(help: "Print the server's JSON instead of a table.")
     var json = false
 
-    /// A client for the configured server and key.
-    func client() throws -> ControlPlaneClient {
+    /// A client for the configured server and key, acting on a tenant unless `scoped` is
+    /// false: the one given, else the only one the key sees (a tenant key's own; a platform key's
+    /// when there is exactly one). With several and none given, the server asks for one.
+    func client(scoped: Bool = true) async throws -> ControlPlaneClient {
         let environment = ProcessInfo.processInfo.environment
         let url = url ?? environment["JUNCTION_URL"] ?? "http://127.0.0.1:8080"
         guard let key = key ?? environment["JUNCTION_API_KEY"] ?? Self.localAdminKey() else {
             throw ValidationError("No API key: pass --key, set JUNCTION_API_KEY, or run next to junction-data/admin.key.")
         }
-        return ControlPlaneClient(baseURL: url, apiKey: key)
+        var client = ControlPlaneClient(baseURL: url, apiKey: key)
+        guard scoped else { return client }
+        if let tenant {
+            client.tenant = tenant
+        } else if let only = try await client.send(.get, "/api/v1/tenants")["tenants"]?.arrayValue, only.count == 1 {
+            client.tenant = only[0]["name"]?.stringValue
+        }
+        return client
     }
-
-    /// `?tenant=` for requests, when given.
-    var tenantQuery: [String: String?] { ["tenant": tenant] }
 
     private static func localAdminKey() -> String? {
         let directory = ProcessInfo.processInfo.environment["JUNCTION_DATA_DIR"] ?? "./junction-data"
@@ -60,6 +66,11 @@ func runClient(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let error as JunctionAPIError {
         var message = "error: \(error)"
+        if error.code == .connectionFailed {
+            message = "error: \(error.message)\n  Is the server running? Start it with `junction serve`, or point --url (JUNCTION_URL) at it."
+        } else if error.code == .invalidInput, error.field == "tenant" {
+            message = "error: this key acts for several tenants: pass --tenant NAME (or set JUNCTION_TENANT)."
+        }
         if let details = error.details, let text = try? JSONCoding.encode(details) {
             message += "\n  details: " + String(decoding: text, as: UTF8.self)
         }

@@ -15,6 +15,20 @@ struct ConnectorsCommand: AsyncParsableCommand {
         ("URL", "connection_url"), ("CREDENTIAL", "credential"), ("CREATED", "created_at"),
     ]
 
+    /// Prints `connector` (a create or rotate answer) with what it shows only this once: the
+    /// values Junction generated (a webhook's secret, per its type's spec) and its `webhook_url`.
+    static func outputRevealing(_ connector: JSONValue, client: ControlPlaneClient, options: ClientOptions) async throws {
+        guard !options.json else { return try options.output(connector, columns: columns) }
+        try options.output(connector, columns: columns)
+        let types = try await client.send(.get, "/api/v1/connector-types")["connector_types"]?.arrayValue ?? []
+        let spec = types.first { $0["type"] == connector["connector_type"] }
+        let generated = (spec?["fields"]?.arrayValue ?? []).filter { $0["generated"] == true }.compactMap { $0["name"]?.stringValue }
+        for name in generated {
+            if let value = connector[name]?.stringValue { print("\(name) (shown once): \(value)") }
+        }
+        if let url = connector["webhook_url"]?.stringValue { print("webhook_url: \(url)") }
+    }
+
     /// The settable fields shared by create and update.
     struct Fields: ParsableArguments {
         @Option(name: .customLong("connection-url"), help: "Base URL or address.") var connectionURL: String?
@@ -56,7 +70,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                var query = options.tenantQuery
+                var query: [String: String?] = [:]
                 query["type"] = type
                 query["enabled"] = enabled.map { $0 ? "true" : "false" }
                 let page = try await options.client().send(.get, "/api/v1/connectors", query: query)
@@ -73,7 +87,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClient {
                 let connector = try await options.client().send(
-                    .get, "/api/v1/connectors/\(segment(name))", query: options.tenantQuery)
+                    .get, "/api/v1/connectors/\(segment(name))")
                 try options.output(connector, columns: ConnectorsCommand.columns)
             }
         }
@@ -94,9 +108,9 @@ struct ConnectorsCommand: AsyncParsableCommand {
                 var body = try fields.json()
                 body["connector_name"] = .string(name)
                 body["connector_type"] = .string(type)
-                let connector = try await options.client().send(
-                    .post, "/api/v1/connectors", query: options.tenantQuery, body: .object(body))
-                try options.output(connector, columns: ConnectorsCommand.columns)
+                let client = try await options.client()
+                let connector = try await client.send(.post, "/api/v1/connectors", body: .object(body))
+                try await ConnectorsCommand.outputRevealing(connector, client: client, options: options)
             }
         }
     }
@@ -114,7 +128,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
                 if let rename { body["connector_name"] = .string(rename) }
                 guard !body.isEmpty else { throw ValidationError("Nothing to change: pass at least one field.") }
                 let connector = try await options.client().send(
-                    .put, "/api/v1/connectors/\(segment(name))", query: options.tenantQuery, body: .object(body))
+                    .put, "/api/v1/connectors/\(segment(name))", body: .object(body))
                 try options.output(connector, columns: ConnectorsCommand.columns)
             }
         }
@@ -128,9 +142,9 @@ struct ConnectorsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let connector = try await options.client().send(
-                    .post, "/api/v1/connectors/\(segment(name))/rotate-secret", query: options.tenantQuery)
-                try options.output(connector, columns: ConnectorsCommand.columns + [("SECRET", "secret")])
+                let client = try await options.client()
+                let connector = try await client.send(.post, "/api/v1/connectors/\(segment(name))/rotate-secret")
+                try await ConnectorsCommand.outputRevealing(connector, client: client, options: options)
             }
         }
     }
@@ -143,7 +157,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                var query = options.tenantQuery
+                var query: [String: String?] = [:]
                 if force { query["force"] = "true" }
                 _ = try await options.client().send(.delete, "/api/v1/connectors/\(segment(name))", query: query)
                 print("Deleted connector \(name).")
@@ -160,7 +174,7 @@ struct ConnectorTypesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runClient {
-            let page = try await options.client().send(.get, "/api/v1/connector-types")
+            let page = try await options.client(scoped: false).send(.get, "/api/v1/connector-types")
             try options.output(
                 page, rows: page["connector_types"]?.arrayValue ?? [],
                 columns: [("TYPE", "type"), ("NAME", "display_name"), ("CATEGORY", "category"), ("CAPABILITIES", "capabilities")]

@@ -18,7 +18,7 @@ struct CredentialsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let page = try await options.client().send(.get, "/api/v1/credentials", query: options.tenantQuery)
+                let page = try await options.client().send(.get, "/api/v1/credentials")
                 try options.output(page, rows: page["credentials"]?.arrayValue ?? [], columns: CredentialsCommand.columns)
             }
         }
@@ -46,7 +46,7 @@ struct CredentialsCommand: AsyncParsableCommand {
                 body["name"] = .string(name)
                 body["kind"] = .string(kind)
                 let credential = try await options.client().send(
-                    .post, "/api/v1/credentials", query: options.tenantQuery, body: .object(body))
+                    .post, "/api/v1/credentials", body: .object(body))
                 try options.output(credential, columns: CredentialsCommand.columns)
             }
         }
@@ -60,7 +60,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClient {
                 _ = try await options.client().send(
-                    .delete, "/api/v1/credentials/\(segment(name))", query: options.tenantQuery)
+                    .delete, "/api/v1/credentials/\(segment(name))")
                 print("Deleted credential \(name).")
             }
         }

@@ -25,7 +25,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                var query = options.tenantQuery
+                var query: [String: String?] = [:]
                 query["status"] = status
                 query["connector"] = connector
                 query["run_id"] = runID
@@ -44,7 +44,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClient {
                 let delivery = try await options.client().send(
-                    .post, "/api/v1/deliveries/\(segment(id))/redrive", query: options.tenantQuery)
+                    .post, "/api/v1/deliveries/\(segment(id))/redrive")
                 try options.output(delivery, columns: DeliveriesCommand.columns)
             }
         }

@@ -31,8 +31,7 @@ struct InvokeCommand: AsyncParsableCommand {
         let input = try Self.input(data)
         let (_, envelope) = try await options.client().exchange(
             .post, "/api/v1/connectors/\(segment(connector))/resources/\(segment(resource))/invoke",
-            query: options.tenantQuery,
-            body: ["data": input, "options": callOptions.json],
+                        body: ["data": input, "options": callOptions.json],
             headers: idempotencyKey.map { ["Idempotency-Key": $0] } ?? [:])
         try options.output(envelope, columns: [])
         guard envelope["success"] == true else { throw ExitCode(1) }

@@ -24,7 +24,7 @@ struct RunsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                var query = options.tenantQuery
+                var query: [String: String?] = [:]
                 query["agent"] = agent
                 query["status"] = status
                 query["connector"] = connector
@@ -44,7 +44,7 @@ struct RunsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let run = try await options.client().send(.get, "/api/v1/runs/\(segment(id))", query: options.tenantQuery)
+                let run = try await options.client().send(.get, "/api/v1/runs/\(segment(id))")
                 try options.output(run, columns: [])
             }
         }

@@ -16,7 +16,7 @@ struct TenantsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let tenant = try await options.client().send(.post, "/api/v1/tenants", body: ["name": .string(name)])
+                let tenant = try await options.client(scoped: false).send(.post, "/api/v1/tenants", body: ["name": .string(name)])
                 try options.output(tenant, columns: TenantsCommand.columns + [("API KEY (shown once)", "api_key")])
             }
         }
@@ -28,7 +28,7 @@ struct TenantsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let page = try await options.client().send(.get, "/api/v1/tenants")
+                let page = try await options.client(scoped: false).send(.get, "/api/v1/tenants")
                 try options.output(page, rows: page["tenants"]?.arrayValue ?? [], columns: TenantsCommand.columns)
             }
         }
@@ -43,15 +43,30 @@ struct KeysCommand: AsyncParsableCommand {
     static let columns = [("ID", "id"), ("NAME", "name"), ("TENANT", "tenant_id"), ("CREATED", "created_at")]
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an API key (printed once).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API key (printed once).",
+            discussion: """
+                A tenant's key by default: the tenant of --tenant, or the only one there is. With the platform key
+                and several tenants, --tenant is needed; another platform key needs --platform.
+                """)
         @OptionGroup var options: ClientOptions
         @Option(help: "A label for the key.") var name = "default"
+        @Flag(help: "Make another platform key (only the platform key may).") var platform = false
+
+        func validate() throws {
+            if platform, options.tenant != nil { throw ValidationError("--platform makes a key for no tenant: drop --tenant.") }
+        }
 
         func run() async throws {
             try await runClient {
+                let client = try await options.client(scoped: !platform)
                 var body: [String: JSONValue] = ["name": .string(name)]
-                if let tenant = options.tenant { body["tenant"] = .string(tenant) }
-                let key = try await options.client().send(.post, "/api/v1/keys", body: .object(body))
+                if platform {
+                    body["platform"] = true
+                } else if let tenant = client.tenant {
+                    body["tenant"] = .string(tenant)
+                }
+                let key = try await client.send(.post, "/api/v1/keys", body: .object(body))
                 try options.output(key, columns: KeysCommand.columns + [("API KEY (shown once)", "api_key")])
             }
         }
@@ -63,7 +78,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                let page = try await options.client().send(.get, "/api/v1/keys", query: options.tenantQuery)
+                let page = try await options.client(scoped: options.tenant != nil).send(.get, "/api/v1/keys")
                 try options.output(page, rows: page["keys"]?.arrayValue ?? [], columns: KeysCommand.columns)
             }
         }
@@ -76,7 +91,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                _ = try await options.client().send(.delete, "/api/v1/keys/\(segment(id))")
+                _ = try await options.client(scoped: false).send(.delete, "/api/v1/keys/\(segment(id))")
                 print("Revoked \(id).")
             }
         }

@@ -52,7 +52,7 @@ import Testing
             let echoed = try #require(envelope.data)
             #expect(echoed["body"] == ["email": "ana@example.com"], "the upstream saw the input")
             #expect(echoed["method"] == "POST")
-            #expect(echoed["headers"]?["authorization"] == "Bearer bearer-secret-0123456789", "options.credential was used")
+            #expect(echoed["headers"]?["authorization"] == "Bearer [redacted]", "options.credential was used")
             #expect(echoed["headers"]?["x-team"] == "core", "options.headers were sent")
             #expect(echoed["headers"]?["idempotency-key"] == "signup-1")
             #expect(envelope.metadata.connector == "crm")

@@ -20,6 +20,9 @@ actor MCPHTTPClientTransport: MCP.Transport {
     private let timeout: Duration
     private var sessionID: String?
     private var protocolVersion: String?
+    /// Requests under way, cancelled together by `cancelRequests()`.
+    private var inFlight: [Int: Task<HTTPTransport.Answer, any Error>] = [:]
+    private var nextRequest = 0
     private let messages: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
 
@@ -43,9 +46,16 @@ actor MCPHTTPClientTransport: MCP.Transport {
 
     func send(_ data: Data) async throws {
         let headers = sessionHeaders() + [("Accept", "application/json, text/event-stream")]
-        let answer = try await http.send(
-            method: .POST, path: "", headers: headers, body: .bytes(Array(data), contentType: "application/json"),
-            call: call())
+        let (http, call) = (self.http, self.call())
+        let request = Task {
+            try await http.send(
+                method: .POST, path: "", headers: headers, body: .bytes(Array(data), contentType: "application/json"), call: call)
+        }
+        nextRequest += 1
+        let number = nextRequest
+        inFlight[number] = request
+        defer { inFlight[number] = nil }
+        let answer = try await withTaskCancellationHandler { try await request.value } onCancel: { request.cancel() }
         if let id = answer.headers.first(name: "Mcp-Session-Id") { sessionID = id }
         switch answer.status {
         case 202:
@@ -64,6 +74,11 @@ actor MCPHTTPClientTransport: MCP.Transport {
         default:
             throw http.failure(answer, body: HTTPConnector.decode(answer.body, contentType: answer.headers.first(name: "Content-Type")))
         }
+    }
+
+    /// Cancels every request under way (their connections are closed): the caller gave up on them.
+    func cancelRequests() {
+        for request in inFlight.values { request.cancel() }
     }
 
     private func sessionHeaders() -> [(String, String)] {

@@ -19,6 +19,8 @@ actor MCPRemote {
     private var client: MCP.Client?
     private var child: MCPChildProcess?
     private var opening: Task<MCP.Client, any Error>?
+    /// The HTTP transport of the session being opened.
+    private var openingTransport: MCPHTTPClientTransport?
 
     init(endpoint: Endpoint, name: String, timeout: Duration) {
         self.endpoint = endpoint
@@ -31,7 +33,15 @@ actor MCPRemote {
     func exchange<T: Sendable>(
         before deadline: ContinuousClock.Instant, _ body: @escaping @Sendable (MCP.Client) async throws -> T
     ) async throws -> T {
-        let client = try await Self.bounded(by: deadline, name: name) { try await self.session() }
+        let client: MCP.Client
+        do {
+            client = try await Self.bounded(by: deadline, name: name) { try await self.session() }
+        } catch {
+            // Given up (past the deadline, or the caller cancelled): so is the session being opened.
+            opening?.cancel()
+            await openingTransport?.cancelRequests()
+            throw error
+        }
         do {
             return try await Self.bounded(by: deadline, name: name) { try await body(client) }
         } catch let error as MCPError {
@@ -60,7 +70,9 @@ actor MCPRemote {
         let transport: any MCP.Transport
         switch endpoint {
         case .http(let http):
-            transport = MCPHTTPClientTransport(http: http, timeout: timeout)
+            let opened = MCPHTTPClientTransport(http: http, timeout: timeout)
+            openingTransport = opened
+            transport = opened
         case .command(let executable, let arguments, let environment):
             let process = try MCPChildProcess(executable: executable, arguments: arguments, environment: environment)
             child = process
@@ -69,6 +81,7 @@ actor MCPRemote {
                 stop: { process.terminate() })
         }
         let client = MCP.Client(name: "junction", version: BuildInfo.version)
+        defer { openingTransport = nil }
         do {
             try await client.connect(transport: transport)
         } catch {
@@ -96,21 +109,16 @@ actor MCPRemote {
         child?.terminate()
     }
 
-    /// `operation`, or `timeout` once `deadline` passes. The operation is cancelled then, but
-    /// not waited for: the SDK's requests do not all stop on cancellation.
+    /// `operation`, or `timeout` once `deadline` passes (or `CancellationError` once the
+    /// caller is cancelled). The operation is cancelled then, but not waited for: the SDK's
+    /// requests do not all stop on cancellation.
     static func bounded<T: Sendable>(
         by deadline: ContinuousClock.Instant, name: String, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let outcome = FirstOutcome<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            outcome.wait(continuation)
-            let work = Task { outcome.resolve(await Result(catching: operation)) }
-            Task {
-                try? await Task.sleep(until: deadline)
-                let late = JunctionError(.timeout, "The MCP server of connector '\(name)' did not answer in time.", retryable: true)
-                if outcome.resolve(.failure(late)) { work.cancel() }
-            }
-        }
+        try await abandoning(
+            at: deadline,
+            with: { JunctionError(.timeout, "The MCP server of connector '\(name)' did not answer in time.", retryable: true) },
+            operation)
     }
 
     private static func isProtocolAnswer(_ error: MCPError) -> Bool {
@@ -129,32 +137,5 @@ actor MCPRemote {
     static func describe(_ error: any Error) -> String {
         if let error = error as? JunctionError { return error.message }
         return String((error as? MCPError)?.errorDescription ?? String(describing: error)).prefix(300).description
-    }
-}
-
-/// Resumes a continuation with whichever result comes first.
-private final class FirstOutcome<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-
-    func wait(_ waiting: CheckedContinuation<T, any Error>) {
-        continuation.withLock { $0 = waiting }
-    }
-
-    /// Resumes with `result` unless a result came first; answers whether this one won.
-    @discardableResult
-    func resolve(_ result: Result<T, any Error>) -> Bool {
-        guard let waiting = continuation.withLock({ value -> CheckedContinuation<T, any Error>? in
-            defer { value = nil }
-            return value
-        }) else { return false }
-        waiting.resume(with: result)
-        return true
-    }
-}
-
-extension Result where Failure == any Error {
-    /// The result of an async throwing body.
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

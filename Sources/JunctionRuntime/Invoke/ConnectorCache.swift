@@ -22,8 +22,9 @@ public final class ConnectorCache: Sendable {
         var stats: [String: Stats] = [:]
         /// Bumped by every invalidation: a build that started before one is not stored.
         var generation = 0
-        /// Builds in flight, shared by concurrent misses of the same key.
-        var building: [String: Task<PreparedConnector, any Error>] = [:]
+        /// Builds in flight, shared by concurrent misses of the same key, with how many callers
+        /// wait for each: a build nobody waits for any more is cancelled.
+        var building: [String: (task: Task<PreparedConnector, any Error>, waiters: Int)] = [:]
     }
 
     private let state = Mutex(State())
@@ -64,20 +65,31 @@ public final class ConnectorCache: Sendable {
         }
         if let cached { return cached }
         let (task, generation) = state.withLock { state in
-            if let running = state.building[key] { return (running, state.generation) }
+            if let running = state.building[key] {
+                state.building[key]?.waiters += 1
+                return (running.task, state.generation)
+            }
             let task = Task { try await build() }
-            state.building[key] = task
+            state.building[key] = (task, 1)
             return (task, state.generation)
         }
         let built: PreparedConnector
         do {
-            built = try await task.value
+            // A cancelled caller stops waiting at once; the build goes on while others wait for it.
+            built = try await abandoning { try await task.value }
         } catch {
-            state.withLock { state in if state.building[key] == task { state.building[key] = nil } }
+            state.withLock { state in
+                guard state.building[key]?.task == task else { return }
+                state.building[key]?.waiters -= 1
+                if state.building[key]?.waiters == 0 {
+                    state.building[key] = nil
+                    task.cancel()
+                }
+            }
             throw error
         }
         state.withLock { state in
-            if state.building[key] == task { state.building[key] = nil }
+            if state.building[key]?.task == task { state.building[key] = nil }
             // A write that invalidated the cache while this build ran wins: nothing stale is stored.
             guard state.generation == generation else { return }
             if state.entries.count >= 1024 { Self.pruneExpired(&state) }

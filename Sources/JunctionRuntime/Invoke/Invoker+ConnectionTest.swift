@@ -32,7 +32,8 @@ extension Invoker {
             do {
                 try await withDeadline(call.deadline, timeout: timeout) { try await testable.testConnection(call: call) }
             } catch {
-                failure = error as? JunctionError ?? .internal("The test failed inside Junction.", cause: error)
+                failure = (error as? JunctionError ?? .internal("The test failed inside Junction.", cause: error))
+                    .redacting(prepared.secrets)
             }
         } catch let error as JunctionError where error.code != .notFound && error.code != .invalidInput {
             failure = error
@@ -52,8 +53,8 @@ func withDeadline<T: Sendable>(
         group.addTask { try await operation() }
         group.addTask {
             try await Task.sleep(until: deadline, clock: .continuous)
-            throw JunctionError(
-                .timeout, "No answer within \(timeout.wholeMilliseconds) ms.", retryable: true)
+            // Not retryable: the operation may have been carried out, its answer lost.
+            throw JunctionError(.timeout, "No answer within \(timeout.wholeMilliseconds) ms.")
         }
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw CancellationError() }

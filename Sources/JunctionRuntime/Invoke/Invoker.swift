@@ -82,7 +82,14 @@ public struct Invoker: Sendable {
             envelope = try await run(request, metadata: &metadata, start: start, connectorType: &connectorType)
         } catch {
             metadata.durationMilliseconds = Self.milliseconds(since: start)
-            let failure = (error as? JunctionError) ?? .internal("The call failed inside Junction.", cause: error)
+            let failure: JunctionError
+            if let error = error as? JunctionError {
+                failure = error
+            } else if error is CancellationError || Task.isCancelled {
+                failure = JunctionError(.cancelled, "The call was cancelled before it finished.")
+            } else {
+                failure = .internal("The call failed inside Junction.", cause: error)
+            }
             if failure.code == .internal {
                 Self.logger.error(
                     "Invoke failed inside Junction",
@@ -121,7 +128,7 @@ public struct Invoker: Sendable {
             metadata.durationMilliseconds = Self.milliseconds(since: start)
             return .success(mock, metadata: metadata)
         }
-        let instance = try await instance(for: prepared, override: request.options.credential)
+        let (instance, secrets) = try await instance(for: prepared, override: request.options.credential)
         let timeout = request.options.timeout ?? .milliseconds(prepared.record.timeoutMilliseconds)
         let maxRetries = request.options.retries ?? prepared.record.maxRetries
         var attempt = 0
@@ -135,14 +142,14 @@ public struct Invoker: Sendable {
                 let result = try await instance.execute(resource.resource, input: request.data, call: call)
                 metadata.status = result.status
                 metadata.durationMilliseconds = Self.milliseconds(since: start)
-                return .success(result.data, metadata: metadata)
+                return .success(result.data.redacting(secrets), metadata: metadata)
             } catch let error as JunctionError {
                 guard retryPolicy.shouldRetry(
                     error, attempt: attempt, maxRetries: maxRetries, kind: resource.resource.kind,
                     idempotencyKey: request.idempotencyKey)
                 else {
                     metadata.status = error.upstreamStatus
-                    throw error
+                    throw error.redacting(secrets)
                 }
                 try await Task.sleep(for: retryPolicy.delay(after: error, attempt: attempt))
             }
@@ -205,16 +212,21 @@ public struct Invoker: Sendable {
         for resource in resources {
             prepared[resource.slug] = .init(resource: resource, inputSchema: JSONSchema(resource.inputSchema))
         }
-        return PreparedConnector(record: record, spec: spec, instance: instance, resources: prepared, orderedResources: resources)
+        let secretOptions = spec.fields.filter(\.secret).flatMap { options[$0.name]?.secretStrings() ?? [] }
+        return PreparedConnector(
+            record: record, spec: spec, instance: instance, resources: prepared, orderedResources: resources,
+            secrets: (credential?.secretValues ?? []) + secretOptions)
     }
 
-    /// The instance to call: the cached one, or one built with the override credential.
-    private func instance(for prepared: PreparedConnector, override: Slug?) async throws -> any Connector {
-        guard let override else { return prepared.instance }
+    /// The instance to call and the secrets it holds: the cached one, or one built with the
+    /// override credential.
+    private func instance(for prepared: PreparedConnector, override: Slug?) async throws -> (any Connector, [String]) {
+        guard let override else { return (prepared.instance, prepared.secrets) }
         guard let stored = try await store.credential(tenantID: prepared.record.tenantID, name: override) else {
             throw JunctionError.invalidInput("No credential named '\(override)'.", field: "options.credential")
         }
-        return try await prepare(prepared.record, credentialOverride: try await credentials.resolve(stored)).instance
+        let rebuilt = try await prepare(prepared.record, credentialOverride: try await credentials.resolve(stored))
+        return (rebuilt.instance, rebuilt.secrets)
     }
 
     private func resolvedCredential(tenantID: String, name: Slug) async throws -> ResolvedCredential {

@@ -19,4 +19,7 @@ public struct PreparedConnector: Sendable {
     public let resources: [Slug: PreparedResource]
     /// Resources in definition order, for listings.
     public let orderedResources: [Resource]
+    /// The secret values the instance holds (its credential's, its secret options), redacted
+    /// from whatever the upstream echoes back.
+    public let secrets: [String]
 }

@@ -90,7 +90,7 @@ public struct Runtime: Sendable {
             store: store, registry: registry, cache: cache, credentials: credentials, connectors: connectors,
             services: shared, auditLog: auditLog, metrics: InvokeMetrics(factory: metrics), templates: templates)
         catalog = ToolCatalog(store: store, invoker: invoker)
-        agents = AgentService(store: store)
+        agents = AgentService(store: store, invoker: invoker)
         let sender = HTTPSender(clients: clients, addressGuard: addressGuard)
         workers = RunWorkers(
             store: store,

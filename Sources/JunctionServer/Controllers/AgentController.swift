@@ -44,7 +44,7 @@ struct AgentController: Sendable {
         let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
         let document = try await self.document(request)
         let saved = try await located(document) { try await agents.save(tenantID: tenantID, document: document.value, by: try context.actor()) }
-        return JSONResponse.make(saved.agent.representation(links: []), status: .created)
+        return JSONResponse.make(await withWarnings(saved.agent, links: []), status: .created)
     }
 
     @Sendable func get(_ request: Request, context: JunctionRequestContext) async throws -> Response {
@@ -64,7 +64,16 @@ struct AgentController: Sendable {
             try await agents.save(tenantID: tenantID, document: document.value, as: name, by: try context.actor())
         }
         let links = try await store.agentLinks(tenantID: tenantID, agent: name)
-        return JSONResponse.make(saved.agent.representation(links: links), status: saved.created ? .created : .ok)
+        return JSONResponse.make(await withWarnings(saved.agent, links: links), status: saved.created ? .created : .ok)
+    }
+
+    /// A saved agent's representation, with `warnings` naming what it uses that does not exist yet.
+    private func withWarnings(_ agent: Agent, links: [AgentLink]) async -> JSONValue {
+        let representation = agent.representation(links: links)
+        let missing = await agents.missing(in: agent.definition, tenantID: agent.tenantID)
+        guard !missing.isEmpty, case .object(var members) = representation else { return representation }
+        members["warnings"] = .array(missing.map(JSONValue.string))
+        return .object(members)
     }
 
     @Sendable func delete(_ request: Request, context: JunctionRequestContext) async throws -> Response {

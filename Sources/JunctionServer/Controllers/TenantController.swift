@@ -55,8 +55,9 @@ struct TenantController: Sendable {
         return JSONResponse.make(tenant.representation)
     }
 
-    /// A tenant key makes keys for its own tenant; the platform key names `tenant` in the body
-    /// (or omits it to make another platform key).
+    /// A tenant key makes keys for its own tenant; the platform key names the tenant (`tenant`
+    /// in the body or `?tenant=`, which must agree) or asks for another platform key with
+    /// `platform: true`. Neither is `invalid_input`: a platform key is never made by omission.
     @Sendable func createKey(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         var reader = try FieldReader(try await body.read(request, allowEmpty: true))
@@ -64,8 +65,22 @@ struct TenantController: Sendable {
         guard !name.isEmpty, name.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else {
             throw JunctionError.invalidInput("A key name must be 1–100 printable characters.", field: "name")
         }
-        let requestedTenant = try reader.string("tenant", maxLength: 200)
+        let named = try reader.string("tenant", maxLength: 200)
+        let platform = try reader.bool("platform") ?? false
         try reader.finish()
+        let query = request.tenantParameter
+        if let named, let query, named != query {
+            throw JunctionError.invalidInput("The body names tenant '\(named.prefix(80))' and ?tenant= another.", field: "tenant")
+        }
+        let requestedTenant = named ?? query
+        if platform {
+            guard principal.isPlatform else {
+                throw JunctionError(.forbidden, "Only the platform key can make platform keys.", field: "platform")
+            }
+            guard requestedTenant == nil else {
+                throw JunctionError.invalidInput("A platform key belongs to no tenant: drop `tenant` or `platform`.", field: "platform")
+            }
+        }
         let scope: APIKey.Scope
         switch (principal.scope, requestedTenant) {
         case (.tenant(let own), nil):
@@ -76,6 +91,11 @@ struct TenantController: Sendable {
             }
             scope = .tenant(own)
         case (.platform, nil):
+            guard platform else {
+                throw JunctionError.invalidInput(
+                    "Name the tenant to make a key for (`tenant`, or ?tenant=), or ask for another platform key with `platform: true`.",
+                    field: "tenant")
+            }
             scope = .platform
         case (.platform, _?) where mode == .saas:
             throw JunctionError(
