@@ -77,7 +77,8 @@ public final class PythonPeer: Sendable {
     }
 
     /// A port nothing listens on now.
-    private static func freePort() throws -> Int {
+    /// A loopback port free at the moment of asking.
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw HarnessError("socket() failed") }
         defer { close(descriptor) }
