@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import JunctionClient
 import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
@@ -263,5 +264,41 @@ struct ConnectorConformanceTests {
                 }
             }
         }
+    }
+
+    /// The same calls against `junction serve` logging at `trace`: no secret in its output.
+    @Test(
+        .enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"),
+        arguments: ConformanceFixture.all.filter { $0.upstream != nil })
+    func secretsNeverShowInTheServerLog(_ fixture: ConformanceFixture) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-conformance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ServeProcessTests.Server(executable: try #require(ServeProcessTests.executable), directory: directory)
+        let url = try await server.url()
+        let adminKey = try String(contentsOf: directory.appendingPathComponent("junction-data/admin.key"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await fixture.upstream! { upstream in
+            let admin = ControlPlaneClient(baseURL: url, apiKey: adminKey)
+            let key = try #require(try await admin.send(.post, "/api/v1/tenants", body: ["name": "acme"])["api_key"]?.stringValue)
+            let tenant = ControlPlaneClient(baseURL: url, apiKey: key)
+            _ = try await tenant.send(.post, "/api/v1/credentials", body: ["name": "token", "kind": "bearer", "token": .string(Self.secret)])
+            let credential = Self.credential(for: fixture)
+            _ = try await tenant.send(.post, "/api/v1/connectors", body: fixture.body("working", upstream, credential))
+            _ = try await tenant.send(.post, "/api/v1/connectors", body: fixture.body("refused", "http://127.0.0.1:1", credential))
+            for name in ["working", "refused"] {
+                if let call = fixture.call {
+                    let answer = try await tenant.exchange(.post, "/api/v1/invoke", body: [
+                        "connector": .string(name), "resource": .string(call.resource), "data": call.data,
+                    ])
+                    #expect((answer.json["success"] == true) == (name == "working"), "\(fixture.type) \(name): \(answer.json)")
+                }
+                _ = try await tenant.exchange(.post, "/api/v1/connectors/\(name)/test")
+            }
+        }
+        #expect(try await server.terminate() == 0)
+        let printed = server.printed
+        #expect(printed.contains("trace") || printed.contains("debug"), "the server logged at trace level")
+        #expect(!printed.contains(Self.secret), "\(fixture.type): a secret in the server's log")
     }
 }

@@ -42,7 +42,19 @@ import Testing
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, argv, envp)
+        // The tour starts with no signal blocked or ignored (a test process's threads block some,
+        // and a child inherits that): `kill %1 %2` must stop what it started.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        var all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let spawned = posix_spawn(&pid, "/bin/bash", nil, &attributes, argv, envp)
         guard spawned == 0 else { throw HarnessError("posix_spawn failed: \(spawned)") }
         let deadline = ContinuousClock.now + limit
         var status: Int32 = 0
