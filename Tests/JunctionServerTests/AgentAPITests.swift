@@ -70,6 +70,34 @@ struct AgentAPITests {
         }
     }
 
+    @Test func whatADefinitionNamesButDoesNotExistYetIsWarnedAbout() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let yaml = Self.yaml + "\ncredential: openai-key\n"
+            let created = try await junction.request(.post, "/api/v1/agents", key: tenant.key, raw: yaml, headers: Self.yamlHeaders)
+            #expect(created.status == .created, "saved all the same: \(created.text)")
+            let warnings = created.json["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(warnings.contains("No credential 'openai-key' yet."), "\(warnings)")
+            #expect(warnings.contains("No connector 'crm' yet."), "\(warnings)")
+            #expect(warnings.contains("No connector 'billing' yet."), "\(warnings)")
+
+            _ = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
+                "name": "openai-key", "kind": "api_key", "value": "sk-test-0123456789",
+            ])
+            for name in ["crm", "billing"] {
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                    "connector_name": .string(name), "connector_type": "http", "connection_url": "http://127.0.0.1:1",
+                    "options": ["resources": [["slug": "list-invoices-old"]]],
+                ])
+            }
+            let replaced = try await junction.request(
+                .put, "/api/v1/agents/support-triage", key: tenant.key, raw: yaml, headers: Self.yamlHeaders)
+            #expect(replaced.json["warnings"] == ["Connector 'billing' has no resource 'list-invoices' yet."], "\(replaced.text)")
+            let read = try await junction.request(.get, "/api/v1/agents/support-triage", key: tenant.key)
+            #expect(read.json["warnings"] == nil, "warnings belong to the save's answer only")
+        }
+    }
+
     @Test func badDefinitionsNameTheFieldAndTheYAMLLine() async throws {
         try await withJunction { junction in
             let tenant = try await junction.createTenant("acme")
