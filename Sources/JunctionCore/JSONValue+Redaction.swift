@@ -6,9 +6,24 @@ extension JSONValue {
 
     /// This value with every occurrence of each of `secrets` inside its strings replaced by
     /// `[redacted]` (an upstream that echoes the credential it was sent must not hand it to
-    /// the caller). Values without one are returned as they are, unchanged.
+    /// the caller). A value holding none is returned as it is, without being copied: the
+    /// invoke path calls this on every answer.
     public func redacting(_ secrets: [String]) -> JSONValue {
-        guard !secrets.isEmpty else { return self }
+        guard !secrets.isEmpty, contains(anyOf: secrets) else { return self }
+        return replacing(secrets)
+    }
+
+    /// Whether any string inside holds one of `secrets`.
+    private func contains(anyOf secrets: [String]) -> Bool {
+        switch self {
+        case .string(let text): secrets.contains { text.contains($0) }
+        case .array(let items): items.contains { $0.contains(anyOf: secrets) }
+        case .object(let members): members.values.contains { $0.contains(anyOf: secrets) }
+        default: false
+        }
+    }
+
+    private func replacing(_ secrets: [String]) -> JSONValue {
         switch self {
         case .string(let text):
             var redacted = text
