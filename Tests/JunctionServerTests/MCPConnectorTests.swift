@@ -84,6 +84,62 @@ struct MCPConnectorTests {
         }
     }
 
+    /// A peer script serving `mcp_server.py` over HTTP that appends a line to `endings` for
+    /// every session a client ends (`DELETE /mcp`).
+    static func recordingPeerScript(endings: URL) throws -> String {
+        let path = try serverPath()
+        return """
+            import runpy, sys, uvicorn
+            PATH = \(String(decoding: try JSONCoding.encode(JSONValue.string(path)), as: UTF8.self))
+            ENDINGS = \(String(decoding: try JSONCoding.encode(JSONValue.string(endings.path)), as: UTF8.self))
+            app = runpy.run_path(PATH)["server"].streamable_http_app(streamable_http_path="/mcp")
+
+            async def recording(scope, receive, send):
+                if scope["type"] == "http" and scope["method"] == "DELETE":
+                    with open(ENDINGS, "a") as endings:
+                        endings.write(dict(scope["headers"]).get(b"mcp-session-id", b"").decode() + "\\n")
+                await app(scope, receive, send)
+
+            uvicorn.run(recording, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+            """
+    }
+
+    @Test func aSessionEndsOnceItsConnectorIsLetGoAndAllEndWithTheRuntime() async throws {
+        let endings = FileManager.default.temporaryDirectory.appendingPathComponent("mcp-endings-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: endings) }
+        @Sendable func ended() -> [String] {
+            ((try? String(contentsOf: endings, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        try await PythonPeer.with(script: try Self.recordingPeerScript(endings: endings)) { peer in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                func connector(timeout: Int) -> JSONValue {
+                    [
+                        "connector_name": "remote", "connector_type": "mcp", "connection_url": .string(peer.url + "/mcp"),
+                        "max_retries": 0, "timeout_ms": .integer(timeout),
+                    ]
+                }
+                let created = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: connector(timeout: 10000))
+                #expect(created.status == .created)
+                let sum = try await Self.invoke(junction, key: tenant.key, "remote", "add", ["a": 1, "b": 2])
+                #expect(sum.json["success"] == true, "\(sum.json)")
+                #expect(ended().isEmpty)
+
+                // Saving the connector drops the prepared one; its session is ended, not leaked.
+                let saved = try await junction.request(.put, "/api/v1/connectors/remote", key: tenant.key, json: connector(timeout: 9000))
+                #expect(saved.status == .ok, "\(saved.json)")
+                for _ in 0..<100 where ended().isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(ended().count == 1)
+
+                let again = try await Self.invoke(junction, key: tenant.key, "remote", "add", ["a": 2, "b": 2])
+                #expect(again.json["data"] == ["result": 4], "\(again.json)")
+            }
+            // The runtime's end awaits the goodbye of the session still cached.
+            #expect(ended().count == 2)
+            #expect(Set(ended()).count == 2)
+        }
+    }
+
     @Test func stdioRemoteRunsTheAllowedCommandWithItsEnvironment() async throws {
         let python = try #require(PythonPeer.python)
         let server = try Self.serverPath()

@@ -50,7 +50,8 @@ public struct MCPConnector: Connector, ConnectionTestable, ResourceDiscovering, 
         } else {
             endpoint = .http(try HTTPTransport(configuration: configuration, context: context))
         }
-        remote = MCPRemote(endpoint: endpoint, name: configuration.name.rawValue, timeout: configuration.timeout)
+        remote = MCPRemote(endpoint: endpoint, name: configuration.name.rawValue, timeout: configuration.timeout,
+            reaper: context.services[ConnectionReaperKey.self])
         timeout = configuration.timeout
     }
 

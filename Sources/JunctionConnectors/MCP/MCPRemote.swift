@@ -16,16 +16,19 @@ actor MCPRemote {
     private let endpoint: Endpoint
     private let name: String
     private let timeout: Duration
+    /// Awaits the goodbye of a session this actor no longer needs.
+    private let reaper: ConnectionReaper?
     private var client: MCP.Client?
     private var child: MCPChildProcess?
     private var opening: Task<MCP.Client, any Error>?
     /// The HTTP transport of the session being opened.
     private var openingTransport: MCPHTTPClientTransport?
 
-    init(endpoint: Endpoint, name: String, timeout: Duration) {
+    init(endpoint: Endpoint, name: String, timeout: Duration, reaper: ConnectionReaper?) {
         self.endpoint = endpoint
         self.name = name
         self.timeout = timeout
+        self.reaper = reaper
     }
 
     /// Runs `body` with an open session before `deadline`. A session that failed is dropped,
@@ -102,10 +105,12 @@ actor MCPRemote {
         child = nil
     }
 
-    /// A connector dropped from the runtime cache ends its session: the SDK client's message
-    /// loop would otherwise keep it (and its transport) alive, and a spawned server would run on.
+    /// A connector whose last user let go ends its session: the SDK client's message loop
+    /// would otherwise keep it (and its transport) alive, and a spawned server would run on.
+    /// The goodbye is awaited by the runtime's reaper (outside a runtime, nobody awaits it:
+    /// the session ends with the process).
     deinit {
-        if let client { Task { await client.disconnect() } }
+        if let client { reaper?.close { await client.disconnect() } }
         child?.terminate()
     }
 

@@ -64,7 +64,7 @@ public struct Runtime: Sendable {
 
     init(
         configuration: Configuration, registry: ConnectorRegistry, directory: DataDirectory, clients: HTTPClients,
-        metrics: any MetricsFactory
+        reaper: ConnectionReaper, metrics: any MetricsFactory
     ) throws {
         self.configuration = configuration
         self.registry = registry
@@ -75,6 +75,7 @@ public struct Runtime: Sendable {
         let addressGuard = AddressGuard(policy: configuration.networkPolicy)
         var shared = ServiceValues()
         shared[HTTPClientsKey.self] = clients
+        shared[ConnectionReaperKey.self] = reaper
         shared[OAuth2TokenCacheKey.self] = OAuth2TokenCache()
         shared[AddressGuardKey.self] = addressGuard
         shared[MCPCommandPolicyKey.self] = configuration.mcpCommands
@@ -108,7 +109,8 @@ public struct Runtime: Sendable {
 }
 
 /// Opens the data directory and assembles the runtime over it, runs `body` with it, and
-/// closes the connection pools however `body` ends. Long-running services are not started:
+/// however `body` ends, drops the cached connectors, awaits the closing of their sessions
+/// (`ConnectionReaper`) and closes the connection pools. Long-running services are not started:
 /// the caller runs `runtime.services` (or the ones it needs) in its service group.
 ///
 /// - Parameters:
@@ -123,7 +125,12 @@ public func withRuntime<T>(
 ) async throws -> sending T {
     let directory = try await DataDirectory.open(configuration)
     return try await HTTPClients.with { clients in
-        try await body(try Runtime(
-            configuration: configuration, registry: registry, directory: directory, clients: clients, metrics: metrics))
+        try await ConnectionReaper.with { reaper in
+            let runtime = try Runtime(
+                configuration: configuration, registry: registry, directory: directory, clients: clients, reaper: reaper,
+                metrics: metrics)
+            defer { runtime.cache.invalidate() }
+            return try await body(runtime)
+        }
     }
 }
