@@ -38,6 +38,7 @@ let package = Package(
     targets: [
         .target(
             name: "JunctionCore",
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -55,6 +56,8 @@ let package = Package(
             dependencies: [
                 "JunctionCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -151,6 +154,7 @@ let package = Package(
             name: "JunctionTesting",
             dependencies: [
                 "JunctionCore",
+                "JunctionConnectors",
                 "JunctionServer",
                 "JunctionRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -40,7 +40,8 @@ public struct JunctionApplication: Sendable {
         ).register(on: api)
         CredentialController(store: store, credentials: runtime.credentials, scope: scope, body: body).register(on: api)
         ConnectorController(
-            store: store, connectors: runtime.connectors, scope: scope, body: body, publicURL: configuration.publicURL
+            store: store, connectors: runtime.connectors, registry: runtime.registry, scope: scope, body: body,
+            publicURL: configuration.publicURL
         ).register(on: api)
         AgentController(store: store, agents: runtime.agents, runs: runtime.runs, scope: scope, body: body).register(on: api)
         RunController(store: store, scope: scope).register(on: api)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
 import JunctionServer
@@ -95,6 +96,7 @@ public func withJunction<T: Sendable>(
     maxBodyBytes: Int = 1 << 20,
     dataDirectory: URL? = nil,
     connectorCacheTTL: Duration = .seconds(30),
+    registry: ConnectorRegistry = .builtIn,
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @Sendable (JunctionHarness) async throws -> T
 ) async throws -> T {
@@ -109,7 +111,7 @@ public func withJunction<T: Sendable>(
     configuration.maxBodyBytes = maxBodyBytes
     configuration.runtime.connectorCacheTTL = connectorCacheTTL
     configure(&configuration)
-    return try await withJunctionServer(configuration) { junction in
+    return try await withJunctionServer(configuration, registry: registry) { junction in
         let adminKey = try junction.runtime.bootstrap.createdAdminKey
             ?? String(contentsOf: directory.appendingPathComponent(DataDirectory.adminKeyFileName), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)

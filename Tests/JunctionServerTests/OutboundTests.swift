@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
 import JunctionServer

@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import JunctionCore
 
 /// `webhook`: in `inbound` and `sync` mode, `POST /hooks/{connector_id}` starts a run of every
@@ -38,12 +40,95 @@ public struct WebhookConnector: TriggerConnector {
         ]
     )
 
+    private let settings: WebhookSettings
+    private let mode: String?
+    /// Where outbound deliveries go, and how they are sent (outbound mode).
+    private let destination: (url: String, sender: HTTPSender, timeout: Duration, context: String)?
+
     public init(configuration: ConnectorConfiguration, context: ConnectorContext) throws {
-        _ = try WebhookSettings(options: configuration.options)
+        settings = try WebhookSettings(options: configuration.options)
+        mode = configuration.mode
+        if Self.spec.deliversResults(inMode: configuration.mode), let url = configuration.connectionURL {
+            guard let clients = context.services[HTTPClientsKey.self] else {
+                throw JunctionError.internal("Outbound webhooks need the shared HTTP clients.")
+            }
+            let addressGuard = context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy())
+            destination = (
+                url, HTTPSender(clients: clients, addressGuard: addressGuard), configuration.timeout,
+                "outbound connector '\(configuration.name)'")
+        } else {
+            destination = nil
+        }
     }
 
     public static func check(connectionURL: String?, options: ConnectorOptions, services: ServiceValues) throws(JunctionError) {
         _ = try WebhookSettings(options: options)
+    }
+}
+
+extension WebhookConnector: RequestReceiving {
+    public var maxBodyBytes: Int { settings.maxBodyBytes }
+
+    public var resultWait: Duration? { mode == "sync" ? settings.syncTimeout : nil }
+
+    /// A signed request's signature must be fresh; an unsigned one must carry the secret.
+    public func admit(_ headers: HTTPFields, now: Date) throws(JunctionError) {
+        if let header = headers[Self.signatureHeader] {
+            try WebhookSignature.Signature(parsing: header).checkFresh(now: now, tolerance: settings.signatureTolerance)
+            return
+        }
+        guard let secret = headers[Self.secretHeader] else {
+            throw JunctionError(
+                .unauthorized, "Send the connector's secret as \(WebhookSignature.secretHeader), or sign the request with it "
+                    + "as \(WebhookSignature.signatureHeader).")
+        }
+        guard WebhookSignature.secretMatches(secret, settings.secret) else {
+            throw JunctionError(.unauthorized, "The secret does not match.", field: WebhookSignature.secretHeader)
+        }
+    }
+
+    /// The body as the runs' input. A signed request's signature must match the body; a replay
+    /// of it (within the tolerance) is a repeat, as if it had an idempotency key.
+    public func event(headers: HTTPFields, body: [UInt8], now: Date) throws(JunctionError) -> InboundEvents.Event {
+        var key: String?
+        if let header = headers[Self.signatureHeader] {
+            let signature = try WebhookSignature.verify(header, body: body, secret: settings.secret, now: now, tolerance: settings.signatureTolerance)
+            key = "sig:" + signature.fingerprint
+        }
+        return InboundEvents.Event(input: try RequestInput.parse(body, contentType: headers[.contentType]), idempotencyKey: key)
+    }
+
+    static let signatureHeader = HTTPField.Name(WebhookSignature.signatureHeader)!
+    static let secretHeader = HTTPField.Name(WebhookSignature.secretHeader)!
+}
+
+extension WebhookConnector: OutboundDelivering {
+    public var deliveryAttempts: Int { settings.maxAttempts }
+
+    /// `retry_base_ms`, doubled after each further failure.
+    public func retryDelay(afterAttempt attempt: Int) -> Duration {
+        settings.retryBase * (1 << min(max(attempt - 1, 0), 30))
+    }
+
+    /// POSTs the payload as JSON, signed (`X-Junction-Signature`), with the delivery's id as
+    /// `X-Junction-Delivery` and `Idempotency-Key` (a receiver tells a repeat by it). Anything
+    /// but a 2xx answer fails the attempt.
+    public func deliver(_ payload: JSONValue, call: CallContext) async throws {
+        guard let destination else {
+            throw JunctionError.invalidInput("Only an outbound webhook with a connection_url delivers results.", field: "mode")
+        }
+        let body = Array(try JSONCoding.encode(payload))
+        var headers = [
+            ("Content-Type", "application/json"),
+            (WebhookSignature.signatureHeader, WebhookSignature.sign(body, secret: settings.secret, timestamp: Int(Date().timeIntervalSince1970))),
+        ]
+        if let id = call.idempotencyKey { headers += [("X-Junction-Delivery", id), ("Idempotency-Key", id)] }
+        let timeout = min(destination.timeout, max(call.deadline - .now, .zero))
+        let answer = try await destination.sender.post(
+            destination.url, headers: headers, body: body, timeout: timeout, context: destination.context)
+        guard answer.isSuccess else {
+            throw JunctionError(.upstreamError, "HTTP \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+        }
     }
 }
 

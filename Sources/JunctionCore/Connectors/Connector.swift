@@ -47,6 +47,8 @@ public struct ConnectorConfiguration: Sendable {
     public var name: Slug
     /// The base URL or address, if the type takes one.
     public var connectionURL: String?
+    /// The trigger mode (`inbound`, `sync`, `outbound`) of a type with modes.
+    public var mode: String?
     /// Type-specific options, validated against the spec (defaults filled in), secrets decrypted.
     public var options: ConnectorOptions
     /// The linked credential with its secrets resolved, if any.
@@ -63,6 +65,7 @@ public struct ConnectorConfiguration: Sendable {
         tenantID: String,
         name: Slug,
         connectionURL: String?,
+        mode: String? = nil,
         options: ConnectorOptions,
         credential: ResolvedCredential?,
         resources: [Resource] = [],
@@ -73,6 +76,7 @@ public struct ConnectorConfiguration: Sendable {
         self.tenantID = tenantID
         self.name = name
         self.connectionURL = connectionURL
+        self.mode = mode
         self.options = options
         self.credential = credential
         self.resources = resources

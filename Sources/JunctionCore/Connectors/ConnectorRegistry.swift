@@ -34,6 +34,13 @@ public struct ConnectorRegistry: Sendable {
         entries[type]?.implementation
     }
 
+    /// Whether a connector of `type` in `mode` receives requests at `/hooks/{connector_id}`:
+    /// its type is `RequestReceiving` and receives events in that mode.
+    public func receivesRequests(type: String, mode: String?) -> Bool {
+        guard let entry = entries[type], entry.spec.receivesEvents(inMode: mode) else { return false }
+        return entry.implementation is any RequestReceiving.Type
+    }
+
     /// Every registered spec, sorted by type name.
     public var specs: [ConnectorSpec] {
         entries.values.map(\.spec).sorted { $0.type < $1.type }

@@ -104,13 +104,28 @@ public struct ConnectorSpec: Sendable, Hashable, Codable {
         case credentialKinds = "credential_kinds"
     }
 
-    /// The names of the fields whose values are secrets.
     /// The `connection_url` requirement in `mode`.
     public func connectionURL(inMode mode: String?) -> URLRequirement {
         guard !urlModes.isEmpty, let mode else { return connectionURL }
         return urlModes.contains(mode) ? .required : .none
     }
 
+    /// Whether a connector of this type in `mode` starts runs from events: an inbound type,
+    /// in any mode but `outbound`.
+    public func receivesEvents(inMode mode: String?) -> Bool {
+        capabilities.contains(.inbound) && mode != Self.outboundMode
+    }
+
+    /// Whether a connector of this type in `mode` is sent the results of its agents' runs:
+    /// an outbound type in mode `outbound` (the store queues deliveries by that mode).
+    public func deliversResults(inMode mode: String?) -> Bool {
+        capabilities.contains(.outbound) && mode == Self.outboundMode
+    }
+
+    /// The mode of trigger types that makes a connector a destination of run results.
+    public static let outboundMode = "outbound"
+
+    /// The names of the fields whose values are secrets.
     public var secretFieldNames: Set<String> {
         Set(fields.filter(\.secret).map(\.name))
     }

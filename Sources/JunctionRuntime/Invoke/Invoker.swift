@@ -200,7 +200,7 @@ public struct Invoker: Sendable {
         }
         let configuration = ConnectorConfiguration(
             id: record.id, tenantID: record.tenantID, name: record.name,
-            connectionURL: record.connectionURL ?? template?.baseURL,
+            connectionURL: record.connectionURL ?? template?.baseURL, mode: record.mode,
             options: options, credential: credential, resources: resources,
             timeout: .milliseconds(record.timeoutMilliseconds), maxRetries: record.maxRetries)
         let instance = try type.init(configuration: configuration, context: ConnectorContext(services: services))

@@ -101,8 +101,8 @@ public struct Runtime: Sendable {
             ],
             configuration: configuration.runs)
         runs = RunService(store: store, workers: workers)
-        triggers = TriggerService(store: store, connectors: connectors, workers: workers, cache: cache)
-        deliveries = DeliveryWorker(store: store, connectors: connectors, sender: sender, wakeUps: workers.runsFinished)
+        triggers = TriggerService(store: store, registry: registry, invoker: invoker, workers: workers, cache: cache)
+        deliveries = DeliveryWorker(store: store, invoker: invoker, wakeUps: workers.runsFinished)
         inbound = InboundSources(store: store, registry: registry, invoker: invoker, triggers: triggers, changes: cache.changes)
         purge = TriggerHistoryPurge(store: store)
     }

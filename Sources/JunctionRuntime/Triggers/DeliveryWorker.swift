@@ -6,10 +6,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Delivers run results to outbound webhook connectors: POSTs each queued delivery, signed
-/// with the connector's secret (`X-Junction-Signature`), and retries failures with exponential
-/// backoff until the connector's `max_attempts`, after which the delivery is dead (listed by
-/// the API, re-drivable). Deliveries are claimed with a lease, so a crash only delays them.
+/// Delivers run results to outbound connectors (`OutboundDelivering`: an outbound webhook
+/// POSTs it, signed): each queued delivery is handed to its connector, and a failure is retried
+/// after the connector's growing pause until its attempts are spent, after which the delivery
+/// is dead (listed by the API, re-drivable). Deliveries are claimed with a lease, so a crash
+/// only delays them.
 public final class DeliveryWorker: Service, Sendable {
     /// How deliveries are worked.
     public struct Configuration: Sendable {
@@ -30,21 +31,17 @@ public final class DeliveryWorker: Service, Sendable {
     }
 
     private let store: any Store
-    private let connectors: ConnectorService
-    private let sender: HTTPSender
+    private let invoker: Invoker
     private let wakeUps: WakeSignal
     private let configuration: Configuration
     private let logger = Logger(label: "junction.deliveries")
 
-    /// - Parameter wakeUps: fired when deliveries may have been queued (a run finished, one
-    ///   was re-driven).
-    public init(
-        store: any Store, connectors: ConnectorService, sender: HTTPSender, wakeUps: WakeSignal,
-        configuration: Configuration = Configuration()
-    ) {
+    /// - Parameters:
+    ///   - invoker: prepares the connectors deliveries go to.
+    ///   - wakeUps: fired when deliveries may have been queued (a run finished, one was re-driven).
+    public init(store: any Store, invoker: Invoker, wakeUps: WakeSignal, configuration: Configuration = Configuration()) {
         self.store = store
-        self.connectors = connectors
-        self.sender = sender
+        self.invoker = invoker
         self.wakeUps = wakeUps
         self.configuration = configuration
     }
@@ -83,49 +80,40 @@ public final class DeliveryWorker: Service, Sendable {
     func attempt(_ delivery: Delivery) async -> DeliveryAttempt {
         let later = Timestamp.now().addingTimeInterval(configuration.postponement.timeInterval)
         let connector: ConnectorRecord
-        let settings: WebhookSettings
+        let destination: any OutboundDelivering
         do {
-            guard let found = try await store.connector(id: delivery.connectorID), found.connectionURL != nil else {
+            guard let found = try await store.connector(id: delivery.connectorID) else {
                 return .failed(error: "The connector no longer exists.", retryAt: nil)
             }
             guard found.enabled else { return .postponed(reason: "The connector is disabled.", until: later) }
+            guard let delivering = try await invoker.prepare(found).instance as? any OutboundDelivering else {
+                return .failed(error: "Connectors of type '\(found.type)' deliver no results.", retryAt: nil)
+            }
             connector = found
-            settings = try WebhookSettings(options: try connectors.settings(of: found))
+            destination = delivering
         } catch {
             logger.error("A delivery's connector could not be read", metadata: ["delivery.id": "\(delivery.id)", "error": "\(error)"])
             return .postponed(reason: "The connector could not be read.", until: later)
         }
-        return await send(delivery, to: connector, settings: settings)
+        return await send(delivery, to: destination, connector: connector)
     }
 
-    /// POSTs the delivery, signed; a failure is retried after a growing pause until the attempts run out.
-    private func send(_ delivery: Delivery, to connector: ConnectorRecord, settings: WebhookSettings) async -> DeliveryAttempt {
-        let url = connector.connectionURL ?? ""
+    /// Hands the delivery to its connector; a failure is retried after a growing pause until
+    /// the attempts run out.
+    private func send(_ delivery: Delivery, to destination: any OutboundDelivering, connector: ConnectorRecord) async -> DeliveryAttempt {
         do {
-            let body = Array(try JSONCoding.encode(delivery.payload))
-            let headers = [
-                ("Content-Type", "application/json"),
-                (WebhookSignature.signatureHeader, WebhookSignature.sign(body, secret: settings.secret, timestamp: Int(Date().timeIntervalSince1970))),
-                ("X-Junction-Delivery", delivery.id),
-                // Receivers tell a repeated delivery (an answer lost on the way back) by this key.
-                ("Idempotency-Key", delivery.id),
-            ]
-            let answer = try await sender.post(
-                url, headers: headers, body: body, timeout: .milliseconds(connector.timeoutMilliseconds),
-                context: "outbound connector '\(connector.name)'")
-            guard answer.isSuccess else {
-                throw JunctionError(
-                    .upstreamError, "HTTP \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
-            }
+            let call = CallContext(
+                requestID: delivery.id, deadline: .now + .milliseconds(connector.timeoutMilliseconds), idempotencyKey: delivery.id)
+            try await destination.deliver(delivery.payload, call: call)
             return .delivered
         } catch {
             let message = (error as? JunctionError)?.message ?? String(describing: error)
             let attempts = delivery.attempts + 1
-            guard attempts < settings.maxAttempts else {
+            guard attempts < destination.deliveryAttempts else {
                 logger.warning("A delivery is dead after its last attempt", metadata: ["delivery.id": "\(delivery.id)", "error": "\(message)"])
                 return .failed(error: message, retryAt: nil)
             }
-            let pause = min(settings.retryBase * (1 << min(attempts - 1, 30)), configuration.maximumBackoff)
+            let pause = min(destination.retryDelay(afterAttempt: attempts), configuration.maximumBackoff)
             return .failed(error: message, retryAt: Timestamp.now().addingTimeInterval(pause.timeInterval))
         }
     }

@@ -75,7 +75,7 @@ public final class InboundSources: Service, Sendable {
         do {
             for spec in sourceTypes {
                 records += try await store.connectors(ConnectorQuery(tenantID: nil, type: spec.type, enabled: true))
-                    .filter { spec.modes.isEmpty || $0.mode != "outbound" }
+                    .filter { spec.receivesEvents(inMode: $0.mode) }
             }
         } catch {
             logger.error("Reading the inbound connectors failed", metadata: ["error": "\(error)"])

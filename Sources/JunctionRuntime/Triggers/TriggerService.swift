@@ -7,22 +7,28 @@ import JunctionStorage
 /// for callers that want them (sync webhooks).
 public struct TriggerService: Sendable {
     private let store: any Store
-    private let connectors: ConnectorService
+    private let registry: ConnectorRegistry
+    private let invoker: Invoker
     private let workers: RunWorkers
     /// Concurrent events share a transaction; each is durable before its caller returns.
     private let intake: GroupCommit<TriggerEvent, Result<AcceptedEvent, any Error>>
-    /// Webhook connectors found by id, each with the connector cache's generation when it was
-    /// read: good while that is unchanged (no connector or credential write on this server
-    /// since) and for at most 5 s (writes by other servers sharing the store).
-    private let webhooks = ExpiringCache<(found: (connector: ConnectorRecord, settings: WebhookSettings), generation: Int)>(
-        timeToLive: .seconds(5))
+    /// Request-receiving connectors found by id, each with the connector cache's generation when
+    /// it was read: good while that is unchanged (no connector or credential write on this
+    /// server since) and for at most 5 s (writes by other servers sharing the store).
+    private let receivers = ExpiringCache<(found: Receiver, generation: Int)>(timeToLive: .seconds(5))
     private let cache: ConnectorCache
 
-    /// - Parameter cache: its invalidations (connector and credential writes) drop the
-    ///   webhook connectors remembered between requests.
-    public init(store: any Store, connectors: ConnectorService, workers: RunWorkers, cache: ConnectorCache) {
+    /// A connector that receives requests, with its instance.
+    public typealias Receiver = (connector: ConnectorRecord, receiver: any RequestReceiving)
+
+    /// - Parameters:
+    ///   - invoker: prepares the connectors that receive requests.
+    ///   - cache: its invalidations (connector and credential writes) drop the connectors
+    ///     remembered between requests.
+    public init(store: any Store, registry: ConnectorRegistry, invoker: Invoker, workers: RunWorkers, cache: ConnectorCache) {
         self.store = store
-        self.connectors = connectors
+        self.registry = registry
+        self.invoker = invoker
         self.workers = workers
         self.cache = cache
         self.intake = GroupCommit { events in
@@ -45,21 +51,25 @@ public struct TriggerService: Sendable {
         }
     }
 
-    /// The enabled `inbound` or `sync` webhook connector with this id, and its settings;
-    /// `not_found` for anything else (which callers must not tell apart). Found connectors are
-    /// remembered until the next connector write on this server, or for at most 5 seconds
-    /// (changes made by another server sharing the store).
-    public func webhook(id: String) async throws -> (connector: ConnectorRecord, settings: WebhookSettings) {
-        guard id.hasPrefix("con_"), id.count <= 64 else { throw JunctionError.notFound("No webhook here.") }
+    /// The enabled connector with this id whose type receives requests (`RequestReceiving`)
+    /// in its mode, prepared; `not_found` for anything else (which callers must not tell
+    /// apart). Found connectors are remembered until the next connector write on this server,
+    /// or for at most 5 seconds (changes made by another server sharing the store).
+    public func receiver(id: String) async throws -> Receiver {
+        guard id.hasPrefix("con_"), id.count <= 64 else { throw Self.noReceiver }
         let generation = cache.generation
-        if let known = webhooks.value(for: id), known.generation == generation { return known.found }
-        guard let connector = try await store.connector(id: id), connector.type == WebhookConnector.spec.type, connector.enabled,
-              connector.mode != "outbound"
-        else { throw JunctionError.notFound("No webhook here.") }
-        let found = (connector, try WebhookSettings(options: try connectors.settings(of: connector)))
-        webhooks.insert((found, generation), for: id)
+        if let known = receivers.value(for: id), known.generation == generation { return known.found }
+        // The type is checked before anything is prepared: no other connector is built for a caller.
+        guard let connector = try await store.connector(id: id), connector.enabled,
+              registry.receivesRequests(type: connector.type, mode: connector.mode),
+              let receiver = try await invoker.prepare(connector).instance as? any RequestReceiving
+        else { throw Self.noReceiver }
+        let found = (connector, receiver)
+        receivers.insert((found, generation), for: id)
         return found
     }
+
+    private static let noReceiver = JunctionError.notFound("No webhook here.")
 
     /// Queues a run of every agent linked to the event's connector, in one transaction (shared
     /// with concurrent events), and wakes the workers; a repeated idempotency key queues nothing

@@ -7,6 +7,8 @@ import JunctionStorage
 struct ConnectorController: Sendable {
     let store: any Store
     let connectors: ConnectorService
+    /// Which connector types receive requests (their representations have a `webhook_url`).
+    let registry: ConnectorRegistry
     let scope: TenantScope
     let body: JSONBodyReader
     /// The server's public URL, when configured (else taken from each request's Host).
@@ -34,14 +36,14 @@ struct ConnectorController: Sendable {
         }
         let all = try await store.connectors(query)
         let base = PublicURL.base(of: request, configured: publicURL)
-        return JSONResponse.make(JSONValue.object(["connectors": .array(all.map { $0.representation(publicURL: base) })]))
+        return JSONResponse.make(JSONValue.object(["connectors": .array(all.map { $0.representation(publicURL: base, registry: registry) })]))
     }
 
     @Sendable func create(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
         let created = try await connectors.create(
             tenantID: tenantID, body: try await body.read(request), by: try context.actor())
-        return JSONResponse.make(Self.revealing(created, publicURL: PublicURL.base(of: request, configured: publicURL)), status: .created)
+        return JSONResponse.make(revealing(created, request), status: .created)
     }
 
     @Sendable func get(_ request: Request, context: JunctionRequestContext) async throws -> Response {
@@ -49,28 +51,31 @@ struct ConnectorController: Sendable {
         guard let connector = try await store.connector(tenantID: tenantID, name: name) else {
             throw JunctionError.notFound("No connector named '\(name)'.")
         }
-        return JSONResponse.make(connector.representation(publicURL: PublicURL.base(of: request, configured: publicURL)))
+        return JSONResponse.make(shown(connector, request))
     }
 
     @Sendable func update(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         let connector = try await connectors.update(
             tenantID: tenantID, name: name, body: try await body.read(request), by: try context.actor())
-        return JSONResponse.make(connector.representation(publicURL: PublicURL.base(of: request, configured: publicURL)))
+        return JSONResponse.make(shown(connector, request))
     }
 
     /// New generated secrets for a connector (a webhook's), shown this once.
     @Sendable func rotateSecret(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         let rotated = try await connectors.rotateSecrets(tenantID: tenantID, name: name, by: try context.actor())
-        return JSONResponse.make(Self.revealing(rotated, publicURL: PublicURL.base(of: request, configured: publicURL)))
+        return JSONResponse.make(revealing(rotated, request))
+    }
+
+    /// The connector's representation, with its `webhook_url` under the public URL.
+    private func shown(_ connector: ConnectorRecord, _ request: Request) -> JSONValue {
+        connector.representation(publicURL: PublicURL.base(of: request, configured: publicURL), registry: registry)
     }
 
     /// The connector's representation with the secrets just generated for it.
-    private static func revealing(_ created: ConnectorService.Created, publicURL: String) -> JSONValue {
-        guard case .object(var members) = created.connector.representation(publicURL: publicURL) else {
-            return created.connector.representation
-        }
+    private func revealing(_ created: ConnectorService.Created, _ request: Request) -> JSONValue {
+        guard case .object(var members) = shown(created.connector, request) else { return created.connector.representation }
         for (name, value) in created.generatedSecrets { members[name] = .string(value) }
         return .object(members)
     }

@@ -1,13 +1,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
 
-/// `POST /hooks/{connector_id}`: webhook ingress. Authenticated by the connector's secret (sent
-/// as is, or as an HMAC signature), not by an API key. `inbound` connectors answer once the runs
-/// are queued (durably); `sync` connectors wait for the results, up to their timeout.
+/// `POST /hooks/{connector_id}`: ingress for every connector type that receives requests
+/// (`RequestReceiving`: webhooks in `inbound` and `sync` mode). The connector authenticates the
+/// request (a webhook by its secret, sent as is or as an HMAC signature), not an API key. It
+/// answers once the runs are queued (durably), or waits for their results up to the
+/// connector's `resultWait`.
 struct HookController: Sendable {
     let triggers: TriggerService
 
@@ -19,49 +20,26 @@ struct HookController: Sendable {
     }
 
     @Sendable func receive(_ request: Request, context: JunctionRequestContext) async throws -> Response {
-        let (connector, settings) = try await triggers.webhook(id: try context.parameters.require("connector_id"))
+        let (connector, receiver) = try await triggers.receiver(id: try context.parameters.require("connector_id"))
         // What can be checked without the body is checked before it is read.
-        let signature = try request.headers[Self.signatureHeader].map { header throws(JunctionError) in
-            let signature = try WebhookSignature.Signature(parsing: header)
-            try signature.checkFresh(now: Date(), tolerance: settings.signatureTolerance)
-            return signature
-        }
-        if signature == nil { try Self.checkSecret(request, settings: settings) }
-        let body = Array(buffer: try await JSONBodyReader(limit: settings.maxBodyBytes).bytes(request))
-        if let header = request.headers[Self.signatureHeader] {
-            try WebhookSignature.verify(header, body: body, secret: settings.secret, now: Date(), tolerance: settings.signatureTolerance)
-        }
-        let input = try WebhookInput.parse(body, contentType: request.headers[.contentType])
-        // A replayed signed request (within the tolerance) is a repeat, as if it had a key.
-        let key = try Self.idempotencyKey(request) ?? signature.map { "sig:\($0.fingerprint)" }
+        try receiver.admit(request.headers, now: Date())
+        let key = try Self.idempotencyKey(request)
+        let body = Array(buffer: try await JSONBodyReader(limit: receiver.maxBodyBytes).bytes(request))
+        let event = try receiver.event(headers: request.headers, body: body, now: Date())
         let accepted = try await triggers.accept(TriggerEvent(
-            tenantID: connector.tenantID, connectorID: connector.id, connector: connector.name, kind: "webhook", input: input,
-            idempotencyKey: key, keyNotBefore: Timestamp.now().addingTimeInterval(-Self.idempotencyWindow)))
+            tenantID: connector.tenantID, connectorID: connector.id, connector: connector.name, kind: connector.type,
+            input: event.input, idempotencyKey: key ?? event.idempotencyKey,
+            keyNotBefore: Timestamp.now().addingTimeInterval(-Self.idempotencyWindow)))
         let runIDs = JSONValue.array(accepted.runs.map { .string($0.id) })
-        guard connector.mode == "sync", !accepted.runs.isEmpty else {
+        guard let wait = receiver.resultWait, !accepted.runs.isEmpty else {
             return JSONResponse.make(JSONValue.object(["status": "ok", "run_ids": runIDs]))
         }
-        guard let finished = try await triggers.results(of: accepted.runs, within: settings.syncTimeout) else {
+        guard let finished = try await triggers.results(of: accepted.runs, within: wait) else {
             return JSONResponse.make(JSONValue.object(["status": "accepted", "run_ids": runIDs]), status: .accepted)
         }
         var answer: [String: JSONValue] = ["status": "ok", "run_ids": runIDs, "result": Self.result(finished[0])]
         if finished.count > 1 { answer["results"] = .array(finished.map(Self.result)) }
         return JSONResponse.make(JSONValue.object(answer))
-    }
-
-    static let signatureHeader = HTTPField.Name(WebhookSignature.signatureHeader)!
-    static let secretHeader = HTTPField.Name(WebhookSignature.secretHeader)!
-
-    /// Checks `X-Junction-Secret` (for a request without a signature); `unauthorized` otherwise.
-    private static func checkSecret(_ request: Request, settings: WebhookSettings) throws {
-        guard let secret = request.headers[secretHeader] else {
-            throw JunctionError(
-                .unauthorized, "Send the connector's secret as \(WebhookSignature.secretHeader), or sign the request with it "
-                    + "as \(WebhookSignature.signatureHeader).")
-        }
-        guard WebhookSignature.secretMatches(secret, settings.secret) else {
-            throw JunctionError(.unauthorized, "The secret does not match.", field: WebhookSignature.secretHeader)
-        }
     }
 
     /// The request's `Idempotency-Key`: 1 to 255 visible ASCII characters.

@@ -5,15 +5,13 @@ import JunctionCore
 /// The API's JSON shapes of stored values. Absent optional fields are rendered as `null`, so
 /// every record has the same keys.
 extension ConnectorRecord {
-    /// Where an inbound or sync webhook connector receives requests (`nil` for other connectors).
-    var webhookPath: String? {
-        type == WebhookConnector.spec.type && mode != "outbound" ? "/hooks/\(id)" : nil
-    }
-
-    /// The representation, with `webhook_url` (under `publicURL`) for inbound webhook connectors.
-    func representation(publicURL: String) -> JSONValue {
-        guard let webhookPath, case .object(var members) = representation else { return representation }
-        members["webhook_url"] = .string(publicURL + webhookPath)
+    /// The representation, with `webhook_url` (under `publicURL`) for connectors that receive
+    /// requests (inbound and sync webhooks).
+    func representation(publicURL: String, registry: ConnectorRegistry) -> JSONValue {
+        guard registry.receivesRequests(type: type, mode: mode), case .object(var members) = representation else {
+            return representation
+        }
+        members["webhook_url"] = .string(publicURL + "/hooks/" + id)
         return .object(members)
     }
 

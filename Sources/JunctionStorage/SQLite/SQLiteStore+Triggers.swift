@@ -83,8 +83,8 @@ extension SQLiteStore {
         return ids.compactMap { byID[$0] }
     }
 
-    /// Queues the delivery of a finished run to every enabled outbound connector linked to its
-    /// agent (inside `finishRun`'s transaction).
+    /// Queues the delivery of a finished run to every enabled connector in `outbound` mode
+    /// linked to its agent (inside `finishRun`'s transaction).
     static func queueDeliveries(runID: String, outcome: RunOutcome, at now: Date, in db: Database) throws {
         guard let row = try Row.fetchOne(db, sql: "SELECT tenant_id, agent_name FROM runs WHERE id = ?", arguments: [runID]) else {
             return
@@ -95,7 +95,7 @@ extension SQLiteStore {
             db,
             sql: """
                 SELECT c.id FROM agent_links l JOIN connectors c ON c.id = l.connector_id
-                WHERE l.tenant_id = ? AND l.agent_name = ? AND c.type = 'webhook' AND c.mode = 'outbound' AND c.enabled
+                WHERE l.tenant_id = ? AND l.agent_name = ? AND c.mode = 'outbound' AND c.enabled
                 ORDER BY c.name
                 """,
             arguments: [tenantID, agent])

@@ -80,7 +80,7 @@ struct ModelInput: Sendable {
     init(_ input: JSONValue) {
         var input = input
         attachments = []
-        if case .object(var members) = input, let files = members.removeValue(forKey: WebhookInput.filesKey)?.arrayValue {
+        if case .object(var members) = input, let files = members.removeValue(forKey: RequestInput.filesKey)?.arrayValue {
             attachments = files.compactMap { file in
                 guard let data = file["data"]?.stringValue else { return nil }
                 return Attachment(

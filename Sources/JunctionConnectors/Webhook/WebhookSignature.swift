@@ -67,8 +67,11 @@ public enum WebhookSignature {
     }
 
     /// Throws `unauthorized` unless `header` holds a `v1` signature of `body` by `secret` whose
-    /// timestamp is within `tolerance` of `now`.
-    public static func verify(_ header: String, body: [UInt8], secret: String, now: Date, tolerance: Duration) throws(JunctionError) {
+    /// timestamp is within `tolerance` of `now`; answers the signature.
+    @discardableResult
+    public static func verify(
+        _ header: String, body: [UInt8], secret: String, now: Date, tolerance: Duration
+    ) throws(JunctionError) -> Signature {
         let parsed = try Signature(parsing: header)
         try parsed.checkFresh(now: now, tolerance: tolerance)
         let signatures = parsed.signatures
@@ -76,6 +79,7 @@ public enum WebhookSignature {
         // Every candidate is compared in full, so timing tells nothing of which one matched.
         let matched = signatures.reduce(false) { matched, candidate in constantTimeEqual(candidate, expected) || matched }
         guard matched else { throw JunctionError(.unauthorized, "The signature does not match.", field: signatureHeader) }
+        return parsed
     }
 
     private static func mac(_ body: [UInt8], secret: String, timestamp: Int) -> [UInt8] {

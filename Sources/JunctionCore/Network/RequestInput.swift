@@ -1,11 +1,10 @@
 import Foundation
-import JunctionCore
 
-/// A webhook request body as a run's input: JSON as is, form fields as an object, text as a
+/// An inbound request body as a run's input: JSON as is, form fields as an object, text as a
 /// string, and multipart uploads as form fields plus `_files` (each `{field, filename,
 /// content_type, size, data}` with the content in base64), which `llm` agents pass to the model
 /// as inline attachments.
-public enum WebhookInput {
+public enum RequestInput {
     /// The key of the uploaded files in a multipart request's input.
     public static let filesKey = "_files"
 
