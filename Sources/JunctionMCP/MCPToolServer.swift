@@ -23,8 +23,8 @@ public struct MCPToolServer: Sendable {
             name: Self.name, version: BuildInfo.version, title: "Junction",
             instructions: session.mode == .meta ? MetaTools.instructions : nil,
             capabilities: .init(tools: .init(listChanged: true)))
-        await server.withMethodHandler(ListTools.self) { _ in
-            try await listTools(session)
+        await server.withMethodHandler(ListTools.self) { parameters in
+            try await listTools(session, cursor: parameters.cursor)
         }
         await server.withMethodHandler(CallTool.self) { parameters in
             try await callTool(parameters, session: session)
@@ -43,11 +43,49 @@ public struct MCPToolServer: Sendable {
         }
     }
 
-    func listTools(_ session: ToolSession) async throws -> ListTools.Result {
-        switch session.mode {
-        case .all: ListTools.Result(tools: try await catalog.tools(tenantID: session.tenantID).map(Self.tool))
-        case .meta: ListTools.Result(tools: MetaTools.tools)
+    /// The most schema bytes one `tools/list` page carries: the official SDKs' clients read
+    /// at most 1 MiB per message by default, and catalogs imported from published API
+    /// descriptions reach several megabytes.
+    static let pageBudget = 256 << 10
+
+    /// One page of the session's tools, from `cursor` on; `nextCursor` names the next page.
+    func listTools(_ session: ToolSession, cursor: String? = nil) async throws -> ListTools.Result {
+        guard session.mode == .all else { return ListTools.Result(tools: MetaTools.tools) }
+        let all = try await catalog.tools(tenantID: session.tenantID)
+        let start = try cursor.map { cursor throws(MCPError) in
+            guard let offset = Self.offset(in: cursor), offset <= all.count else {
+                throw MCPError.invalidParams("The cursor is not one this server gave; list the tools from the start.")
+            }
+            return offset
+        } ?? 0
+        var end = start
+        var bytes = 0
+        while end < all.count {
+            let size = Self.estimatedSize(all[end])
+            if end > start, bytes + size > Self.pageBudget { break }
+            bytes += size
+            end += 1
         }
+        return ListTools.Result(tools: all[start..<end].map(Self.tool), nextCursor: end < all.count ? Self.cursor(at: end) : nil)
+    }
+
+    /// An opaque cursor for the page starting at `offset`.
+    static func cursor(at offset: Int) -> String {
+        Data("tools:\(offset)".utf8).base64EncodedString()
+    }
+
+    static func offset(in cursor: String) -> Int? {
+        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8), text.hasPrefix("tools:") else {
+            return nil
+        }
+        return Int(text.dropFirst("tools:".count)).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    /// About how many bytes a tool takes on the wire: its schemas and texts.
+    private static func estimatedSize(_ tool: ToolDefinition) -> Int {
+        let schemas = [tool.inputSchema] + (tool.outputSchema.map { [$0] } ?? [])
+        let schemaBytes = schemas.reduce(0) { $0 + ((try? JSONCoding.encode($1).count) ?? 0) }
+        return schemaBytes + tool.name.utf8.count + tool.description.utf8.count + tool.title.utf8.count + 200
     }
 
     func callTool(_ parameters: CallTool.Parameters, session: ToolSession) async throws -> CallTool.Result {

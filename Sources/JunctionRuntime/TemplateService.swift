@@ -1,3 +1,4 @@
+import Foundation
 import JunctionConnectors
 import JunctionCore
 import JunctionStorage
@@ -35,10 +36,13 @@ public struct TemplateService: Sendable {
         return bySlug.values.sorted { $0.slug < $1.slug }
     }
 
-    /// Imports an OpenAPI document as the template `slug` in `tenantID`'s scope (platform-wide
-    /// when nil), replacing an earlier import of the same slug.
+    /// Imports an OpenAPI (or Swagger 2.0) document as the template `slug` in `tenantID`'s
+    /// scope (platform-wide when nil), replacing an earlier import of the same slug. Answers
+    /// the template as it reads back from its stored form, so what the import shows is what
+    /// every later read shows.
     public func importOpenAPI(_ bytes: [UInt8], slug: Slug, tenantID: String?, by actor: AuditActor) async throws -> Template {
-        let template = try OpenAPIImporter.template(from: bytes, slug: slug, tenantID: tenantID)
+        let imported = try OpenAPIImporter.template(from: bytes, slug: slug, tenantID: tenantID)
+        let template = try parse(StoredTemplate(tenantID: tenantID, slug: slug, document: imported.document, updatedAt: Date()))
         let audit = actor.event(
             "template.import", tenantID: tenantID, targetType: "template", target: slug.rawValue,
             details: ["resources": .integer(template.resources.count)])

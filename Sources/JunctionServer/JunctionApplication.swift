@@ -49,7 +49,7 @@ public struct JunctionApplication: Sendable {
         InvokeController(invoker: runtime.invoker, cache: runtime.cache, scope: scope, body: body).register(on: api)
         ToolController(catalog: runtime.catalog, scope: scope).register(on: api)
         CatalogController(registry: runtime.registry).register(on: api)
-        TemplateController(templates: runtime.templates, scope: scope, limit: configuration.maxBodyBytes).register(on: api)
+        TemplateController(templates: runtime.templates, scope: scope, limit: configuration.maxImportBytes).register(on: api)
         AuditController(store: store, auditLog: runtime.auditLog, scope: scope).register(on: api)
         return router
     }

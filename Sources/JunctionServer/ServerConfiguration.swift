@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var mode: ServerMode = .invpc
     /// The largest request body accepted, in bytes. Default 1 MiB.
     public var maxBodyBytes: Int = 1 << 20
+    /// The largest API description accepted by `POST /api/v1/templates/import`, in bytes
+    /// (published ones reach several megabytes). Default 32 MiB.
+    public var maxImportBytes: Int = 32 << 20
     /// The URL clients reach this server at (behind a proxy, say), for the `webhook_url` of
     /// webhook connectors. Default: `http://` and each request's `Host`.
     public var publicURL: String?
@@ -36,7 +39,7 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     /// The configuration from the environment and the YAML file at `configFile` (see
-    /// `ConfigurationSource`): `host`, `port`, `mode`, `max_body_bytes`, `public_url`,
+    /// `ConfigurationSource`): `host`, `port`, `mode`, `max_body_bytes`, `max_import_bytes`, `public_url`,
     /// `mcp_session_idle_ms` and the runtime's keys. Command-line flags are applied over the
     /// result by the caller.
     public static func load(
@@ -52,6 +55,8 @@ public struct ServerConfiguration: Sendable {
         }
         configuration.mode = parsedMode
         configuration.maxBodyBytes = try reader.integer("max_body_bytes", default: configuration.maxBodyBytes, in: 1024...(1 << 30))
+        configuration.maxImportBytes = try reader.integer(
+            "max_import_bytes", default: configuration.maxImportBytes, in: 1024...(1 << 30))
         if let url = reader.string(forKey: "public_url") {
             try URLCheck.check(url, schemes: ["http", "https"], field: "public_url")
             configuration.publicURL = url

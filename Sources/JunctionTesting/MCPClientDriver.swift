@@ -252,33 +252,47 @@ public enum PeerScripts {
     /// `GET /api/v1/tools` answer) and returns what it printed: `{"ok":true,"count":N}` or
     /// `{"ok":false,"errors":[…]}`.
     public static func checkTools(format: String, document: JSONValue, filePath: String = #filePath) async throws -> JSONValue {
+        try await runChecker("check_tools.py", arguments: [format], input: document, filePath: filePath)
+    }
+
+    /// Runs `check_schemas.py` on `schemas` (`{label: schema}`) and returns what it printed:
+    /// `{"schemas": N, "invalid_count", "invalid": […], "dangling_count", "dangling": […]}`.
+    public static func checkSchemas(_ schemas: [String: JSONValue], filePath: String = #filePath) async throws -> JSONValue {
+        try await runChecker("check_schemas.py", arguments: [], input: .object(schemas), filePath: filePath)
+    }
+
+    /// Runs the peer script `name` with `arguments` and a file holding `input`, and returns
+    /// the last JSON line it printed (within 120 s).
+    private static func runChecker(
+        _ name: String, arguments: [String], input document: JSONValue, filePath: String
+    ) async throws -> JSONValue {
         guard let python = PythonPeer.python else { throw HarnessError("JUNCTION_TEST_PYTHON is not set: run the tests with scripts/test") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("tools.json"), output = directory.appendingPathComponent("out.txt")
+        let input = directory.appendingPathComponent("input.json"), output = directory.appendingPathComponent("out.txt")
         try JSONCoding.encode(document).write(to: input)
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         defer { try? handle.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [try url("check_tools.py", from: filePath).path, format, input.path]
+        process.arguments = [try url(name, from: filePath).path] + arguments + [input.path]
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while process.isRunning, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            throw HarnessError("check_tools.py did not finish within 30 s")
+            throw HarnessError("\(name) did not finish within 120 s")
         }
         let text = try String(contentsOf: output, encoding: .utf8)
         guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
               let result = try? JSONCoding.decode(Array(line.utf8))
-        else { throw HarnessError("check_tools.py printed no result: \(text.suffix(2000))") }
+        else { throw HarnessError("\(name) printed no result: \(text.suffix(2000))") }
         return result
     }
 }

@@ -297,9 +297,11 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{\"swagger\": \"2.0\", \"info\": {}, \"paths\": {}}", "openapi"),
+        ("{\"swagger\": \"1.2\", \"info\": {}, \"paths\": {}}", "swagger"),
         ("{\"openapi\": \"2.0\", \"info\": {\"title\": \"x\", \"version\": \"1\"}, \"paths\": {}}", "openapi"),
-        ("{\"openapi\": \"3.1.0\", \"paths\": {}}", nil),
+        ("{\"info\": {\"title\": \"x\"}, \"paths\": {}}", "openapi"),
+        ("{\"openapi\": \"3.1.0\", \"info\": {\"title\": \"x\"}}", "paths"),
+        ("[1, 2]", nil),
         ("not: [valid", nil),
     ] as [(String, String?)])
     func invalidDocumentsAreRejected(document: String, field: String?) async throws {

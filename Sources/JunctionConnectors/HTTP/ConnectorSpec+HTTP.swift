@@ -57,12 +57,14 @@ extension ConnectorSpec {
         ],
         resourcesDescription: "Actions this connector exposes, each with a slug, method, path and input schema.",
         resourceFields: [
-            FieldSpec("method", .string, default: "GET", allowedValues: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
+            FieldSpec("method", .string, default: "GET", allowedValues: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
                       description: "The HTTP method."),
             FieldSpec("path", .string, default: "",
                       description: "Path after connection_url, with {name} parameters filled from the input."),
             FieldSpec("headers", .headers, default: [:], description: "Headers sent with this resource's requests."),
             FieldSpec("query", .stringMap, default: [:], description: "Query parameters sent with this resource's requests."),
+            FieldSpec("body_encoding", .string, default: "json", allowedValues: ["json", "form", "multipart"],
+                      description: "How body fields are sent: JSON, application/x-www-form-urlencoded (nested values in brackets, metadata[key]=v) or multipart/form-data (x-file fields as file parts)."),
         ]
     )
 }

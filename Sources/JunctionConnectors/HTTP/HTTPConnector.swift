@@ -40,7 +40,7 @@ public struct HTTPConnector: Connector, ConnectionTestable {
         let path = try route.path.render(parts.path, fieldPrefix: parts.pathFieldPrefix)
         let answer = try await transport.send(
             method: route.method, path: path, query: route.query + parts.query, headers: route.headers + parts.headers,
-            body: parts.body.map(HTTPTransport.Body.json), call: call)
+            body: try parts.body.map(route.body), call: call)
         let data = Self.decode(answer.body, contentType: answer.headers.first(name: "Content-Type"))
         guard (200..<300).contains(answer.status) else { throw transport.failure(answer, body: data) }
         return ConnectorResult(data: data, status: answer.status)

@@ -1,3 +1,4 @@
+import Foundation
 import JunctionCore
 import NIOHTTP1
 
@@ -17,6 +18,14 @@ struct HTTPRoute: Sendable {
     let query: [(String, String)]
     /// Explicit placements from the input schema's `x-in` annotations.
     let placements: [String: Location]
+    /// How the body is sent (`body_encoding`).
+    let bodyEncoding: HTTPBodyEncoding
+    /// Body fields sent as files (`x-file`) or with arrays in brackets (`x-style: deepObject`).
+    let bodyStyles: [String: HTTPBodyEncoding.FieldStyle]
+    /// Header fields with a `default` or a single `enum` value, sent when the input leaves them out.
+    let headerDefaults: [(String, String)]
+    /// Body fields sent under another name than their input's (`x-name`).
+    let wireNames: [String: String]
     /// The resource's input schema, to tell structured input from flat fields.
     let inputSchema: JSONValue
 
@@ -30,12 +39,33 @@ struct HTTPRoute: Sendable {
         query = (resource.binding["query"]?.objectValue ?? [:]).compactMap { key, value in
             value.stringValue.map { (key, $0) }
         }.sorted { $0.0 < $1.0 }
+        let encodingText = resource.binding["body_encoding"]?.stringValue ?? HTTPBodyEncoding.json.rawValue
+        guard let bodyEncoding = HTTPBodyEncoding(rawValue: encodingText) else {
+            throw .invalidInput("Must be json, form or multipart.", field: "\(field).body_encoding")
+        }
+        self.bodyEncoding = bodyEncoding
         var placements: [String: Location] = [:]
-        for (name, property) in resource.inputSchema["properties"]?.objectValue ?? [:] {
-            if let location = property["x-in"]?.stringValue.flatMap(Location.init(rawValue:)) {
-                placements[name] = location
+        var styles: [String: HTTPBodyEncoding.FieldStyle] = [:]
+        var headerDefaults: [(String, String)] = []
+        var wireNames: [String: String] = [:]
+        for (name, property) in (resource.inputSchema["properties"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let location = property["x-in"]?.stringValue.flatMap(Location.init(rawValue:))
+            if let location { placements[name] = location }
+            let style = HTTPBodyEncoding.FieldStyle(
+                isFile: property["x-file"]?.boolValue == true, deepObject: property["x-style"]?.stringValue == "deepObject")
+            if style != HTTPBodyEncoding.FieldStyle() { styles[name] = style }
+            if let wireName = property["x-name"]?.stringValue { wireNames[name] = wireName }
+            if location == .header, let fixed = property["default"] ?? property["enum"]?.arrayValue.flatMap({ $0.count == 1 ? $0[0] : nil }),
+               !fixed.isNull
+            {
+                headerDefaults.append((name, Self.text(fixed)))
             }
         }
+        self.wireNames = wireNames
+        var wireStyles: [String: HTTPBodyEncoding.FieldStyle] = [:]
+        for (name, style) in styles { wireStyles[wireNames[name] ?? name] = style }
+        bodyStyles = wireStyles
+        self.headerDefaults = headerDefaults
         for name in path.parameters where placements[name] == nil {
             placements[name] = .path
         }
@@ -75,6 +105,7 @@ struct HTTPRoute: Sendable {
             for (key, value) in members["query"]?.objectValue ?? [:] { Self.append(key, value, to: &parts.query) }
             for (key, value) in members["headers"]?.objectValue ?? [:] { parts.headers.append((key, Self.text(value))) }
             parts.body = members["body"]
+            addHeaderDefaults(to: &parts)
             return parts
         }
         var body: [String: JSONValue] = [:]
@@ -83,12 +114,25 @@ struct HTTPRoute: Sendable {
             case .path: parts.path[key] = Self.text(value)
             case .query: Self.append(key, value, to: &parts.query)
             case .header: parts.headers.append((key, Self.text(value)))
-            case .body: body[key] = value
+            case .body: body[wireNames[key] ?? key] = value
             case .requestBody: parts.body = value
             }
         }
         if !body.isEmpty { parts.body = .object(body) }
+        addHeaderDefaults(to: &parts)
         return parts
+    }
+
+    /// The header defaults the input did not give.
+    private func addHeaderDefaults(to parts: inout Parts) {
+        for (name, value) in headerDefaults where !parts.headers.contains(where: { $0.0.caseInsensitiveCompare(name) == .orderedSame }) {
+            parts.headers.append((name, value))
+        }
+    }
+
+    /// The request body for `value`, in the resource's encoding.
+    func body(_ value: JSONValue) throws(JunctionError) -> HTTPTransport.Body {
+        try bodyEncoding.body(value, styles: bodyStyles)
     }
 
     /// Arrays become repeated parameters; `null` is left out.

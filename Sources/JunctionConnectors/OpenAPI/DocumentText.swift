@@ -63,6 +63,11 @@ public enum DocumentText {
         }
     }
 
+    private static func isIntegerLiteral(_ text: String) -> Bool {
+        let digits = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
     private static func value(of node: Node, at path: String, lines: inout [String: Int]) throws -> JSONValue {
         if let line = node.mark?.line { lines[path] = line }
         switch node {
@@ -74,6 +79,8 @@ public enum DocumentText {
             if let number = node.float, scalar.string.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
                 return .number(number)
             }
+            // An integer beyond 64 bits (published documents have them in `maximum`) stays a number.
+            if Self.isIntegerLiteral(scalar.string), let number = Double(scalar.string) { return .number(number) }
             return .string(scalar.string)
         case .mapping(let mapping):
             var object: [String: JSONValue] = [:]

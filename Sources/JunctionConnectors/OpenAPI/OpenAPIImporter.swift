@@ -1,101 +1,127 @@
 import Foundation
 import JunctionCore
-import OpenAPIKit
-import OpenAPIKit30
-import Yams
 
-/// Turns an OpenAPI 3.0 or 3.1 document (JSON or YAML) into a `Template`: one resource per
-/// operation, with an input schema from its parameters and JSON request body (local `$ref`s
-/// resolved), an output schema from its 2xx answer, a mock from its examples, and the
-/// authentication scheme from `securitySchemes`.
+/// Turns an OpenAPI 3.0 or 3.1 document, or a Swagger 2.0 one (converted first), JSON or
+/// YAML, into a `Template`: one resource per operation, with an input schema from its
+/// parameters and request body (JSON, urlencoded form or multipart), an output schema from its
+/// 2xx answer, a mock from its examples, and the authentication scheme from `securitySchemes`.
+/// Every schema is self-contained JSON Schema 2020-12 (see `ReferenceResolver`).
+///
+/// Lenient, as published documents need: an operation that cannot be converted is skipped
+/// and reported in `Template.skipped`, never the whole document refused; what is cut to the
+/// limits that reads enforce (names, descriptions) is reported in `Template.notes`.
 ///
 /// Slugs come from `operationId` in kebab-case, or from the method and path, so re-importing
 /// the same document gives the same slugs.
 public enum OpenAPIImporter {
-    /// Methods in the order resources are made.
-    static let methods = ["get", "put", "post", "delete", "patch", "head"]
+    /// The methods an operation may have, in the order resources are made.
+    static let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+    /// The methods an `http` resource can send.
+    static let sendableMethods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
 
-    /// Imports `bytes` as the template `slug`.
+    /// Imports `bytes` as the template `slug`; `invalid_input` only for what is not an OpenAPI
+    /// or Swagger document at all.
     public static func template(from bytes: [UInt8], slug: Slug, tenantID: String?) throws(JunctionError) -> Template {
-        let document = try DocumentText.parse(bytes)
-        try validate(document, yaml: DocumentText.isJSON(bytes) ? nil : String(decoding: bytes, as: UTF8.self))
+        let document = try openAPIDocument(try DocumentText.parse(bytes))
         let resolver = ReferenceResolver(root: document)
         let security = authentication(document)
         var resources: [Resource] = []
+        var skipped: [Template.ImportFinding] = []
+        var notes: [Template.ImportFinding] = []
         var slugs: Set<String> = []
         for (path, item) in (document["paths"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             let pathItem = resolver.resolve(item)
             for method in methods {
-                guard let operation = pathItem[method]?.objectValue else { continue }
-                var resource = try makeResource(
-                    method: method, path: path, operation: .object(operation), pathItem: pathItem, resolver: resolver)
-                var candidate = resource.slug.rawValue
-                var suffix = 2
-                while !slugs.insert(candidate).inserted {
-                    candidate = String(resource.slug.rawValue.prefix(58)) + "-\(suffix)"
-                    suffix += 1
+                guard let operation = pathItem[method] else { continue }
+                let label = "\(method.uppercased()) \(path)"
+                do throws(JunctionError) {
+                    guard sendableMethods.contains(method) else {
+                        throw .invalidInput("\(method.uppercased()) requests are not sent by http connectors.")
+                    }
+                    guard operation.objectValue != nil else { throw .invalidInput("The operation is not an object.") }
+                    var made = try makeResource(method: method, path: path, operation: operation, pathItem: pathItem, resolver: resolver)
+                    // What is stored must read back and build: checked now, not when a connector uses it.
+                    _ = try Resource(definition: made.resource.definition, bindingFields: ConnectorSpec.http.resourceFields, field: "resource")
+                    _ = try HTTPRoute(made.resource, field: "resource")
+                    var candidate = made.resource.slug.rawValue
+                    var suffix = 2
+                    while !slugs.insert(candidate).inserted {
+                        candidate = String(made.resource.slug.rawValue.prefix(58)) + "-\(suffix)"
+                        suffix += 1
+                    }
+                    made.resource.slug = Slug(candidate) ?? made.resource.slug
+                    resources.append(made.resource)
+                    notes += made.notes.map { Template.ImportFinding(operation: label, message: $0) }
+                } catch {
+                    skipped.append(Template.ImportFinding(operation: label, message: error.message))
                 }
-                resource.slug = Slug(candidate) ?? resource.slug
-                resources.append(resource)
             }
         }
         let info = document["info"] ?? .object([:])
+        var displayName = info["title"]?.stringValue ?? slug.rawValue
+        var description = info["description"]?.stringValue ?? ""
+        if let cut = truncated(displayName, to: Template.maximumDisplayNameLength, what: "title") {
+            displayName = cut.text
+            notes.append(Template.ImportFinding(operation: "info", message: cut.note))
+        }
+        if let cut = truncated(description, to: Template.maximumDescriptionLength, what: "description") {
+            description = cut.text
+            notes.append(Template.ImportFinding(operation: "info", message: cut.note))
+        }
         return Template(
             slug: slug,
-            displayName: info["title"]?.stringValue ?? slug.rawValue,
-            description: info["description"]?.stringValue ?? "",
+            displayName: displayName,
+            description: description,
             connectorType: "http",
             baseURL: baseURL(document),
             authRequired: security.required,
             authentication: security.scheme,
             resources: resources,
             source: .imported,
-            tenantID: tenantID
+            tenantID: tenantID,
+            skipped: skipped,
+            notes: notes
         )
     }
 
-    /// Checks the version and decodes the document with OpenAPIKit, so structural errors are
-    /// reported with their location.
-    /// - Parameter yaml: the original text of a YAML document, decoded as it is (so that, for
-    ///   example, `version: 1.0` stays the string OpenAPI wants).
-    static func validate(_ document: JSONValue, yaml: String?) throws(JunctionError) {
-        guard let version = document["openapi"]?.stringValue else {
-            throw .invalidInput("Not an OpenAPI document: it has no 'openapi' version.", field: "openapi")
-        }
-        let data: Data
-        do {
-            data = try JSONCoding.encode(document)
-        } catch {
-            throw .invalidInput("The document cannot be read as JSON.")
-        }
-        do {
-            if version.hasPrefix("3.0") {
-                if let yaml {
-                    _ = try YAMLDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: yaml)
-                } else {
-                    _ = try JSONDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: data)
-                }
-            } else if version.hasPrefix("3.1") {
-                if let yaml {
-                    _ = try YAMLDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: yaml)
-                } else {
-                    _ = try JSONDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: data)
-                }
-            } else {
-                throw JunctionError.invalidInput("OpenAPI \(version) is not supported; use 3.0 or 3.1.", field: "openapi")
+    /// The document in OpenAPI 3 form: 3.0 and 3.1 as they are, Swagger 2.0 converted.
+    static func openAPIDocument(_ document: JSONValue) throws(JunctionError) -> JSONValue {
+        guard document.objectValue != nil else { throw .invalidInput("An OpenAPI document is a JSON or YAML object.") }
+        var converted = document
+        if let swagger = document["swagger"] {
+            guard swagger.stringValue?.hasPrefix("2.") == true else {
+                throw .invalidInput("Swagger \(swagger) is not supported; use 2.0, or OpenAPI 3.0 or 3.1.", field: "swagger")
             }
-        } catch let error as JunctionError {
-            throw error
-        } catch {
-            let described = OpenAPIKit.OpenAPI.Error(from: error)
-            let location = described.codingPathString.isEmpty ? "" : " (at \(described.codingPathString))"
-            throw .invalidInput("The OpenAPI document is invalid: \(described.localizedDescription)\(location)")
+            converted = SwaggerConversion.openAPI(from: document)
         }
+        guard let version = converted["openapi"]?.stringValue else {
+            throw .invalidInput("Not an OpenAPI document: it has no 'openapi' (or 'swagger') version.", field: "openapi")
+        }
+        guard version.hasPrefix("3.0") || version.hasPrefix("3.1") else {
+            throw .invalidInput("OpenAPI \(version) is not supported; use 3.0 or 3.1 (or Swagger 2.0).", field: "openapi")
+        }
+        guard converted["paths"]?.objectValue != nil else {
+            throw .invalidInput("The document has no 'paths' object.", field: "paths")
+        }
+        return converted
+    }
+
+    /// `text` cut to `limit` characters, with a note saying so; `nil` when it fits.
+    static func truncated(_ text: String, to limit: Int, what: String) -> (text: String, note: String)? {
+        guard text.count > limit else { return nil }
+        return (String(text.prefix(limit - 1)) + "…", "The \(what) was cut from \(text.count) to \(limit) characters.")
+    }
+
+    /// A resource made from one operation, with what was changed on the way.
+    struct Made {
+        var resource: Resource
+        var notes: [String]
     }
 
     private static func makeResource(
         method: String, path: String, operation: JSONValue, pathItem: JSONValue, resolver: ReferenceResolver
-    ) throws(JunctionError) -> Resource {
+    ) throws(JunctionError) -> Made {
+        var notes: [String] = []
         var properties: [String: JSONValue] = [:]
         var required: [String] = []
         var parameters: [String: JSONValue] = [:]
@@ -108,7 +134,8 @@ public enum OpenAPIImporter {
         }
         for (_, parameter) in parameters.sorted(by: { $0.key < $1.key }) {
             guard let name = parameter["name"]?.stringValue, let location = parameter["in"]?.stringValue else { continue }
-            var schema = parameter["schema"].map(resolver.inline) ?? .object([:])
+            let content = parameter["content"]?.objectValue?.sorted(by: { $0.key < $1.key }).first?.value
+            var schema = (parameter["schema"] ?? content?["schema"]).map(resolver.inline) ?? .object([:])
             if case .object(var object) = schema {
                 object["x-in"] = .string(location)
                 if let description = parameter["description"]?.stringValue, object["description"] == nil {
@@ -116,31 +143,22 @@ public enum OpenAPIImporter {
                 }
                 schema = .object(object)
             }
+            if properties[name] != nil { throw .invalidInput("Two parameters are named '\(name)'.") }
             properties[name] = schema
             if location == "path" || parameter["required"]?.boolValue == true { required.append(name) }
         }
-        if let body = operation["requestBody"].map(resolver.resolve),
-           let schema = jsonContent(body)?["schema"].map(resolver.inline)
-        {
-            // An object body is flattened into fields placed in the body, unless a name collides
-            // with a parameter; any other body is one `body` field sent as it is.
-            let resolvedBody = resolveSchema(schema, resolver: resolver)
-            if let bodyProperties = resolvedBody["properties"]?.objectValue,
-               !bodyProperties.keys.contains(where: { properties[$0] != nil })
-            {
-                for (name, property) in bodyProperties {
-                    var placed = property.objectValue ?? [:]
-                    placed["x-in"] = "body"
-                    properties[name] = .object(placed)
-                }
-                if body["required"]?.boolValue == true {
-                    required += resolvedBody["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                }
-            } else {
-                var whole = schema.objectValue ?? [:]
-                whole["x-in"] = "request-body"
-                properties["body"] = .object(whole)
-                if body["required"]?.boolValue == true { required.append("body") }
+        var encoding = RequestBody.Encoding.json
+        if let body = operation["requestBody"].map(resolver.resolve) {
+            switch try RequestBody(body, resolver: resolver, taken: Set(properties.keys)) {
+            case .fields(let fields, let requiredFields, let bodyEncoding):
+                properties.merge(fields) { parameter, _ in parameter }
+                required += requiredFields
+                encoding = bodyEncoding
+            case .whole(let schema, let isRequired):
+                properties["body"] = schema
+                if isRequired { required.append("body") }
+            case .none(let note):
+                notes.append(note)
             }
         }
         var input: [String: JSONValue] = ["type": "object", "properties": .object(properties)]
@@ -148,7 +166,7 @@ public enum OpenAPIImporter {
         let inputDefinitions = resolver.definitions(referencedBy: .object(input))
         if !inputDefinitions.isEmpty { input["$defs"] = .object(inputDefinitions) }
         let success = successResponse(operation, resolver: resolver)
-        var output = success.flatMap { jsonContent($0)?["schema"] }.map(resolver.inline)
+        var output = success.flatMap { RequestBody.jsonContent($0)?["schema"] }.map(resolver.inline)
         if let schema = output, case .object(var object) = schema {
             let outputDefinitions = resolver.definitions(referencedBy: schema)
             if !outputDefinitions.isEmpty {
@@ -156,7 +174,7 @@ public enum OpenAPIImporter {
                 output = .object(object)
             }
         }
-        let mock = success.flatMap { jsonContent($0) }.flatMap { content in
+        let mock = success.flatMap { RequestBody.jsonContent($0) }.flatMap { content in
             content["example"] ?? content["examples"]?.objectValue?.sorted(by: { $0.key < $1.key }).first
                 .flatMap { resolver.resolve($0.value)["value"] } ?? content["schema"].map(resolver.resolve)?["example"]
         }
@@ -167,32 +185,34 @@ public enum OpenAPIImporter {
         guard let slug = Slug(slugText) else {
             throw .invalidInput("Cannot make a resource slug for \(method.uppercased()) \(path).")
         }
-        var binding: [String: JSONValue] = ["method": .string(method.uppercased()), "path": .string(path)]
+        var name = operation["summary"]?.stringValue ?? operationID ?? "\(method.uppercased()) \(path)"
+        var description = operation["description"]?.stringValue ?? operation["summary"]?.stringValue ?? ""
+        if let cut = truncated(name, to: Resource.maximumNameLength, what: "summary") {
+            name = cut.text
+            notes.append(cut.note)
+        }
+        if let cut = truncated(description, to: Resource.maximumDescriptionLength, what: "description") {
+            description = cut.text
+            notes.append(cut.note)
+        }
+        // A fragment keeps two operations of one path apart in the document (`/files/{id}#copy`);
+        // it is never sent.
+        let sentPath = path.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        var binding: [String: JSONValue] = ["method": .string(method.uppercased()), "path": .string(sentPath)]
         binding["headers"] = [:]
         binding["query"] = [:]
-        return Resource(
+        if encoding != .json { binding["body_encoding"] = .string(encoding.rawValue) }
+        let resource = Resource(
             slug: slug,
-            name: operation["summary"]?.stringValue ?? operationID ?? "\(method.uppercased()) \(path)",
-            description: operation["description"]?.stringValue ?? operation["summary"]?.stringValue ?? "",
-            kind: method == "get" || method == "head" ? .read : .write,
+            name: name,
+            description: description,
+            kind: ["get", "head", "options"].contains(method) ? .read : .write,
             inputSchema: .object(input),
             outputSchema: output,
             mock: mock,
             binding: binding
         )
-    }
-
-    /// An inlined schema with a top-level `#/$defs/X` reference followed to its definition.
-    private static func resolveSchema(_ schema: JSONValue, resolver: ReferenceResolver) -> JSONValue {
-        guard let reference = schema["$ref"]?.stringValue, reference.hasPrefix("#/$defs/") else { return schema }
-        return resolver.definitions[String(reference.dropFirst("#/$defs/".count))] ?? schema
-    }
-
-    /// The `application/json` (or `+json`) media type object of a request body or response.
-    private static func jsonContent(_ value: JSONValue) -> JSONValue? {
-        guard let content = value["content"]?.objectValue else { return nil }
-        return content["application/json"]
-            ?? content.first(where: { $0.key.hasPrefix("application/") && $0.key.hasSuffix("+json") })?.value
+        return Made(resource: resource, notes: notes)
     }
 
     /// The first 2xx response (200 before 201, …, then `2XX`).
@@ -246,98 +266,3 @@ public enum OpenAPIImporter {
     }
 }
 
-/// Resolves local `$ref`s of a document: object references by lookup, and schema references by
-/// collecting the referenced component schemas into `$defs` (rewriting the references), so
-/// every schema Junction keeps is self-contained.
-final class ReferenceResolver {
-    private let root: JSONValue
-    private(set) var definitions: [String: JSONValue] = [:]
-
-    init(root: JSONValue) {
-        self.root = root
-    }
-
-    /// The object a `$ref` points to (followed up to 16 times), or `value` itself.
-    func resolve(_ value: JSONValue) -> JSONValue {
-        var current = value
-        for _ in 0..<16 {
-            guard let reference = current["$ref"]?.stringValue, let target = lookup(reference) else { return current }
-            current = target
-        }
-        return current
-    }
-
-    /// `schema` with `#/components/schemas/X` references rewritten to `#/$defs/X`, the
-    /// referenced schemas collected in `definitions`.
-    func inline(_ schema: JSONValue) -> JSONValue {
-        inline(schema, depth: 0)
-    }
-
-    /// References that are not component schemas are followed in place, at most 64 deep, so
-    /// a reference cycle cannot recurse forever (what remains unresolved fails validation).
-    private func inline(_ schema: JSONValue, depth: Int) -> JSONValue {
-        guard depth < 64 else { return schema }
-        switch schema {
-        case .object(var object):
-            if let reference = object["$ref"]?.stringValue, reference.hasPrefix("#/components/schemas/") {
-                let name = String(reference.dropFirst("#/components/schemas/".count))
-                if definitions[name] == nil, let target = lookup(reference) {
-                    definitions[name] = .object([:])
-                    definitions[name] = inline(target, depth: depth + 1)
-                }
-                object["$ref"] = .string("#/$defs/\(name)")
-                return .object(object)
-            }
-            if let reference = object["$ref"]?.stringValue, let target = lookup(reference) {
-                return inline(target, depth: depth + 1)
-            }
-            for (key, value) in object where key != "example" && key != "examples" {
-                object[key] = inline(value, depth: depth + 1)
-            }
-            return .object(object)
-        case .array(let items):
-            return .array(items.map { inline($0, depth: depth + 1) })
-        default:
-            return schema
-        }
-    }
-
-    /// The collected definitions `schema` needs: those it references, and theirs in turn.
-    func definitions(referencedBy schema: JSONValue) -> [String: JSONValue] {
-        var needed: [String: JSONValue] = [:]
-        var pending = Self.references(in: schema)
-        while let name = pending.popLast() {
-            guard needed[name] == nil, let definition = definitions[name] else { continue }
-            needed[name] = definition
-            pending += Self.references(in: definition)
-        }
-        return needed
-    }
-
-    private static func references(in value: JSONValue) -> [String] {
-        switch value {
-        case .object(let object):
-            var names: [String] = []
-            if let reference = object["$ref"]?.stringValue, reference.hasPrefix("#/$defs/") {
-                names.append(String(reference.dropFirst("#/$defs/".count)))
-            }
-            for (key, member) in object where key != "$defs" { names += references(in: member) }
-            return names
-        case .array(let items):
-            return items.flatMap(references(in:))
-        default:
-            return []
-        }
-    }
-
-    private func lookup(_ reference: String) -> JSONValue? {
-        guard reference.hasPrefix("#/") else { return nil }
-        var current = root
-        for part in reference.dropFirst(2).split(separator: "/") {
-            let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-            guard let next = current[key] else { return nil }
-            current = next
-        }
-        return current
-    }
-}

@@ -50,13 +50,18 @@ public struct Resource: Sendable, Hashable {
 }
 
 extension Resource {
+    /// The longest name a resource definition may have.
+    public static let maximumNameLength = 200
+    /// The longest description a resource definition may have.
+    public static let maximumDescriptionLength = 4000
+
     /// Parses one resource definition, validating the common members and the type's
     /// `bindingFields` (unknown members are refused), naming `field` (e.g. `options.resources[2]`).
     public init(definition: JSONValue, bindingFields: [FieldSpec], field: String) throws(JunctionError) {
         var reader = try FieldReader(definition, field: field)
         let slug = try reader.requiredSlug("slug")
-        let name = try reader.string("name", maxLength: 200)
-        let description = try reader.string("description", maxLength: 4000) ?? ""
+        let name = try reader.string("name", maxLength: Self.maximumNameLength)
+        let description = try reader.string("description", maxLength: Self.maximumDescriptionLength) ?? ""
         let kindText = try reader.string("kind", maxLength: 16)
         guard kindText == nil || Kind(rawValue: kindText!) != nil else {
             throw .invalidInput("Must be read or write.", field: reader.path("kind"))

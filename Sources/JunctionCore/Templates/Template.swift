@@ -17,6 +17,19 @@ public struct Template: Sendable, Hashable {
         }
     }
 
+    /// An operation of an imported document that was skipped or changed, and why.
+    public struct ImportFinding: Sendable, Hashable {
+        /// The operation, as `METHOD /path`.
+        public var operation: String
+        /// What happened to it.
+        public var message: String
+
+        public init(operation: String, message: String) {
+            self.operation = operation
+            self.message = message
+        }
+    }
+
     /// Where the template comes from.
     public enum Source: String, Sendable, Hashable {
         case builtIn = "built_in"
@@ -43,10 +56,20 @@ public struct Template: Sendable, Hashable {
     public var source: Source
     /// The tenant an imported template belongs to; `nil` for built-in and platform-wide ones.
     public var tenantID: String?
+    /// The operations of the imported document that did not become resources, with the reason.
+    public var skipped: [ImportFinding]
+    /// What the import changed in the resources it made (a description cut to the limit, say).
+    public var notes: [ImportFinding]
+
+    /// The longest display name kept.
+    public static let maximumDisplayNameLength = 200
+    /// The longest description kept.
+    public static let maximumDescriptionLength = 8000
 
     public init(
         slug: Slug, displayName: String, description: String, connectorType: String = "http", baseURL: String?,
-        authRequired: Bool, authentication: Authentication?, resources: [Resource], source: Source, tenantID: String? = nil
+        authRequired: Bool, authentication: Authentication?, resources: [Resource], source: Source, tenantID: String? = nil,
+        skipped: [ImportFinding] = [], notes: [ImportFinding] = []
     ) {
         self.slug = slug
         self.displayName = displayName
@@ -58,6 +81,8 @@ public struct Template: Sendable, Hashable {
         self.resources = resources
         self.source = source
         self.tenantID = tenantID
+        self.skipped = skipped
+        self.notes = notes
     }
 }
 
@@ -77,6 +102,10 @@ extension Template {
             "source": .string(source.rawValue),
             "resource_count": .integer(resources.count),
         ]
+        if source == .imported {
+            object["skipped"] = .array(skipped.map { ["operation": .string($0.operation), "reason": .string($0.message)] })
+            object["notes"] = .array(notes.map { ["operation": .string($0.operation), "note": .string($0.message)] })
+        }
         if withResources { object["resources"] = .array(resources.map(\.representation)) }
         return .object(object)
     }
@@ -93,8 +122,8 @@ extension Template {
     public init(document: JSONValue, bindingFields: [FieldSpec], source: Source, tenantID: String? = nil) throws(JunctionError) {
         var reader = try FieldReader(document)
         let slug = try reader.requiredSlug("slug")
-        let displayName = try reader.string("display_name", maxLength: 200) ?? slug.rawValue
-        let description = try reader.string("description", maxLength: 8000) ?? ""
+        let displayName = try reader.string("display_name", maxLength: Self.maximumDisplayNameLength) ?? slug.rawValue
+        let description = try reader.string("description", maxLength: Self.maximumDescriptionLength) ?? ""
         let connectorType = try reader.string("connector_type", maxLength: 64) ?? "http"
         let baseURL = try reader.string("base_url", maxLength: 2048)
         let authRequired = try reader.bool("auth_required") ?? true
@@ -106,10 +135,21 @@ extension Template {
             authentication = Authentication(kind: kind, hints: auth)
         }
         let resources = try Resource.parseAll(reader.value("resources"), bindingFields: bindingFields, field: "resources")
+        let skipped = Self.findings(reader.value("skipped"), message: "reason")
+        let notes = Self.findings(reader.value("notes"), message: "note")
         reader.skip(["source", "resource_count"])
         try reader.finish()
         self.init(
             slug: slug, displayName: displayName, description: description, connectorType: connectorType, baseURL: baseURL,
-            authRequired: authRequired, authentication: authentication, resources: resources, source: source, tenantID: tenantID)
+            authRequired: authRequired, authentication: authentication, resources: resources, source: source, tenantID: tenantID,
+            skipped: skipped, notes: notes)
+    }
+
+    /// `[{operation, <message>}]` as findings (what is not in that form is left out).
+    private static func findings(_ value: JSONValue?, message: String) -> [ImportFinding] {
+        (value?.arrayValue ?? []).compactMap { item in
+            guard let operation = item["operation"]?.stringValue, let text = item[message]?.stringValue else { return nil }
+            return ImportFinding(operation: operation, message: text)
+        }
     }
 }

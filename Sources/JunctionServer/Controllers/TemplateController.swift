@@ -11,6 +11,7 @@ import NIOCore
 struct TemplateController: Sendable {
     let templates: TemplateService
     let scope: TenantScope
+    /// The largest document imported (`max_import_bytes`).
     let limit: Int
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
@@ -46,7 +47,10 @@ struct TemplateController: Sendable {
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw JunctionError(.payloadTooLarge, "The document is larger than \(limit) bytes.")
+            throw JunctionError(
+                .payloadTooLarge,
+                "The document is larger than \(limit) bytes, the server's max_import_bytes setting (JUNCTION_MAX_IMPORT_BYTES).",
+                details: ["setting": "max_import_bytes", "limit": .integer(limit)])
         }
         guard buffer.readableBytes > 0 else { throw JunctionError.invalidInput("Send the OpenAPI document as the body.") }
         let template = try await templates.importOpenAPI(

@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import JunctionConnectors
+import JunctionCore
+import JunctionTesting
+import Testing
+
+/// Real published API descriptions (`../shared/corpus/openapi`, unmodified vendor documents of
+/// 1–3 MB) imported with default settings: every operation becomes a resource or is reported
+/// as skipped, a second import is identical, the template reads back and builds a connector,
+/// and every schema, in every tool format and over MCP, is valid JSON Schema 2020-12 with no
+/// reference leading nowhere.
+@Suite(.enabled(if: Corpus.directory != nil && PythonPeer.isAvailable,
+                "needs ../shared/corpus/openapi (or JUNCTION_CORPUS_DIR) and JUNCTION_TEST_PYTHON (scripts/test sets both)"))
+struct CorpusImportTests {
+    /// The operations a document has: the methods under each of its paths.
+    static func operationCount(_ document: JSONValue) -> Int {
+        let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+        return (document["paths"]?.objectValue ?? [:]).values.reduce(0) { count, item in
+            count + (item.objectValue ?? [:]).keys.filter(methods.contains).count
+        }
+    }
+
+    @Test(arguments: Corpus.documents)
+    func aPublishedDocumentBecomesWorkingTools(_ file: String) async throws {
+        let bytes = try Array(Data(contentsOf: try #require(Corpus.directory).appendingPathComponent(file)))
+        let operations = Self.operationCount(try DocumentText.parse(bytes))
+        let text = String(decoding: bytes, as: UTF8.self)
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            func importing(_ slug: String) async throws -> JunctionHarness.Answer {
+                try await junction.request(.post, "/api/v1/templates/import?slug=\(slug)", key: tenant.key, raw: text)
+            }
+            let imported = try await importing("vendor")
+            #expect(imported.status == .created, "\(imported.text.prefix(500))")
+            let resources = imported.json["resources"]?.arrayValue ?? []
+            let skipped = imported.json["skipped"]?.arrayValue ?? []
+            #expect(resources.count + skipped.count == operations)
+            #expect(skipped.isEmpty, "\(skipped.prefix(5))")
+
+            let again = try await importing("vendor-again")
+            #expect(again.json["resources"] == imported.json["resources"], "two imports of one document differ")
+
+            #expect(try await junction.request(.get, "/api/v1/templates", key: tenant.key).status == .ok)
+            let read = try await junction.request(.get, "/api/v1/templates/vendor", key: tenant.key)
+            #expect(read.json["resources"] == imported.json["resources"])
+            let connector = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                "connector_name": "vendor", "connector_type": "http", "template": "vendor",
+                "connection_url": "http://127.0.0.1:9",
+            ])
+            #expect(connector.status == .created, "\(connector.text.prefix(500))")
+
+            let listed = try await junction.request(.get, "/api/v1/tools", key: tenant.key)
+            let tools = listed.json["tools"]?.arrayValue ?? []
+            #expect(tools.count == resources.count)
+            var schemas: [String: JSONValue] = [:]
+            for tool in tools {
+                let name = tool["name"]?.stringValue ?? "?"
+                schemas["junction \(name) input"] = tool["input_schema"]
+                if let output = tool["output_schema"], !output.isNull { schemas["junction \(name) output"] = output }
+            }
+            for format in ["openai", "anthropic", "gemini"] {
+                let answer = try await junction.request(.get, "/api/v1/tools?format=\(format)", key: tenant.key)
+                let checked = try await PeerScripts.checkTools(format: format, document: answer.json)
+                #expect(checked["ok"] == true, "\(format): \(checked)")
+            }
+            // Several megabytes of tools in pages, while the other documents import beside it.
+            let client = try await MCPClientDriver.http(
+                url: junction.baseURL + "/mcp", headers: ["Authorization": "Bearer \(tenant.key)"], timeout: .seconds(180))
+            let mcpTools = try await client.use { try await $0.listTools() }
+            #expect(mcpTools.count == resources.count)
+            for tool in mcpTools {
+                let name = tool["name"]?.stringValue ?? "?"
+                schemas["mcp \(name) input"] = tool["inputSchema"]
+                if let output = tool["outputSchema"], !output.isNull { schemas["mcp \(name) output"] = output }
+            }
+            let checked = try await PeerScripts.checkSchemas(schemas)
+            #expect(checked["invalid_count"] == 0, "\(checked["invalid"] ?? .null)")
+            #expect(checked["dangling_count"] == 0, "\(checked["dangling"] ?? .null)")
+        }
+    }
+}
+
+/// The corpus of published API descriptions.
+enum Corpus {
+    /// The corpus's `openapi` folder: `JUNCTION_CORPUS_DIR`, or `shared/corpus/openapi` beside
+    /// a directory above this file.
+    static let directory: URL? = {
+        if let named = ProcessInfo.processInfo.environment["JUNCTION_CORPUS_DIR"] {
+            return URL(fileURLWithPath: named).appendingPathComponent("openapi")
+        }
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("shared/corpus/openapi")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }()
+
+    static let documents: [String] = {
+        guard let directory else { return [] }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".json") || $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+}
