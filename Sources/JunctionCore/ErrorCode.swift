@@ -41,6 +41,9 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     public static let methodNotAllowed = ErrorCode(rawValue: "method_not_allowed")
     /// The upstream could not be reached (refused, unresolvable, denied by the network policy).
     public static let connectionRefused = ErrorCode(rawValue: "connection_refused")
+    /// The upstream closed or reset the connection after the request was sent: it may have
+    /// been carried out (retryable only when repeating it is safe).
+    public static let connectionReset = ErrorCode(rawValue: "connection_reset")
     /// The upstream refused the credential (401/403), or the credential could not be used.
     public static let authenticationFailed = ErrorCode(rawValue: "authentication_failed")
     /// No answer arrived in time.
@@ -94,6 +97,7 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
         .unsupportedMediaType,
         .methodNotAllowed,
         .connectionRefused,
+        .connectionReset,
         .authenticationFailed,
         .timeout,
         .tlsError,

@@ -131,6 +131,9 @@ public final class UpstreamServer: Sendable {
             try await Task.sleep(for: .milliseconds(milliseconds))
             return json(["slept_ms": milliseconds])
         }
+        router.get("/bad-json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"ok\": tru")))
+        }
         router.get("/text") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "plain text")))
         }

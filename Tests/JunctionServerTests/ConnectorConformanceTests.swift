@@ -187,7 +187,7 @@ struct ConnectorConformanceTests {
 
     @Test(.timeLimit(.minutes(2)), arguments: ConformanceFixture.all.filter(\.invokes))
     func anUpstreamThatNeverAnswersTimesOutAndCanBeCancelled(_ fixture: ConformanceFixture) async throws {
-        try await SilentServer.with { silent in
+        try await MisbehavingServer.with { silent in
             try await withJunction { junction in
                 let key = try await Self.tenant(junction)
                 let credential = Self.credential(for: fixture)

@@ -39,7 +39,7 @@ public final class AddressGuard: Sendable {
         let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
         guard !addresses.isEmpty else {
             // Fail closed: a name that cannot be checked is not connected to.
-            throw JunctionError(.connectionRefused, "Could not resolve \(host).", retryable: true)
+            throw JunctionError(.connectionRefused, "The host \(host) does not resolve (DNS).", retryable: true)
         }
         resolved.withLock { $0[host] = (addresses, now + cacheTime) }
         try verdict(host: host, addresses: addresses)

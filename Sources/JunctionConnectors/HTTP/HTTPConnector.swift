@@ -41,9 +41,11 @@ public struct HTTPConnector: Connector, ConnectionTestable {
         let answer = try await transport.send(
             method: route.method, path: path, query: route.query + parts.query, headers: route.headers + parts.headers,
             body: try parts.body.map(route.body), call: call)
-        let data = Self.decode(answer.body, contentType: answer.headers.first(name: "Content-Type"))
-        guard (200..<300).contains(answer.status) else { throw transport.failure(answer, body: data) }
-        return ConnectorResult(data: data, status: answer.status)
+        let contentType = answer.headers.first(name: "Content-Type")
+        guard (200..<300).contains(answer.status) else {
+            throw transport.failure(answer, body: Self.decode(answer.body, contentType: contentType))
+        }
+        return ConnectorResult(data: try decodeSuccess(answer, contentType: contentType), status: answer.status)
     }
 
     /// Runs the resource marked `test`, or else requests `connection_url` (+ `test_path`):
@@ -54,6 +56,21 @@ public struct HTTPConnector: Connector, ConnectionTestable {
             return
         }
         try transport.checkReachable(try await transport.send(method: .GET, path: testPath ?? "", body: nil, call: call))
+    }
+
+    /// A successful answer's body; one labelled JSON that does not parse is an `upstream_error`
+    /// naming the parse failure, with the text the upstream sent as its body.
+    private func decodeSuccess(_ answer: HTTPTransport.Answer, contentType: String?) throws(JunctionError) -> JSONValue {
+        guard answer.body.readableBytes > 0, contentType?.lowercased().containsBytes(of: "json") == true else {
+            return Self.decode(answer.body, contentType: contentType)
+        }
+        do {
+            return try JSONValue(parsing: answer.body.readableBytesView)
+        } catch {
+            throw JunctionError(
+                .upstreamError, "The answer of connector '\(transport.name)' is labelled \(contentType ?? "JSON") but is not valid JSON: \(error).",
+                upstreamStatus: answer.status, upstreamBody: .string(String(buffer: answer.body)))
+        }
     }
 
     /// The body as JSON when it is JSON, text when it is text, else base64 with its type.

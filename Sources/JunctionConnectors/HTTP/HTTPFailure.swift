@@ -7,20 +7,25 @@ import NIOSSL
 /// Maps transport failures and upstream answers to Junction's error codes.
 enum HTTPFailure {
     /// The `JunctionError` for an error thrown while sending a request to `context` (a name for
-    /// messages, e.g. the connector). Connect failures are retryable; timeouts after a request
-    /// may have reached the upstream are not.
-    static func map(_ error: any Error, context: String) -> JunctionError {
+    /// messages, e.g. the connector). A host that does not resolve and a refused connection
+    /// never reached the upstream: retryable. A connection closed or reset once the request may
+    /// have been sent is `connection_reset`, retryable only when `safeToRepeat` (an idempotent
+    /// method, or an idempotency key); so is a timeout after sending, which is never retryable.
+    static func map(_ error: any Error, context: String, safeToRepeat: Bool = true) -> JunctionError {
         switch error {
         case let error as JunctionError:
             return error
         case is NIOConnectionError:
-            let text = String(describing: error)
-            let message = text.hasPrefix("DNS error")
-                ? "Could not resolve the host of \(context)."
+            let message = String(describing: error).hasPrefix("DNS error")
+                ? "The host of \(context) does not resolve (DNS)."
                 : "Connection to \(context) was refused."
             return JunctionError(.connectionRefused, message, retryable: true, cause: error)
-        case let error as IOError where error.errnoCode == ECONNREFUSED || error.errnoCode == ECONNRESET:
+        case let error as IOError where error.errnoCode == ECONNREFUSED:
             return JunctionError(.connectionRefused, "Connection to \(context) was refused.", retryable: true, cause: error)
+        case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE:
+            return JunctionError(
+                .connectionReset, "\(context) reset the connection; the request may have been received.",
+                retryable: safeToRepeat, cause: error)
         case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
             return JunctionError(.tlsError, "TLS with \(context) failed: \(error).", cause: error)
         case let error as HTTPClientError:
@@ -30,7 +35,9 @@ enum HTTPFailure {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
                 return JunctionError(.timeout, "\(context) did not answer in time.", cause: error)
             case .remoteConnectionClosed:
-                return JunctionError(.upstreamError, "\(context) closed the connection.", retryable: true, cause: error)
+                return JunctionError(
+                    .connectionReset, "\(context) closed the connection before answering; the request may have been received.",
+                    retryable: safeToRepeat, cause: error)
             case .getConnectionFromPoolTimeout:
                 return JunctionError(.tooManyConnections, "No connection to \(context) became free in time.", retryable: true, cause: error)
             default:
@@ -44,6 +51,12 @@ enum HTTPFailure {
         default:
             return JunctionError(.upstreamError, "The request to \(context) failed: \(error).", cause: error)
         }
+    }
+
+    /// The timeout of a request whose whole answer did not arrive by its deadline (not
+    /// retryable: the upstream may have carried it out).
+    static func late(context: String) -> JunctionError {
+        JunctionError(.timeout, "\(context) did not answer in time (its whole answer is awaited within the timeout).")
     }
 
     /// The `JunctionError` for an upstream answer with a non-2xx `status`.

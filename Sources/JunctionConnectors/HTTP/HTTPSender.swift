@@ -58,22 +58,11 @@ public struct HTTPSender: Sendable {
         let client = self.client
         let prepared = request
         do {
-            // The client's own deadline ends with the headers; the body is read within the same time.
-            return try await withThrowingTaskGroup(of: Answer?.self) { group in
-                group.addTask {
-                    let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
-                    let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
-                    return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let answer = try await group.next() ?? nil else {
-                    throw JunctionError(.timeout, "\(context) did not answer within \(timeout).")
-                }
-                return answer
+            // The deadline covers the whole answer, body included.
+            return try await withDeadline(.now + timeout, lateError: { HTTPFailure.late(context: context) }) {
+                let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
+                let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
+                return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
             }
         } catch let error as JunctionError {
             throw error
@@ -82,7 +71,8 @@ public struct HTTPSender: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw HTTPFailure.map(error, context: context)
+            let safe = headers.contains { $0.0.caseInsensitiveCompare("Idempotency-Key") == .orderedSame }
+            throw HTTPFailure.map(error, context: context, safeToRepeat: safe)
         }
     }
 }

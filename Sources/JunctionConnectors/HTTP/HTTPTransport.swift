@@ -160,16 +160,24 @@ struct HTTPTransport: Sendable {
         case nil:
             break
         }
+        let (client, prepared, name) = (self.client, request, self.name)
         do {
-            let response = try await client.execute(request, deadline: NIODeadline.from(call.deadline))
-            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
-            return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
+            // The deadline covers the whole answer: a body that trickles in is cut off with it.
+            return try await withDeadline(call.deadline, lateError: { HTTPFailure.late(context: "connector '\(name)'") }) {
+                let response = try await client.execute(prepared, deadline: NIODeadline.from(call.deadline))
+                let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+                return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
+            }
+        } catch let error as JunctionError {
+            throw error
         } catch is NIOTooManyBytesError {
             throw JunctionError(.upstreamError, "The answer of '\(name)' is larger than \(Self.maxResponseBytes) bytes.")
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw HTTPFailure.map(error, context: "connector '\(name)'")
+            // Repeating is safe for idempotent methods, and for any with an idempotency key.
+            let safe = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE].contains(method) || !request.headers["Idempotency-Key"].isEmpty
+            throw HTTPFailure.map(error, context: "connector '\(name)'", safeToRepeat: safe)
         }
     }
 

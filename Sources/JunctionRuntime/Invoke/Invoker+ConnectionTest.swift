@@ -43,21 +43,12 @@ extension Invoker {
     }
 }
 
-/// Runs `operation`, abandoning it with `timeout` once `deadline` passes (whatever the
-/// operation does with the deadline it was given): one place that enforces a deadline around
-/// a connector type's code.
+/// Runs `operation`, cancelled with `timeout` once `deadline` passes (whatever the operation
+/// does with the deadline it was given): one place that enforces a deadline around a
+/// connector type's code.
 func withDeadline<T: Sendable>(
     _ deadline: ContinuousClock.Instant, timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            // Not retryable: the operation may have been carried out, its answer lost.
-            throw JunctionError(.timeout, "No answer within \(timeout.wholeMilliseconds) ms.")
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        return first
-    }
+    // Not retryable: the operation may have been carried out, its answer lost.
+    try await withDeadline(deadline, lateError: { JunctionError(.timeout, "No answer within \(timeout.wholeMilliseconds) ms.") }, operation)
 }
