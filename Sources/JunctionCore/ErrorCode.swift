@@ -39,6 +39,8 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     public static let unsupportedMediaType = ErrorCode(rawValue: "unsupported_media_type")
     /// The path does not take this method.
     public static let methodNotAllowed = ErrorCode(rawValue: "method_not_allowed")
+    /// The request's body did not arrive in time (HTTP 408).
+    public static let requestTimeout = ErrorCode(rawValue: "request_timeout")
     /// The upstream could not be reached (refused, unresolvable, denied by the network policy).
     public static let connectionRefused = ErrorCode(rawValue: "connection_refused")
     /// The upstream closed or reset the connection after the request was sent: it may have
@@ -96,6 +98,7 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
         .payloadTooLarge,
         .unsupportedMediaType,
         .methodNotAllowed,
+        .requestTimeout,
         .connectionRefused,
         .connectionReset,
         .authenticationFailed,

@@ -65,8 +65,9 @@ extension JunctionError.Code {
         case .rateLimited: .tooManyRequests
         case .unavailable, .cancelled: .serviceUnavailable
         case .timeout: .gatewayTimeout
+        case .requestTimeout: .requestTimeout
         case .approvalRequired: .forbidden
-        case .connectionRefused, .authenticationFailed, .tlsError, .tooManyConnections, .schemaDiscoveryFailed,
+        case .connectionRefused, .connectionReset, .authenticationFailed, .tlsError, .tooManyConnections, .schemaDiscoveryFailed,
              .upstreamError:
             .badGateway
         case .connectorDisabled: .conflict
@@ -75,10 +76,17 @@ extension JunctionError.Code {
     }
 }
 
-/// Reads JSON request bodies under the configured size limit.
+/// Reads JSON request bodies under the configured size limit and within the body timeout.
 struct JSONBodyReader: Sendable {
     /// The largest body accepted, in bytes.
     let limit: Int
+    /// How long the whole body may take to arrive (`request_body_timeout_ms`).
+    let timeout: Duration
+
+    /// The same timeout with another size limit.
+    func limited(to limit: Int) -> JSONBodyReader {
+        JSONBodyReader(limit: limit, timeout: timeout)
+    }
 
     /// The body as JSON: `payload_too_large` past the limit, `unsupported_media_type` for a
     /// non-JSON content type, `invalid_input` for a malformed body or an empty one (unless
@@ -97,13 +105,20 @@ struct JSONBodyReader: Sendable {
         return try JSONCoding.decode(buffer.readableBytesView)
     }
 
-    /// The raw body, or `payload_too_large` past the limit.
+    /// The raw body: `payload_too_large` past the limit, `request_timeout` when it has not
+    /// all arrived within the timeout (a client sending it a byte at a time, or announcing a
+    /// longer body than it sends).
     func bytes(_ request: Request) async throws -> ByteBuffer {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
         }
+        let (limit, timeout) = (self.limit, self.timeout)
         do {
-            return try await request.body.collect(upTo: limit)
+            return try await withDeadline(.now + timeout, lateError: {
+                JunctionError(.requestTimeout, "The request body did not arrive within \(timeout.wholeMilliseconds) ms.")
+            }) {
+                try await request.body.collect(upTo: limit)
+            }
         } catch is NIOTooManyBytesError {
             throw JunctionError(.payloadTooLarge, "Request body is larger than \(limit) bytes.")
         }

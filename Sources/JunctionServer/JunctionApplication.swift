@@ -1,9 +1,11 @@
 import Hummingbird
+import HummingbirdCore
 import JunctionConnectors
 import JunctionCore
 import JunctionMCP
 import JunctionRuntime
 import Logging
+import NIOCore
 import Prometheus
 
 /// The HTTP server over a runtime: its routes (control plane, invoke, hooks, MCP) and the
@@ -29,11 +31,11 @@ public struct JunctionApplication: Sendable {
         let router = Router(context: JunctionRequestContext.self)
         router.add(middleware: RequestMiddleware())
         router.add(middleware: APIKeyMiddleware(keys: runtime.keys, protectedSegments: ["api", "mcp"]))
-        let body = JSONBodyReader(limit: configuration.maxBodyBytes)
+        let body = JSONBodyReader(limit: configuration.maxBodyBytes, timeout: configuration.requestBodyTimeout)
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
         MCPController(sessions: mcpSessions, scope: scope, body: body).register(on: router)
-        HookController(triggers: runtime.triggers).register(on: router)
+        HookController(triggers: runtime.triggers, body: body).register(on: router)
         let api = router.group("api/v1")
         TenantController(
             store: store, tenants: runtime.tenants, keys: runtime.keys, body: body, mode: configuration.mode
@@ -49,7 +51,7 @@ public struct JunctionApplication: Sendable {
         InvokeController(invoker: runtime.invoker, cache: runtime.cache, scope: scope, body: body).register(on: api)
         ToolController(catalog: runtime.catalog, scope: scope).register(on: api)
         CatalogController(registry: runtime.registry).register(on: api)
-        TemplateController(templates: runtime.templates, scope: scope, limit: configuration.maxImportBytes).register(on: api)
+        TemplateController(templates: runtime.templates, scope: scope, body: body.limited(to: configuration.maxImportBytes)).register(on: api)
         AuditController(store: store, auditLog: runtime.auditLog, scope: scope).register(on: api)
         return router
     }
@@ -65,7 +67,12 @@ public struct JunctionApplication: Sendable {
             toolServer: MCPToolServer(catalog: runtime.catalog), changes: runtime.changes, configuration: configuration.mcp)
         return Application(
             router: router(mcpSessions: mcpSessions),
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Junction"),
+            // A connection that sends nothing for the idle timeout (its headers a byte at a
+            // time, a body that stops short of its Content-Length, an unused keep-alive) is closed.
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+            configuration: .init(
+                address: .hostname(host, port: configuration.port), serverName: "Junction",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
             // Stopped in reverse order: MCP sessions first, the runtime's audit writer last.
             services: runtime.services + [mcpSessions],
             onServerRunning: { channel in

@@ -28,6 +28,15 @@ public struct ServerConfiguration: Sendable {
     /// The largest API description accepted by `POST /api/v1/templates/import`, in bytes
     /// (published ones reach several megabytes). Default 32 MiB.
     public var maxImportBytes: Int = 32 << 20
+    /// How long a connection may send nothing before it is closed: while its request's
+    /// headers or body are due, and between requests on a kept-alive connection (not while
+    /// its answer is being worked out or streamed). Default 30 s.
+    public var idleTimeout: Duration = .seconds(30)
+    /// How long a request's whole body may take to arrive (408 `request_timeout` past it).
+    /// Default 60 s.
+    public var requestBodyTimeout: Duration = .seconds(60)
+    /// The most connections open at once; further ones wait to be accepted. Default 4096.
+    public var maxConnections = 4096
     /// The URL clients reach this server at (behind a proxy, say), for the `webhook_url` of
     /// webhook connectors. Default: `http://` and each request's `Host`.
     public var publicURL: String?
@@ -39,7 +48,8 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     /// The configuration from the environment and the YAML file at `configFile` (see
-    /// `ConfigurationSource`): `host`, `port`, `mode`, `max_body_bytes`, `max_import_bytes`, `public_url`,
+    /// `ConfigurationSource`): `host`, `port`, `mode`, `max_body_bytes`, `max_import_bytes`, `http_idle_timeout_ms`,
+    /// `request_body_timeout_ms`, `max_connections`, `public_url`,
     /// `mcp_session_idle_ms` and the runtime's keys. Command-line flags are applied over the
     /// result by the caller.
     public static func load(
@@ -57,6 +67,11 @@ public struct ServerConfiguration: Sendable {
         configuration.maxBodyBytes = try reader.integer("max_body_bytes", default: configuration.maxBodyBytes, in: 1024...(1 << 30))
         configuration.maxImportBytes = try reader.integer(
             "max_import_bytes", default: configuration.maxImportBytes, in: 1024...(1 << 30))
+        configuration.idleTimeout = try reader.milliseconds(
+            "http_idle_timeout_ms", default: configuration.idleTimeout, in: 100...3_600_000)
+        configuration.requestBodyTimeout = try reader.milliseconds(
+            "request_body_timeout_ms", default: configuration.requestBodyTimeout, in: 100...3_600_000)
+        configuration.maxConnections = try reader.integer("max_connections", default: configuration.maxConnections, in: 1...1_000_000)
         if let url = reader.string(forKey: "public_url") {
             try URLCheck.check(url, schemes: ["http", "https"], field: "public_url")
             configuration.publicURL = url

@@ -25,6 +25,8 @@ public struct JunctionHarness: Sendable {
 
     /// The server's base URL, e.g. `http://127.0.0.1:54321`.
     public var baseURL: String { "http://127.0.0.1:\(client.port ?? 0)" }
+    /// The port the server listens on (loopback).
+    public var port: Int? { client.port }
 
     /// One answer from the API.
     public struct Answer: Sendable {

@@ -11,6 +11,8 @@ import JunctionRuntime
 /// connector's `resultWait`.
 struct HookController: Sendable {
     let triggers: TriggerService
+    /// Reads bodies within the server's body timeout (each connector sets its own size limit).
+    let body: JSONBodyReader
 
     /// How long an `Idempotency-Key` is remembered.
     static let idempotencyWindow: TimeInterval = 24 * 3600
@@ -24,7 +26,7 @@ struct HookController: Sendable {
         // What can be checked without the body is checked before it is read.
         try receiver.admit(request.headers, now: Date())
         let key = try Self.idempotencyKey(request)
-        let body = Array(buffer: try await JSONBodyReader(limit: receiver.maxBodyBytes).bytes(request))
+        let body = Array(buffer: try await self.body.limited(to: receiver.maxBodyBytes).bytes(request))
         let event = try receiver.event(headers: request.headers, body: body, now: Date())
         let accepted = try await triggers.accept(TriggerEvent(
             tenantID: connector.tenantID, connectorID: connector.id, connector: connector.name, kind: connector.type,

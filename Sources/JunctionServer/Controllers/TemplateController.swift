@@ -11,8 +11,8 @@ import NIOCore
 struct TemplateController: Sendable {
     let templates: TemplateService
     let scope: TenantScope
-    /// The largest document imported (`max_import_bytes`).
-    let limit: Int
+    /// Reads documents up to `max_import_bytes`, within the body timeout.
+    let body: JSONBodyReader
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
         group.get("templates", use: list)
@@ -45,12 +45,12 @@ struct TemplateController: Sendable {
         let slug = try Slug(validating: slugText, field: "slug")
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
+            buffer = try await body.bytes(request)
+        } catch let error as JunctionError where error.code == .payloadTooLarge {
             throw JunctionError(
                 .payloadTooLarge,
-                "The document is larger than \(limit) bytes, the server's max_import_bytes setting (JUNCTION_MAX_IMPORT_BYTES).",
-                details: ["setting": "max_import_bytes", "limit": .integer(limit)])
+                "The document is larger than \(body.limit) bytes, the server's max_import_bytes setting (JUNCTION_MAX_IMPORT_BYTES).",
+                details: ["setting": "max_import_bytes", "limit": .integer(body.limit)])
         }
         guard buffer.readableBytes > 0 else { throw JunctionError.invalidInput("Send the OpenAPI document as the body.") }
         let template = try await templates.importOpenAPI(
