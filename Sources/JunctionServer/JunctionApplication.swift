@@ -94,7 +94,12 @@ public func withJunctionServer<T>(
     _ body: (JunctionApplication) async throws -> sending T
 ) async throws -> sending T {
     let metrics = PrometheusCollectorRegistry()
-    return try await withRuntime(configuration.runtime, registry: registry, metrics: PrometheusMetricsFactory(registry: metrics)) {
+    var runtimeConfiguration = configuration.runtime
+    // A shared service's tenants must not reach the servers' own network.
+    if configuration.mode == .saas {
+        runtimeConfiguration.networkPolicy = runtimeConfiguration.networkPolicy.denyingLocalNetworks()
+    }
+    return try await withRuntime(runtimeConfiguration, registry: registry, metrics: PrometheusMetricsFactory(registry: metrics)) {
         runtime in
         try await body(JunctionApplication(configuration: configuration, runtime: runtime, metrics: metrics))
     }

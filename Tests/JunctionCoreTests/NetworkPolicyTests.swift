@@ -41,4 +41,29 @@ import Testing
         #expect(!custom.permits([127, 0, 0, 1]))
         #expect(custom.permits([127, 0, 0, 2]))
     }
+
+    @Test func addressesAreJudgedInEveryFormTheyStandFor() throws {
+        let policy = NetworkPolicy()
+        // IPv4-compatible and NAT64 forms of the metadata address.
+        for denied in ["::169.254.169.254", "64:ff9b::169.254.169.254", "64:ff9b::a9fe:a9fe"] {
+            #expect(!policy.permits(try #require(IPAddressBytes.parse(denied))), "\(denied)")
+        }
+        // The unspecified addresses are the local host when loopback is denied.
+        let noLoopback = NetworkPolicy(denied: [CIDR("127.0.0.0/8")!, CIDR("::1/128")!])
+        for denied in ["0.0.0.0", "0.1.2.3", "::", "[::]", "::ffff:0.0.0.0", "::ffff:127.0.0.1"] {
+            #expect(!noLoopback.permits(try #require(IPAddressBytes.parse(denied))), "\(denied)")
+        }
+        #expect(noLoopback.permits(try #require(IPAddressBytes.parse("8.8.8.8"))))
+        #expect(policy.permits(try #require(IPAddressBytes.parse("0.0.0.0"))), "loopback is allowed by default")
+    }
+
+    @Test func aSaaSPolicyDeniesTheLocalHostAndPrivateNetworksUnlessAllowed() throws {
+        let saas = NetworkPolicy(allowed: [CIDR("10.1.0.0/16")!]).denyingLocalNetworks()
+        for denied in ["127.0.0.1", "::1", "0.0.0.0", "::", "10.0.0.1", "172.20.0.1", "192.168.1.1", "100.64.0.1", "fd12::1", "169.254.169.254"] {
+            #expect(!saas.permits(try #require(IPAddressBytes.parse(denied))), "\(denied)")
+        }
+        for allowed in ["10.1.2.3", "93.184.216.34", "2606:4700::1111"] {
+            #expect(saas.permits(try #require(IPAddressBytes.parse(allowed))), "\(allowed)")
+        }
+    }
 }

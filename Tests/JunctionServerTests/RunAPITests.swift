@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import JunctionCore
+import JunctionRuntime
 import JunctionServer
 import JunctionTesting
 import Testing
@@ -127,7 +128,8 @@ struct RunAPITests {
 
     @Test func anAgentsToolCallsAreTheTenantsNotTheOperatorsInSaasMode() async throws {
         try await UpstreamServer.with { upstream in
-            try await withJunction(mode: .saas) { junction in
+            // The loopback upstream is allowed explicitly: a saas server denies its own host by default.
+            try await withJunction(mode: .saas, configure: { $0.runtime.networkPolicy.allowed = [CIDR("127.0.0.0/8")!] }) { junction in
                 let tenant = try await junction.createTenant("acme")
                 #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: Self.crm(upstream)).status == .created)
                 let agent: JSONValue = ["name": "look", "type": "workflow", "steps": [["id": "go", "connector": "crm", "resource": "get-customer", "data": ["id": "1"]]]]

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import JunctionCore
+import JunctionRuntime
+import JunctionServer
 import JunctionTesting
 import Testing
 
@@ -98,6 +100,29 @@ struct UpstreamFailureTests {
                 #expect(answer["error"]?["code"] == "upstream_error", "\(answer)")
                 #expect(answer["error"]?["message"]?.stringValue?.contains("not valid JSON") == true)
                 #expect(answer["data"] == "{\"ok\": tru", "the upstream's text is kept")
+            }
+        }
+    }
+
+    @Test func aSaaSServerDeniesItsOwnHostAndNetworksUnlessAllowed() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction(mode: .saas) { junction in
+                let tenant = try await junction.createTenant("acme")
+                let local = URLComponents(string: upstream.url)!
+                for (name, host) in [("loopback", "127.0.0.1"), ("unspecified", "0.0.0.0"), ("mapped", "[::ffff:127.0.0.1]")] {
+                    let url = "http://\(host):\(local.port!)"
+                    #expect(try await junction.request(
+                        .post, "/api/v1/connectors", key: tenant.key, json: Self.connector(name, url: url)).status == .created)
+                    let answer = try await Self.invoke(junction, key: tenant.key, name, "read")
+                    #expect(answer["error"]?["code"] == "policy_denied", "\(host): \(answer)")
+                }
+            }
+            try await withJunction(mode: .saas, configure: { $0.runtime.networkPolicy.allowed = [CIDR("127.0.0.0/8")!] }) { junction in
+                let tenant = try await junction.createTenant("acme")
+                #expect(try await junction.request(
+                    .post, "/api/v1/connectors", key: tenant.key, json: Self.connector("allowed", url: upstream.url + "/echo")).status == .created)
+                let answer = try await Self.invoke(junction, key: tenant.key, "allowed", "read")
+                #expect(answer["success"] == true, "an allowed block wins: \(answer)")
             }
         }
     }

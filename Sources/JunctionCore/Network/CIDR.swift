@@ -92,11 +92,23 @@ public enum IPAddressBytes {
 ///
 /// By default link-local addresses (where cloud metadata services live: 169.254.0.0/16,
 /// fe80::/10) and the other well-known metadata addresses are denied; loopback and private
-/// ranges are allowed unless the operator denies them.
+/// ranges are allowed unless the operator denies them (a `saas` server denies them: see
+/// `denyingLocalNetworks()`).
+///
+/// An address is judged in every form it stands for: an IPv6 address carrying an IPv4 one
+/// (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`) also
+/// as that IPv4 address, and the unspecified addresses (`0.0.0.0/8`, `::`), which reach the
+/// local host, also as loopback.
 public struct NetworkPolicy: Sendable, Hashable {
     /// The blocks denied by default.
     public static let defaultDenied: [CIDR] = [
-        "169.254.0.0/16", "fe80::/10", "100.100.100.200/32", "fd00:ec2::254/128", "::ffff:169.254.0.0/112",
+        "169.254.0.0/16", "fe80::/10", "100.100.100.200/32", "fd00:ec2::254/128",
+    ].compactMap(CIDR.init)
+
+    /// The local host and private networks: loopback, RFC 1918, shared address space (CGNAT),
+    /// unique local IPv6.
+    public static let localNetworks: [CIDR] = [
+        "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
     ].compactMap(CIDR.init)
 
     /// Blocks connectors may not reach.
@@ -109,15 +121,35 @@ public struct NetworkPolicy: Sendable, Hashable {
         self.allowed = allowed
     }
 
+    /// This policy with the local host and private networks denied too (those allowed stay allowed).
+    public func denyingLocalNetworks() -> NetworkPolicy {
+        NetworkPolicy(denied: denied + Self.localNetworks.filter { !denied.contains($0) }, allowed: allowed)
+    }
+
     /// Whether a connector may connect to `address` (4 or 16 bytes).
     public func permits(_ address: [UInt8]) -> Bool {
-        // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged as the IPv4 address it carries too.
-        let forms = Self.isIPv4Mapped(address) ? [address, Array(address.suffix(4))] : [address]
+        let forms = Self.forms(of: address)
         if forms.contains(where: { form in allowed.contains { $0.contains(form) } }) { return true }
         return !forms.contains { form in denied.contains { $0.contains(form) } }
     }
 
-    private static func isIPv4Mapped(_ address: [UInt8]) -> Bool {
-        address.count == 16 && address.prefix(10).allSatisfy { $0 == 0 } && address[10] == 0xFF && address[11] == 0xFF
+    /// `address` and the addresses it stands for.
+    static func forms(of address: [UInt8]) -> [[UInt8]] {
+        var forms = [address]
+        if address.count == 16 {
+            let prefix = address.prefix(12)
+            let isMapped = prefix.prefix(10).allSatisfy { $0 == 0 } && address[10] == 0xFF && address[11] == 0xFF
+            let isCompatible = prefix.allSatisfy { $0 == 0 } && address.suffix(4).contains { $0 != 0 }
+                && address.suffix(4) != [0, 0, 0, 1]
+            let isNAT64 = Array(prefix) == nat64Prefix
+            if isMapped || isCompatible || isNAT64 { forms.append(Array(address.suffix(4))) }
+        }
+        // The unspecified address reaches the local host.
+        if forms.contains(where: { $0.count == 4 && $0[0] == 0 }) { forms.append([127, 0, 0, 1]) }
+        if address == Array(repeating: 0, count: 16) { forms.append(Array(repeating: 0, count: 15) + [1]) }
+        return forms
     }
+
+    /// `64:ff9b::/96`, the well-known NAT64 prefix.
+    private static let nat64Prefix: [UInt8] = [0x00, 0x64, 0xff, 0x9b] + Array(repeating: 0, count: 8)
 }

@@ -1,3 +1,4 @@
+import JunctionConnectors
 import JunctionCore
 
 /// What a live connectivity test found.
@@ -50,5 +51,5 @@ func withDeadline<T: Sendable>(
     _ deadline: ContinuousClock.Instant, timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     // Not retryable: the operation may have been carried out, its answer lost.
-    try await withDeadline(deadline, lateError: { JunctionError(.timeout, "No answer within \(timeout.wholeMilliseconds) ms.") }, operation)
+    try await JunctionConnectors.withDeadline(deadline, lateError: { JunctionError(.timeout, "No answer within \(timeout.wholeMilliseconds) ms.") }, operation)
 }
