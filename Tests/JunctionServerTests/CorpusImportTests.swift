@@ -63,7 +63,12 @@ struct CorpusImportTests {
                 let answer = try await junction.request(.get, "/api/v1/tools?format=\(format)", key: tenant.key)
                 let checked = try await PeerScripts.checkTools(format: format, document: answer.json)
                 #expect(checked["ok"] == true, "\(format): \(checked)")
+                // OpenAI takes at most 128 tools a request: a larger selection says so.
+                #expect((answer.json["warnings"] != nil) == (format == "openai" && tools.count > 128), "\(format)")
             }
+            let reads = try await junction.request(.get, "/api/v1/tools?format=openai&kind=read&limit=100", key: tenant.key)
+            #expect(reads.json["warnings"] == nil)
+            #expect(reads.json["count"]?.intValue == min(100, tools.filter { $0["kind"] == "read" }.count))
             // Several megabytes of tools in pages, while the other documents import beside it.
             let client = try await MCPClientDriver.http(
                 url: junction.baseURL + "/mcp", headers: ["Authorization": "Bearer \(tenant.key)"], timeout: .seconds(180))
@@ -77,6 +82,38 @@ struct CorpusImportTests {
             let checked = try await PeerScripts.checkSchemas(schemas)
             #expect(checked["invalid_count"] == 0, "\(checked["invalid"] ?? .null)")
             #expect(checked["dangling_count"] == 0, "\(checked["dangling"] ?? .null)")
+        }
+    }
+}
+
+extension CorpusImportTests {
+    /// Plain task descriptions and the tool that should rank first, over PagerDuty's 465 tools.
+    static let searches: [(String, String)] = [
+        ("list incidents", "vendor__list-incidents"),
+        ("create an incident", "vendor__create-incident"),
+        ("get a user", "vendor__get-user"),
+        ("list services", "vendor__list-services"),
+        ("delete a team", "vendor__delete-team"),
+        ("list on-calls", "vendor__list-on-calls"),
+    ]
+
+    @Test func aTaskInPlainWordsFindsItsToolFirst() async throws {
+        let file = try #require(Corpus.directory).appendingPathComponent("pagerduty.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            #expect(try await junction.request(.post, "/api/v1/templates/import?slug=vendor", key: tenant.key, raw: text).status == .created)
+            #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                "connector_name": "vendor", "connector_type": "http", "template": "vendor", "connection_url": "http://127.0.0.1:9",
+            ]).status == .created)
+            var misses: [String] = []
+            for (task, expected) in Self.searches {
+                let query = task.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? task
+                let found = try await junction.request(.get, "/api/v1/tools?q=\(query)&limit=3", key: tenant.key)
+                let names = found.json["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+                if names.first != expected { misses.append("\(task): \(names)") }
+            }
+            #expect(misses.isEmpty, "\(misses)")
         }
     }
 }

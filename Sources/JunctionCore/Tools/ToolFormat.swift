@@ -10,6 +10,15 @@ public enum ToolFormat: String, Sendable, CaseIterable {
     /// the parameters translated by ``GeminiSchema`` and left out for a tool without any.
     case gemini
 
+    /// The most tools one request may declare, where the provider documents a limit
+    /// (OpenAI: 128 per request).
+    public var maximumTools: Int? {
+        switch self {
+        case .openai: 128
+        case .anthropic, .gemini: nil
+        }
+    }
+
     /// The longest description sent, in Unicode scalars (OpenAI's limit for a function's).
     public static let maximumDescriptionLength = 1024
 

@@ -8,10 +8,11 @@ public enum ToolSearch {
     }
 
     /// The best `limit` tools for `query`, best first (ties in name order). Each query word
-    /// scores where it appears: the connector or resource name (3; 2 for a prefix), the title
-    /// (2) and the description (1). An empty query lists tools in name order.
+    /// (other than words such as `a` and `the`) scores where it appears: the connector or resource name (3; 2 for a prefix), the title
+    /// (2) and the description (1); each word of the resource name the query does not ask for
+    /// costs 2. An empty query lists tools in name order.
     public static func rank(_ tools: [ToolDefinition], query: String, limit: Int) -> [Hit] {
-        let words = Self.words(query)
+        let words = Self.words(query).filter { !stopWords.contains($0) }
         let hits: [Hit]
         if words.isEmpty {
             hits = tools.map { Hit(tool: $0, score: 0) }
@@ -39,8 +40,18 @@ public enum ToolSearch {
             if titleWords.contains(word) { total += 2 }
             if descriptionWords.contains(word) { total += 1 }
         }
-        return total
+        guard total > 0 else { return 0 }
+        // Of two tools the query names equally well, the one whose name says nothing more is
+        // meant (`list services` is list-services, not list-business-services).
+        let unasked = Self.words(tool.resource.rawValue).filter { name in !words.contains { name.hasPrefix($0) } }.count
+        return max(1, total - 2 * unasked)
     }
+
+    /// Words of a task description that say nothing about which tool is meant (and, as
+    /// prefixes, would match any name starting with them).
+    static let stopWords: Set<Substring> = [
+        "a", "an", "the", "of", "to", "for", "in", "on", "by", "with", "and", "or", "my", "our", "all", "me", "i", "please",
+    ]
 
     /// Lowercased runs of letters and digits.
     static func words(_ text: String) -> [Substring] {
