@@ -9,8 +9,13 @@ extension JSONValue {
     /// the caller). A value holding none is returned as it is, without being copied: the
     /// invoke path calls this on every answer.
     public func redacting(_ secrets: [String]) -> JSONValue {
-        guard !secrets.isEmpty, contains(anyOf: secrets) else { return self }
-        return replacing(secrets)
+        redactingReporting(secrets).value
+    }
+
+    /// `redacting(secrets)`, and whether anything was replaced.
+    public func redactingReporting(_ secrets: [String]) -> (value: JSONValue, redacted: Bool) {
+        guard !secrets.isEmpty, contains(anyOf: secrets) else { return (self, false) }
+        return (replacing(secrets), true)
     }
 
     /// Whether any string inside holds one of `secrets`.

@@ -54,11 +54,18 @@ public struct JunctionError: Error, Sendable, CustomStringConvertible {
     /// This error with every occurrence of `secrets` in its message and upstream body
     /// replaced by `[redacted]`.
     public func redacting(_ secrets: [String]) -> JunctionError {
-        guard !secrets.isEmpty else { return self }
+        redactingReporting(secrets).error
+    }
+
+    /// `redacting(secrets)`, and whether anything was replaced.
+    public func redactingReporting(_ secrets: [String]) -> (error: JunctionError, redacted: Bool) {
+        guard !secrets.isEmpty else { return (self, false) }
         var redacted = self
-        if case .string(let message) = JSONValue.string(message).redacting(secrets) { redacted.message = message }
-        redacted.upstreamBody = upstreamBody?.redacting(secrets)
-        return redacted
+        let message = JSONValue.string(message).redactingReporting(secrets)
+        if case .string(let text) = message.value { redacted.message = text }
+        let body = upstreamBody?.redactingReporting(secrets)
+        redacted.upstreamBody = body?.value
+        return (redacted, message.redacted || body?.redacted == true)
     }
 
     /// Bad input from the caller, optionally naming the field.

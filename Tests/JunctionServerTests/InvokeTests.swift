@@ -89,6 +89,9 @@ import Testing
                     "connector": "crm", "resource": "get-customer", "data": ["id": "7"],
                 ])
                 #expect(direct.json["data"]?["path"] == "/echo/customers/7")
+                // Each answer that had an echoed secret redacted is counted.
+                let metrics = try await junction.request(.get, "/metrics", key: nil)
+                #expect(metrics.text.contains(#"junction_secret_redactions_total{connector_type="http"} 2"#), "\(metrics.text.prefix(3000))")
             }
         }
     }

@@ -8,6 +8,8 @@ import Synchronization
 /// - `junction_invoke_total{connector_type, outcome}`: calls by outcome (`ok` or an error code)
 /// - `junction_invoke_duration_seconds{connector_type}`: call durations
 /// - `junction_invoke_attempts_total{connector_type}`: upstream attempts, retries included
+/// - `junction_secret_redactions_total{connector_type}`: answers in which a secret the
+///   upstream echoed back was replaced by `[redacted]`
 ///
 /// The metric handles of each connector type and outcome are made once and kept.
 public final class InvokeMetrics: Sendable {
@@ -19,6 +21,7 @@ public final class InvokeMetrics: Sendable {
         var calls: [String: Counter] = [:]
         let attempts: Counter
         let duration: Timer
+        let redactions: Counter
     }
 
     public init(factory: any MetricsFactory) {
@@ -45,10 +48,22 @@ public final class InvokeMetrics: Sendable {
         timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
+    /// Records an answer from which an echoed secret was redacted.
+    public func recordRedaction(connectorType: String) {
+        let counter = handles.withLock { handles in
+            if let type = handles[connectorType] { return type.redactions }
+            let type = makeHandles(connectorType)
+            handles[connectorType] = type
+            return type.redactions
+        }
+        counter.increment()
+    }
+
     private func makeHandles(_ connectorType: String) -> TypeHandles {
         let type = [("connector_type", connectorType)]
         return TypeHandles(
             attempts: Counter(label: "junction_invoke_attempts_total", dimensions: type, factory: factory),
-            duration: Timer(label: "junction_invoke_duration_seconds", dimensions: type, preferredDisplayUnit: .seconds, factory: factory))
+            duration: Timer(label: "junction_invoke_duration_seconds", dimensions: type, preferredDisplayUnit: .seconds, factory: factory),
+            redactions: Counter(label: "junction_secret_redactions_total", dimensions: type, factory: factory))
     }
 }

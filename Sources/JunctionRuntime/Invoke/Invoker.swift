@@ -142,14 +142,18 @@ public struct Invoker: Sendable {
                 let result = try await instance.execute(resource.resource, input: request.data, call: call)
                 metadata.status = result.status
                 metadata.durationMilliseconds = Self.milliseconds(since: start)
-                return .success(result.data.redacting(secrets), metadata: metadata)
+                let shown = result.data.redactingReporting(secrets)
+                if shown.redacted { metrics?.recordRedaction(connectorType: connectorType) }
+                return .success(shown.value, metadata: metadata)
             } catch let error as JunctionError {
                 guard retryPolicy.shouldRetry(
                     error, attempt: attempt, maxRetries: maxRetries, kind: resource.resource.kind,
                     idempotencyKey: request.idempotencyKey)
                 else {
                     metadata.status = error.upstreamStatus
-                    throw error.redacting(secrets)
+                    let shown = error.redactingReporting(secrets)
+                    if shown.redacted { metrics?.recordRedaction(connectorType: connectorType) }
+                    throw shown.error
                 }
                 try await Task.sleep(for: retryPolicy.delay(after: error, attempt: attempt))
             }
