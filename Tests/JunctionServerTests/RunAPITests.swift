@@ -47,6 +47,45 @@ struct RunAPITests {
         ]
     }
 
+    @Test func anEchoedCredentialReachesNeitherARunsOutputNorItsDeliveryNorTheDatabase() async throws {
+        let secret = "tok-secret-0123456789abcdef"
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                #expect(try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
+                    "name": "crm-token", "kind": "bearer", "token": .string(secret),
+                ]).status == .created)
+                var crm = Self.crm(upstream)
+                crm = .object((crm.objectValue ?? [:]).merging(["credential": "crm-token"], uniquingKeysWith: { $1 }))
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: crm).status == .created)
+                let agent: JSONValue = [
+                    "name": "leaky", "type": "workflow",
+                    "steps": [["id": "look", "connector": "crm", "resource": "get-customer", "data": ["id": "1"]]],
+                    "output": ["auth": "{{steps.look.data.headers.authorization}}"],
+                ]
+                #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: agent).status == .created)
+                _ = try await OutboundTests.outbound(junction, key: tenant.key, url: upstream.url + "/echo/results", agent: "leaky", options: [:])
+
+                let started = try await junction.request(.post, "/api/v1/agents/leaky/runs", key: tenant.key, json: [:])
+                let id = try #require(started.json["id"]?.stringValue)
+                let run = try await Self.finished(id, in: junction, key: tenant.key)
+                #expect(upstream.count("echo") >= 1)
+                #expect(run["output"] == ["auth": "Bearer [redacted]"], "\(run)")
+                let delivered = try await OutboundTests.deliveries(junction, key: tenant.key, query: "run_id=\(id)") {
+                    $0.first?["status"] == "delivered"
+                }
+                #expect(delivered.count == 1)
+                let received = try #require(upstream.lastEcho)
+                #expect(received["path"] == "/echo/results")
+                #expect(received["body"]?["output"] == ["auth": "Bearer [redacted]"])
+                for file in try FileManager.default.contentsOfDirectory(atPath: junction.dataDirectory.path) {
+                    let bytes = try Data(contentsOf: junction.dataDirectory.appendingPathComponent(file))
+                    #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) holds the secret")
+                }
+            }
+        }
+    }
+
     @Test func aWorkflowRunCallsItsStepsAndRecordsItsTrace() async throws {
         try await UpstreamServer.with { upstream in
             try await withJunction { junction in
