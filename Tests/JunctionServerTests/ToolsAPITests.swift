@@ -123,6 +123,14 @@ import Testing
             let name = try await junction.request(.get, "/api/v1/tools?connector=Not%20A%20Slug", key: tenant.key)
             #expect(name.status == .badRequest)
             #expect(name.errorField == "connector")
+            for (query, field) in [("kind=both", "kind"), ("q=%20", "q"), ("limit=0", "limit"), ("limit=many", "limit")] {
+                let bad = try await junction.request(.get, "/api/v1/tools?\(query)", key: tenant.key)
+                #expect(bad.status == .badRequest, "\(query)")
+                #expect(bad.errorField == field, "\(query)")
+            }
+            let reads = try await junction.request(.get, "/api/v1/tools?kind=read&limit=1", key: tenant.key)
+            #expect(reads.json["count"] == 1)
+            #expect(reads.json["tools"]?.arrayValue?.allSatisfy { $0["kind"] == "read" } == true)
             let anonymous = try await junction.request(.get, "/api/v1/tools", key: nil)
             #expect(anonymous.status == .unauthorized)
             let platform = try await junction.request(.get, "/api/v1/tools", key: junction.adminKey)
