@@ -35,10 +35,14 @@ extension JSONValue {
 }
 
 /// A recursive-descent parser over a contiguous UTF-8 buffer.
-private struct JSONParser {
+struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    /// Whether a string so far was spelled with `\/` or a `\u` escape: escapes that
+    /// `JSONValue.write(to:)` would not write, so that searching the raw text for a string's
+    /// escaped form could miss it.
+    private(set) var sawUncommonEscape = false
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -51,6 +55,101 @@ private struct JSONParser {
         skipWhitespace()
         guard index == bytes.count else { throw unexpected() }
         return value
+    }
+
+    /// Checks the whole text as `parseDocument` would, building nothing; returns the offset
+    /// where the JSON starts (after a byte order mark).
+    mutating func checkDocument() throws(JSONValue.SyntaxError) -> Int {
+        let start = index
+        try skipValue()
+        skipWhitespace()
+        guard index == bytes.count else { throw unexpected() }
+        return start
+    }
+
+    /// Checks one value as `parseValue` would, without building it (strings are scanned, not
+    /// copied; containers are walked, not collected).
+    private mutating func skipValue() throws(JSONValue.SyntaxError) {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of text") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try skipContainer(closing: UInt8(ascii: "}"), keyed: true)
+        case UInt8(ascii: "["): try skipContainer(closing: UInt8(ascii: "]"), keyed: false)
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try parseValue()  // a scalar: nothing to allocate
+        }
+    }
+
+    private mutating func skipContainer(closing: UInt8, keyed: Bool) throws(JSONValue.SyntaxError) {
+        try enterContainer()
+        skipWhitespace()
+        if peek(closing) {
+            index += 1
+            depth -= 1
+            return
+        }
+        while true {
+            if keyed {
+                skipWhitespace()
+                guard peek(UInt8(ascii: "\"")) else { throw index < bytes.count ? unexpected() : error("unexpected end of text") }
+                try skipString()
+                skipWhitespace()
+                guard peek(UInt8(ascii: ":")) else { throw index < bytes.count ? unexpected() : error("unexpected end of text") }
+                index += 1
+            }
+            try skipValue()
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of text") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case closing:
+                index += 1
+                depth -= 1
+                return
+            default: throw unexpected()
+            }
+        }
+    }
+
+    /// Checks a string whose opening quote is at `index` as `parseString` would: escapes,
+    /// control characters and UTF-8.
+    private mutating func skipString() throws(JSONValue.SyntaxError) {
+        index += 1
+        let start = index
+        var runStart = index
+        var ascii = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                if !ascii, !Self.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[runStart..<index])) {
+                    throw JSONValue.SyntaxError(reason: "invalid UTF-8 in a string", offset: start)
+                }
+                index += 1
+                if byte == UInt8(ascii: "\"") { return }
+                _ = try parseEscape()
+                runStart = index
+                ascii = true
+            case 0..<0x20:
+                throw error("unescaped control character in a string")
+            default:
+                if byte >= 0x80 { ascii = false }
+                index += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    private static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
     }
 
     private mutating func parseValue() throws(JSONValue.SyntaxError) -> JSONValue {
@@ -164,7 +263,12 @@ private struct JSONParser {
                 return string
             case UInt8(ascii: "\\"):
                 index += 1
-                try parseEscape(into: &unescaped)
+                let scalar = try parseEscape()
+                if scalar.isASCII {
+                    unescaped.append(UInt8(scalar.value))
+                } else {
+                    unescaped.append(contentsOf: UTF8.encode(scalar)!)
+                }
             case 0..<0x20:
                 throw error("unescaped control character in a string")
             default:
@@ -175,19 +279,23 @@ private struct JSONParser {
         throw error("unterminated string")
     }
 
-    /// The escape after a backslash, appended as UTF-8.
-    private mutating func parseEscape(into text: inout [UInt8]) throws(JSONValue.SyntaxError) {
+    /// The character the escape after a backslash stands for.
+    private mutating func parseEscape() throws(JSONValue.SyntaxError) -> Unicode.Scalar {
         guard index < bytes.count else { throw error("unterminated string") }
         let byte = bytes[index]
         index += 1
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(byte)
-        case UInt8(ascii: "b"): text.append(0x08)
-        case UInt8(ascii: "f"): text.append(0x0C)
-        case UInt8(ascii: "n"): text.append(0x0A)
-        case UInt8(ascii: "r"): text.append(0x0D)
-        case UInt8(ascii: "t"): text.append(0x09)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): return Unicode.Scalar(byte)
+        case UInt8(ascii: "/"):
+            sawUncommonEscape = true
+            return "/"
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
         case UInt8(ascii: "u"):
+            sawUncommonEscape = true
             var scalar = UInt32(try parseHex4())
             if (0xD800..<0xDC00).contains(scalar) {
                 guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
@@ -201,7 +309,7 @@ private struct JSONParser {
                 throw error("unpaired surrogate escape")
             }
             guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid escape") }
-            text.append(contentsOf: UTF8.encode(unicode)!)
+            return unicode
         default:
             index -= 1
             throw error("invalid escape")

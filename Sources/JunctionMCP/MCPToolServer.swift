@@ -138,14 +138,14 @@ public struct MCPToolServer: Sendable {
     /// The tool result of an envelope: the data as JSON text and as structured content, or
     /// `isError` with `code: message`.
     static func result(_ envelope: InvokeEnvelope, tool: ToolDefinition) -> CallTool.Result {
-        guard envelope.success, let data = envelope.data else {
+        guard envelope.success, let payload = envelope.payload else {
             return failure(
                 code: (envelope.error?.code ?? .internal).rawValue, message: envelope.error?.message ?? "The call failed.",
                 upstreamStatus: envelope.error?.upstreamStatus)
         }
         return CallTool.Result(
-            content: [.text(text: StructuredOutput.text(data), annotations: nil, _meta: nil)],
-            structuredContent: Optional(MCP.Value(StructuredOutput.content(data, declaredSchema: tool.outputSchema))),
+            content: [.text(text: StructuredOutput.text(payload), annotations: nil, _meta: nil)],
+            structuredContent: Optional(MCP.Value(StructuredOutput.content(payload.value, declaredSchema: tool.outputSchema))),
             isError: false)
     }
 

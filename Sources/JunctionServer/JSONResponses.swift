@@ -21,10 +21,23 @@ enum JSONResponse {
         make(bytes: value.jsonBytes, status: status)
     }
 
-    static func make(bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {
+    /// A response whose body is the envelope's JSON text, an upstream's text copied once,
+    /// straight into the body.
+    static func make(_ envelope: InvokeEnvelope, status: HTTPResponse.Status) -> Response {
+        var pieces: [ArraySlice<UInt8>] = []
+        envelope.writeJSON { pieces.append($0) }
         var buffer = ByteBuffer()
-        buffer.writeBytes(bytes)
-        return Response(
+        buffer.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
+        for piece in pieces { buffer.writeBytes(piece) }
+        return make(buffer: buffer, status: status)
+    }
+
+    static func make(bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {
+        make(buffer: ByteBuffer(bytes: bytes), status: status)
+    }
+
+    private static func make(buffer: ByteBuffer, status: HTTPResponse.Status) -> Response {
+        Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: buffer)

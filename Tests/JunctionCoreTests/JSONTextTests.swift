@@ -25,6 +25,8 @@ import Testing
     ])
     func parsesAsFoundationDoes(_ text: String) throws {
         #expect(try JSONValue(parsing: Array(text.utf8)) == foundationDecode(text))
+        // Text kept unparsed is accepted alike, and reads as the same value.
+        #expect(try JSONText(validating: Array(text.utf8)).value == foundationDecode(text))
     }
 
     /// Where Foundation differs: a number written with a fraction or an exponent stays a
@@ -50,13 +52,19 @@ import Testing
         #expect(throws: JSONValue.SyntaxError(reason: reason, offset: offset)) {
             try JSONValue(parsing: Array(text.utf8))
         }
+        #expect(throws: JSONValue.SyntaxError(reason: reason, offset: offset)) {
+            try JSONText(validating: Array(text.utf8))
+        }
     }
 
     @Test func rejectsInvalidUTF8() {
         for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22]] {
             #expect(throws: JSONValue.SyntaxError.self) { try JSONValue(parsing: bytes) }
+            #expect(throws: JSONValue.SyntaxError.self) { try JSONText(validating: bytes) }
         }
         #expect(throws: JSONValue.SyntaxError.self) { try JSONValue(parsing: [0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
+        #expect(throws: JSONValue.SyntaxError.self) { try JSONText(validating: [0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
+        #expect(throws: JSONValue.SyntaxError.self) { try JSONText(validating: [0x7B, 0x22, 0xC3, 0x5C, 0x6E, 0x22, 0x3A, 0x31, 0x7D]) }
     }
 
     @Test func nestingIsLimited() throws {
@@ -65,6 +73,8 @@ import Testing
         let tooDeep = "[" + deepest + "]"
         let error = try #require(throws: JSONValue.SyntaxError.self) { try JSONValue(parsing: Array(tooDeep.utf8)) }
         #expect(error.reason == "nested deeper than 512 levels")
+        #expect(try JSONText(validating: Array(deepest.utf8)).bytes.count == deepest.utf8.count)
+        #expect(throws: error) { try JSONText(validating: Array(tooDeep.utf8)) }
     }
 
     @Test func parsesNonContiguousCollections() throws {

@@ -45,7 +45,7 @@ public struct HTTPConnector: Connector, ConnectionTestable {
         guard (200..<300).contains(answer.status) else {
             throw transport.failure(answer, body: Self.decode(answer.body, contentType: contentType))
         }
-        return ConnectorResult(data: try decodeSuccess(answer, contentType: contentType), status: answer.status)
+        return ConnectorResult(payload: try decodeSuccess(answer, contentType: contentType), status: answer.status)
     }
 
     /// Runs the resource marked `test`, or else requests `connection_url` (+ `test_path`):
@@ -58,14 +58,15 @@ public struct HTTPConnector: Connector, ConnectionTestable {
         try transport.checkReachable(try await transport.send(method: .GET, path: testPath ?? "", body: nil, call: call))
     }
 
-    /// A successful answer's body; one labelled JSON that does not parse is an `upstream_error`
-    /// naming the parse failure, with the text the upstream sent as its body.
-    private func decodeSuccess(_ answer: HTTPTransport.Answer, contentType: String?) throws(JunctionError) -> JSONValue {
+    /// A successful answer's body: JSON is checked and kept as the upstream's text (parsed only
+    /// if something needs its value); one labelled JSON that does not parse is an
+    /// `upstream_error` naming the parse failure, with the text the upstream sent as its body.
+    private func decodeSuccess(_ answer: HTTPTransport.Answer, contentType: String?) throws(JunctionError) -> JSONPayload {
         guard answer.body.readableBytes > 0, contentType?.lowercased().containsBytes(of: "json") == true else {
-            return Self.decode(answer.body, contentType: contentType)
+            return .value(Self.decode(answer.body, contentType: contentType))
         }
         do {
-            return try JSONValue(parsing: answer.body.readableBytesView)
+            return .text(try JSONText(validating: answer.body.readableBytesView))
         } catch {
             throw JunctionError(
                 .upstreamError, "The answer of connector '\(transport.name)' is labelled \(contentType ?? "JSON") but is not valid JSON: \(error).",

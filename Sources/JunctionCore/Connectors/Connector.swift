@@ -18,13 +18,21 @@ public protocol Connector: Sendable {
 
 /// What one successful execution returned.
 public struct ConnectorResult: Sendable {
-    /// The output: parsed JSON, text, or base64 for binary bodies.
-    public var data: JSONValue
+    /// The output: JSON (built, or the upstream's text kept as it came), text, or base64 for
+    /// binary bodies.
+    public var payload: JSONPayload
     /// The upstream status (an HTTP status for HTTP types), if the type has one.
     public var status: Int?
 
+    /// The output as a value (text is parsed).
+    public var data: JSONValue { payload.value }
+
     public init(data: JSONValue, status: Int? = nil) {
-        self.data = data
+        self.init(payload: .value(data), status: status)
+    }
+
+    public init(payload: JSONPayload, status: Int? = nil) {
+        self.payload = payload
         self.status = status
     }
 }

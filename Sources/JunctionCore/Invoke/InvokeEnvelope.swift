@@ -90,15 +90,46 @@ public struct InvokeEnvelope: Sendable, Codable {
     /// Whether the action succeeded.
     public var success: Bool
     /// The action's output; on an upstream failure, the upstream's answer body.
-    public var data: JSONValue?
+    public var payload: JSONPayload?
     /// The failure, when `success` is false.
     public var error: Failure?
     /// Facts about the call.
     public var metadata: Metadata
 
+    /// The output as a value (an upstream's text is parsed on each read).
+    public var data: JSONValue? {
+        get { payload?.value }
+        set { payload = newValue.map(JSONPayload.value) }
+    }
+
+    public init(success: Bool, data: JSONValue?, error: Failure?, metadata: Metadata) {
+        self.init(success: success, payload: data.map(JSONPayload.value), error: error, metadata: metadata)
+    }
+
+    public init(success: Bool, payload: JSONPayload?, error: Failure?, metadata: Metadata) {
+        self.success = success
+        self.payload = payload
+        self.error = error
+        self.metadata = metadata
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            success: try container.decode(Bool.self, forKey: .success),
+            data: try container.decodeIfPresent(JSONValue.self, forKey: .data),
+            error: try container.decodeIfPresent(Failure.self, forKey: .error),
+            metadata: try container.decode(Metadata.self, forKey: .metadata))
+    }
+
     /// A successful answer.
     public static func success(_ data: JSONValue, metadata: Metadata) -> InvokeEnvelope {
-        InvokeEnvelope(success: true, data: data, error: nil, metadata: metadata)
+        success(.value(data), metadata: metadata)
+    }
+
+    /// A successful answer whose output may be an upstream's text, answered as it came.
+    public static func success(_ payload: JSONPayload, metadata: Metadata) -> InvokeEnvelope {
+        InvokeEnvelope(success: true, payload: payload, error: nil, metadata: metadata)
     }
 
     /// A failed answer built from `error`.
@@ -122,14 +153,48 @@ public struct InvokeEnvelope: Sendable, Codable {
     /// The envelope as it is answered: `data` always on success; on failure `error`, and
     /// `data` only when the upstream's answer body is known.
     public var json: JSONValue {
-        var members: [String: JSONValue] = ["success": .bool(success), "metadata": metadata.json]
-        if success {
-            members["data"] = data ?? .null
-        } else {
-            if let data { members["data"] = data }
-            members["error"] = error?.json ?? .null
-        }
+        var members = membersButData
+        if let shownPayload { members["data"] = shownPayload.value }
         return .object(members)
+    }
+
+    /// The envelope as JSON text (the text of `json`, but an upstream's text as it came),
+    /// handed to `sink` in pieces: an upstream's text is one piece, not copied.
+    public func writeJSON(_ sink: (ArraySlice<UInt8>) -> Void) {
+        var text: [UInt8] = [UInt8(ascii: "{")]
+        // Keys in sorted order: data, error, metadata, success.
+        if let shownPayload {
+            text.append(contentsOf: #""data":"#.utf8)
+            if case .text(let upstream) = shownPayload {
+                sink(text[...])
+                sink(upstream.bytes[...])
+                text.removeAll(keepingCapacity: true)
+            } else {
+                shownPayload.write(to: &text)
+            }
+            text.append(UInt8(ascii: ","))
+        }
+        // The other members continue the object begun above: their own opening brace is dropped.
+        text.append(contentsOf: JSONValue.object(membersButData).jsonBytes.dropFirst())
+        sink(text[...])
+    }
+
+    /// The envelope's JSON text in one array (see `writeJSON`).
+    public var jsonBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        writeJSON { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// The data answered: always on success (`null` when there is none), on failure only when known.
+    private var shownPayload: JSONPayload? {
+        success ? (payload ?? .value(.null)) : payload
+    }
+
+    private var membersButData: [String: JSONValue] {
+        var members: [String: JSONValue] = ["success": .bool(success), "metadata": metadata.json]
+        if !success { members["error"] = error?.json ?? .null }
+        return members
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -22,6 +22,16 @@ public enum StructuredOutput {
         return (try? JSONCoding.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
+    /// The output as compact JSON text (a string result as itself); an upstream's text as it came.
+    public static func text(_ payload: JSONPayload) -> String {
+        if case .text(let upstream) = payload,
+           upstream.bytes.first(where: { !JSONText.isWhitespace($0) }) != UInt8(ascii: "\"")
+        {
+            return String(decoding: upstream.bytes, as: UTF8.self)
+        }
+        return text(payload.value)
+    }
+
     /// Whether `schema` says `"type": "object"` (stricter than `ToolSchema.isObjectSchema`: an
     /// output schema that allows anything may describe a non-object result).
     static func declaresObject(_ schema: JSONValue) -> Bool {

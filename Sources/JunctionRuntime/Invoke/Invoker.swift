@@ -142,9 +142,9 @@ public struct Invoker: Sendable {
                 let result = try await instance.execute(resource.resource, input: request.data, call: call)
                 metadata.status = result.status
                 metadata.durationMilliseconds = Self.milliseconds(since: start)
-                let shown = result.data.redactingReporting(secrets)
+                let shown = result.payload.redactingReporting(secrets)
                 if shown.redacted { metrics?.recordRedaction(connectorType: connectorType) }
-                return .success(shown.value, metadata: metadata)
+                return .success(shown.payload, metadata: metadata)
             } catch let error as JunctionError {
                 guard retryPolicy.shouldRetry(
                     error, attempt: attempt, maxRetries: maxRetries, kind: resource.resource.kind,

@@ -203,19 +203,28 @@ public struct LLMRunner: AgentRunning {
             let content = Self.error((envelope.error?.code ?? .internal).rawValue, envelope.error?.message ?? "The call failed.")
             return ToolOutcome(call: call, content: content, isError: true)
         }
-        return ToolOutcome(call: call, content: Self.capped(envelope.data ?? .null), isError: false)
+        return ToolOutcome(call: call, content: Self.capped(envelope.payload ?? .value(.null)), isError: false)
     }
 
     /// The most of a tool's result the model is given, in bytes of JSON: results are sent again
     /// with every later model call, so a huge one would overflow the model's context.
     static let maximumToolResultBytes = 100_000
 
-    /// `data`, or its JSON text cut to ``maximumToolResultBytes`` with a note saying so.
-    static func capped(_ data: JSONValue) -> JSONValue {
+    /// The output, or its JSON text cut to ``maximumToolResultBytes`` with a note saying so
+    /// (an upstream's long text is cut without being parsed).
+    static func capped(_ payload: JSONPayload) -> JSONValue {
+        if case .text(let upstream) = payload, upstream.bytes.count > maximumToolResultBytes {
+            return cut(upstream.bytes)
+        }
+        let data = payload.value
         let text = StructuredOutput.text(data)
         guard text.utf8.count > maximumToolResultBytes else { return data }
-        let kept = String(decoding: text.utf8.prefix(maximumToolResultBytes), as: UTF8.self)
-        return .string(kept + "\n[… cut: the result has \(text.utf8.count) bytes; \(maximumToolResultBytes) are shown]")
+        return cut(text.utf8)
+    }
+
+    private static func cut(_ text: some Collection<UInt8>) -> JSONValue {
+        let kept = String(decoding: text.prefix(maximumToolResultBytes), as: UTF8.self)
+        return .string(kept + "\n[… cut: the result has \(text.count) bytes; \(maximumToolResultBytes) are shown]")
     }
 
     private static func error(_ code: String, _ message: String) -> JSONValue {

@@ -55,7 +55,7 @@ struct InvokeController: Sendable {
             requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor()))
         let status: HTTPResponse.Status = envelope.success
             ? .ok : (envelope.error?.code ?? .internal).httpStatus
-        return JSONResponse.make(envelope.json, status: status)
+        return JSONResponse.make(envelope, status: status)
     }
 
     @Sendable func resources(_ request: Request, context: JunctionRequestContext) async throws -> Response {
