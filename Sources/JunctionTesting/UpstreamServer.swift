@@ -80,6 +80,7 @@ public final class UpstreamServer: Sendable {
             let parsed = bodyText.isEmpty ? nil : try? JSONSerialization.jsonObject(with: Data(bodyText.utf8), options: [.fragmentsAllowed])
             return [
                 "method": request.method.rawValue, "path": request.uri.path, "query": query, "headers": headers,
+                "authority": request.head.authority ?? NSNull(),
                 "body": parsed ?? (bodyText.isEmpty ? NSNull() : bodyText as Any),
             ]
         }

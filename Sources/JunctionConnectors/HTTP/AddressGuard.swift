@@ -11,38 +11,51 @@ import Synchronization
 /// default), so that a connector cannot be pointed at them (server-side request forgery).
 ///
 /// Literal IP hosts are checked directly; names are resolved off the event loops and the
-/// answers cached for `cacheTime`. Every address a name resolves to must be permitted.
-/// Limit: the HTTP client resolves the name again when it connects, so a name whose answers
-/// change between the two look-ups (DNS rebinding) is not caught by this check alone.
+/// answers cached for `cacheTime`. Every address a name resolves to must be permitted, and
+/// the request then connects to the checked address (`HTTPClients.withClient(for:at:)`), not
+/// to whatever a second look-up would answer (DNS rebinding).
 public final class AddressGuard: Sendable {
     /// The policy enforced.
     public let policy: NetworkPolicy
     private let cacheTime: Duration
     private let resolved = Mutex<[String: (addresses: [[UInt8]], expires: ContinuousClock.Instant)]>([:])
+    private let resolve: @Sendable (String) -> [[UInt8]]
 
-    public init(policy: NetworkPolicy, cacheTime: Duration = .seconds(30)) {
+    /// - Parameters:
+    ///   - cacheTime: how long a name's addresses are reused before it is resolved again.
+    ///   - resolve: a name's IPv4 and IPv6 addresses, empty when it does not resolve (default:
+    ///     the system resolver); it runs on a thread pool, so it may block.
+    public init(
+        policy: NetworkPolicy, cacheTime: Duration = .seconds(30),
+        resolve: @escaping @Sendable (String) -> [[UInt8]] = AddressGuard.systemResolve
+    ) {
         self.policy = policy
         self.cacheTime = cacheTime
+        self.resolve = resolve
     }
 
-    /// Throws `policy_denied` when `host` is, or resolves to, a denied address.
-    public func check(host: String) async throws {
+    /// Throws `policy_denied` when `host` is, or resolves to, a denied address. Returns, for a
+    /// name, the address to connect to (the first it resolved to), and nil for an IP address.
+    @discardableResult
+    public func check(host: String) async throws -> [UInt8]? {
         if let literal = IPAddressBytes.parse(host) {
             try verdict(host: host, addresses: [literal])
-            return
+            return nil
         }
         let now = ContinuousClock.now
         if let cached = resolved.withLock({ $0[host] }), cached.expires > now {
             try verdict(host: host, addresses: cached.addresses)
-            return
+            return cached.addresses[0]
         }
-        let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
+        let resolve = self.resolve
+        let addresses = try await NIOThreadPool.singleton.runIfActive { resolve(host) }
         guard !addresses.isEmpty else {
             // Fail closed: a name that cannot be checked is not connected to.
             throw JunctionError(.connectionRefused, "The host \(host) does not resolve (DNS).", retryable: true)
         }
         resolved.withLock { $0[host] = (addresses, now + cacheTime) }
         try verdict(host: host, addresses: addresses)
+        return addresses[0]
     }
 
     /// Throws `policy_denied` when `address`, the IP literal `host` spells, is denied (what
@@ -59,8 +72,9 @@ public final class AddressGuard: Sendable {
         }
     }
 
-    /// The IPv4 and IPv6 addresses of `host` (empty when it does not resolve).
-    private static func resolve(_ host: String) -> [[UInt8]] {
+    /// The IPv4 and IPv6 addresses of `host` from the system resolver (`getaddrinfo`), empty
+    /// when it does not resolve.
+    public static func systemResolve(_ host: String) -> [[UInt8]] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)

@@ -5,13 +5,16 @@ import NIOPosix
 import NIOSSL
 
 /// The HTTP connection pools every `http`-family connector shares: one verifying TLS
-/// certificates and one that does not (for `insecure_skip_verify`). Pools are bounded per host,
-/// and a connection that cannot be established fails its request at once.
+/// certificates and one that does not (for `insecure_skip_verify`), for hosts given as IP
+/// addresses, and per host name a pool pinned to the address the address guard checked (see
+/// `withClient(for:at:insecure:_:)`). Pools are bounded per host, and a connection that cannot
+/// be established fails its request at once.
 public final class HTTPClients: Sendable {
     /// Verifies certificates (the default).
     public let verifying: HTTPClient
     /// Accepts any certificate; used only by connectors with `insecure_skip_verify`.
     public let insecure: HTTPClient
+    private let pinned: PinnedClients
 
     /// Creates both pools on `eventLoopGroup`, with at most `connectionsPerHost` connections
     /// to each host.
@@ -28,14 +31,32 @@ public final class HTTPClients: Sendable {
         // and set its attributes (about 7% of an invoke's CPU).
         configuration.tracing.tracer = nil
         verifying = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+        var insecureConfiguration = configuration
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
-        configuration.tlsConfiguration = tls
-        insecure = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+        insecureConfiguration.tlsConfiguration = tls
+        insecure = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: insecureConfiguration)
+        pinned = PinnedClients { [configuration, insecureConfiguration] host, address, insecure in
+            var pinnedConfiguration = insecure ? insecureConfiguration : configuration
+            pinnedConfiguration.dnsOverride = [host: address]
+            return HTTPClient(eventLoopGroup: eventLoopGroup, configuration: pinnedConfiguration)
+        }
     }
 
-    /// Closes both pools.
+    /// Runs `body` with the client for a request to `host`: the shared pool when `address` is
+    /// nil (the host is an IP address, connected to as written), else a pool that connects to
+    /// the name only at `address`, the address the guard checked (`AddressGuard.check(host:)`).
+    public func withClient<T>(
+        for host: String, at address: [UInt8]?, insecure: Bool = false, isolation: isolated (any Actor)? = #isolation,
+        _ body: (HTTPClient) async throws -> sending T
+    ) async throws -> sending T {
+        guard let address else { return try await body(insecure ? self.insecure : verifying) }
+        return try await pinned.withClient(host: host, address: address, insecure: insecure, body)
+    }
+
+    /// Closes every pool.
     public func shutdown() async throws {
+        await pinned.shutdown()
         try await verifying.shutdown()
         try await insecure.shutdown()
     }

@@ -31,12 +31,13 @@ public struct HTTPSender: Sendable {
     /// The largest answer read; larger ones fail with `upstream_error`.
     public static let maxAnswerBytes = 16 << 20
 
-    private let client: HTTPClient
+    private let clients: HTTPClients
     private let addressGuard: AddressGuard
 
-    /// A sender over the verifying pool of `clients`, refusing what `addressGuard` denies.
+    /// A sender over the verifying pools of `clients`, connecting only to addresses
+    /// `addressGuard` permits.
     public init(clients: HTTPClients, addressGuard: AddressGuard) {
-        self.client = clients.verifying
+        self.clients = clients
         self.addressGuard = addressGuard
     }
 
@@ -49,20 +50,21 @@ public struct HTTPSender: Sendable {
         guard let host = URLComponents(string: url)?.host, !host.isEmpty else {
             throw JunctionError.invalidInput("'\(url.prefix(200))' is not a URL with a host.")
         }
-        try await addressGuard.check(host: host)
+        let address = try await addressGuard.check(host: host)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "User-Agent", value: "Junction")
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let client = self.client
-        let prepared = request
+        let (clients, prepared) = (self.clients, request)
         do {
             // The deadline covers the whole answer, body included.
             return try await withDeadline(.now + timeout, lateError: { HTTPFailure.late(context: context) }) {
-                let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
-                let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
-                return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+                try await clients.withClient(for: host, at: address) { client in
+                    let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
+                    let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
+                    return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+                }
             }
         } catch let error as JunctionError {
             throw error

@@ -37,7 +37,8 @@ struct HTTPTransport: Sendable {
     private let literalAddress: [UInt8]?
     private let defaultHeaders: [(String, String)]
     private let defaultQuery: [(String, String)]
-    private let client: HTTPClient
+    private let clients: HTTPClients
+    private let insecure: Bool
     private let tokens: OAuth2TokenCache?
     private let addressGuard: AddressGuard
 
@@ -70,7 +71,8 @@ struct HTTPTransport: Sendable {
                 "Connector skips TLS certificate verification",
                 metadata: ["tenant.id": .string(configuration.tenantID), "connector.name": .string(configuration.name.rawValue)])
         }
-        self.client = insecure ? clients.insecure : clients.verifying
+        self.clients = clients
+        self.insecure = insecure
         self.tokens = context.services[OAuth2TokenCacheKey.self]
         self.addressGuard = context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy())
     }
@@ -89,10 +91,13 @@ struct HTTPTransport: Sendable {
         method: HTTPMethod, path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: Body?, call: CallContext
     ) async throws -> Answer {
+        // The address checked is the one connected to (nil: the host is an IP address).
+        let address: [UInt8]?
         if let literalAddress {
             try addressGuard.check(host: host, literal: literalAddress)
+            address = nil
         } else {
-            try await addressGuard.check(host: host)
+            address = try await addressGuard.check(host: host)
         }
         var headers = defaultHeaders + headers
         var query = defaultQuery + query
@@ -106,7 +111,8 @@ struct HTTPTransport: Sendable {
             token = try await bearerToken(for: credential, key: tokenKey, call: call)
             HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
         }
-        var answer = try await perform(method: method, path: path, query: query, headers: headers, body: body, call: call)
+        var answer = try await perform(
+            method: method, path: path, query: query, headers: headers, body: body, address: address, call: call)
         // An OAuth2 token the upstream refuses is fetched again, once.
         if answer.status == 401, let credential, credential.kind == .oauth2ClientCredentials, let tokens,
            !callHeaders.contains("authorization")
@@ -114,7 +120,8 @@ struct HTTPTransport: Sendable {
             await tokens.invalidate(key: tokenKey, token: token)
             let token = try await bearerToken(for: credential, key: tokenKey, call: call)
             HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
-            answer = try await perform(method: method, path: path, query: query, headers: headers, body: body, call: call)
+            answer = try await perform(
+                method: method, path: path, query: query, headers: headers, body: body, address: address, call: call)
         }
         return answer
     }
@@ -122,15 +129,17 @@ struct HTTPTransport: Sendable {
     private func bearerToken(for credential: ResolvedCredential, key: String, call: CallContext) async throws -> String? {
         guard credential.kind == .oauth2ClientCredentials else { return nil }
         guard let tokens else { throw JunctionError.internal("OAuth2 credentials need the token cache.") }
-        if let tokenHost = credential.fields["token_url"]?.stringValue.flatMap({ URLComponents(string: $0)?.host }) {
-            try await addressGuard.check(host: tokenHost)
+        // (A token_url without a host fails in the fetch, saying so.)
+        let tokenHost = credential.fields["token_url"]?.stringValue.flatMap { URLComponents(string: $0)?.host } ?? ""
+        let address = tokenHost.isEmpty ? nil : try await addressGuard.check(host: tokenHost)
+        return try await clients.withClient(for: tokenHost, at: address) { client in
+            try await tokens.token(for: credential, key: key, client: client, deadline: call.deadline)
         }
-        return try await tokens.token(for: credential, key: key, client: client, deadline: call.deadline)
     }
 
     private func perform(
         method: HTTPMethod, path: String, query: [(String, String)], headers: [(String, String)], body: Body?,
-        call: CallContext
+        address: [UInt8]?, call: CallContext
     ) async throws -> Answer {
         var url = baseURL + (path.isEmpty || path.hasPrefix("/") ? path : "/" + path)
         if !query.isEmpty {
@@ -160,13 +169,15 @@ struct HTTPTransport: Sendable {
         case nil:
             break
         }
-        let (client, prepared, name) = (self.client, request, self.name)
+        let (clients, host, insecure, prepared, name) = (self.clients, self.host, self.insecure, request, self.name)
         do {
             // The deadline covers the whole answer: a body that trickles in is cut off with it.
             return try await withDeadline(call.deadline, lateError: { HTTPFailure.late(context: "connector '\(name)'") }) {
-                let response = try await client.execute(prepared, deadline: NIODeadline.from(call.deadline))
-                let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
-                return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
+                try await clients.withClient(for: host, at: address, insecure: insecure) { client in
+                    let response = try await client.execute(prepared, deadline: NIODeadline.from(call.deadline))
+                    let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+                    return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
+                }
             }
         } catch let error as JunctionError {
             throw error
