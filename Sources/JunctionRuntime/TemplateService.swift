@@ -48,6 +48,8 @@ public struct TemplateService: Sendable {
             details: ["resources": .integer(template.resources.count)])
         try await store.saveTemplate(template, audit: audit)
         cache?.invalidate(tenantID: tenantID)
+        // The document's tree and the conversion's are gone: their pages go back to the system.
+        MemoryRelease.returnFreePages()
         return template
     }
 

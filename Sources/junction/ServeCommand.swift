@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         bootstrapLogging(defaultLevel: .info)
+        // Large answers' buffers go back to the system when they are freed.
+        MemoryRelease.mapAllocations()
         var configuration = try await local.load()
         if let host { configuration.host = host }
         if let port {
