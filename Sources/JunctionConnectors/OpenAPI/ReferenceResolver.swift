@@ -133,30 +133,7 @@ final class ReferenceResolver {
 
     /// The collected definitions `schema` needs: those it references, and theirs in turn.
     func definitions(referencedBy schema: JSONValue) -> [String: JSONValue] {
-        var needed: [String: JSONValue] = [:]
-        var pending = Self.references(in: schema)
-        while let name = pending.popLast() {
-            guard needed[name] == nil, let definition = definitions[name] else { continue }
-            needed[name] = definition
-            pending += Self.references(in: definition)
-        }
-        return needed
-    }
-
-    private static func references(in value: JSONValue) -> [String] {
-        switch value {
-        case .object(let object):
-            var names: [String] = []
-            if let reference = object["$ref"]?.stringValue, reference.hasPrefix("#/$defs/") {
-                names.append(String(reference.dropFirst("#/$defs/".count)))
-            }
-            for (key, member) in object where key != "$defs" { names += references(in: member) }
-            return names
-        case .array(let items):
-            return items.flatMap(references(in:))
-        default:
-            return []
-        }
+        SchemaDefinitions.referenced(by: schema, in: definitions)
     }
 
     private func lookup(_ reference: String) -> JSONValue? {

@@ -110,12 +110,24 @@ extension Template {
         return .object(object)
     }
 
-    /// The stored form: the representation plus full resource definitions (mocks included).
+    /// The stored form: the representation plus full resource definitions (mocks included),
+    /// the component schemas they share (`$defs`) kept once at the top, not in each resource.
     public var document: JSONValue {
         var object = representation(withResources: false).objectValue ?? [:]
-        object["resources"] = .array(resources.map(\.definition))
+        var shared: [String: JSONValue] = [:]
+        object["resources"] = .array(resources.map { resource in
+            guard case .object(var definition) = resource.definition else { return resource.definition }
+            for key in Self.schemaKeys {
+                if let schema = definition[key] { definition[key] = SchemaDefinitions.extracting(from: schema, into: &shared) }
+            }
+            return .object(definition)
+        })
+        if !shared.isEmpty { object["$defs"] = .object(shared) }
         return .object(object)
     }
+
+    /// The resource fields that hold schemas.
+    private static let schemaKeys = ["input_schema", "output_schema"]
 
     /// Reads a template from its stored or built-in form, validating resources against
     /// `bindingFields`.
@@ -134,7 +146,18 @@ extension Template {
             }
             authentication = Authentication(kind: kind, hints: auth)
         }
-        let resources = try Resource.parseAll(reader.value("resources"), bindingFields: bindingFields, field: "resources")
+        var definitions = reader.value("resources")
+        if let shared = try reader.object("$defs"), case .array(let items)? = definitions {
+            // Each resource's schemas get the shared component schemas they refer to.
+            definitions = .array(items.map { item in
+                guard case .object(var definition) = item else { return item }
+                for key in Self.schemaKeys {
+                    if let schema = definition[key] { definition[key] = SchemaDefinitions.attaching(shared, to: schema) }
+                }
+                return .object(definition)
+            })
+        }
+        let resources = try Resource.parseAll(definitions, bindingFields: bindingFields, field: "resources")
         let skipped = Self.findings(reader.value("skipped"), message: "reason")
         let notes = Self.findings(reader.value("notes"), message: "note")
         reader.skip(["source", "resource_count"])

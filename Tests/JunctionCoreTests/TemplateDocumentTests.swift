@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+@testable import JunctionCore
+
+/// A template's stored form keeps the component schemas its resources share once, and reads
+/// back to resources whose schemas are self-contained again.
+struct TemplateDocumentTests {
+    static let address: JSONValue = ["type": "object", "properties": ["city": ["type": "string"]]]
+    static let customer: JSONValue = [
+        "type": "object", "properties": ["name": ["type": "string"], "address": ["$ref": "#/$defs/Address"]],
+    ]
+
+    static func resource(_ slug: String, input: JSONValue, output: JSONValue?) throws -> Resource {
+        var definition: [String: JSONValue] = ["slug": .string(slug), "input_schema": input]
+        if let output { definition["output_schema"] = output }
+        return try Resource(definition: .object(definition), bindingFields: [], field: "resource")
+    }
+
+    @Test func sharedComponentSchemasAreStoredOnceAndReadBackIntoEachSchema() throws {
+        let defs: JSONValue = ["Customer": Self.customer, "Address": Self.address]
+        let getCustomer = try Self.resource(
+            "get-customer", input: ["type": "object"],
+            output: ["$ref": "#/$defs/Customer", "$defs": defs])
+        let updateAddress = try Self.resource(
+            "update-address",
+            input: ["type": "object", "properties": ["address": ["$ref": "#/$defs/Address"]], "$defs": ["Address": Self.address]],
+            output: nil)
+        let template = Template(
+            slug: Slug("crm")!, displayName: "CRM", description: "", connectorType: "http", baseURL: "https://crm.example.com",
+            authRequired: false, authentication: nil, resources: [getCustomer, updateAddress], source: .imported)
+
+        let stored = template.document
+        #expect(stored["$defs"] == defs)
+        for resource in stored["resources"]?.arrayValue ?? [] {
+            #expect(resource["input_schema"]?["$defs"] == nil)
+            #expect(resource["output_schema"]?["$defs"] == nil)
+        }
+        // Address once, though two resources use it.
+        #expect(stored.jsonText.components(separatedBy: #""city""#).count - 1 == 1)
+
+        let read = try Template(document: stored, bindingFields: [], source: .imported)
+        #expect(read.resources.map(\.definition) == template.resources.map(\.definition))
+        #expect(read.resources[1].inputSchema["$defs"] == ["Address": Self.address])
+        #expect(read.document == stored)
+    }
+
+    @Test func aSchemaKeepsItsOwnDefinitionWhenTheNameMeansSomethingElseElsewhere() throws {
+        let first = try Self.resource(
+            "first", input: ["$ref": "#/$defs/Item", "$defs": ["Item": ["type": "string"]]], output: nil)
+        let second = try Self.resource(
+            "second", input: ["$ref": "#/$defs/Item", "$defs": ["Item": ["type": "integer"]]], output: nil)
+        let template = Template(
+            slug: Slug("odd")!, displayName: "Odd", description: "", connectorType: "http", baseURL: nil,
+            authRequired: false, authentication: nil, resources: [first, second], source: .imported)
+        let read = try Template(document: template.document, bindingFields: [], source: .imported)
+        #expect(read.resources.map(\.inputSchema) == [first.inputSchema, second.inputSchema])
+    }
+}
