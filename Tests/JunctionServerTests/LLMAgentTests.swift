@@ -12,11 +12,19 @@ struct LLMAgentTests {
 
     /// A tenant with the `crm` connector, the `model-key` credential and an `llm` agent `helper`
     /// for `model` at `base` (extra fields in `agent`); returns the tenant's key.
+    /// With `crmToken`, `crm` sends it as a bearer credential.
     static func setUp(
-        _ junction: JunctionHarness, upstream: UpstreamServer, model: String, base: String, agent extra: [String: JSONValue] = [:]
+        _ junction: JunctionHarness, upstream: UpstreamServer, model: String, base: String, agent extra: [String: JSONValue] = [:],
+        crmToken: String? = nil
     ) async throws -> String {
         let tenant = try await junction.createTenant("acme")
-        #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: RunAPITests.crm(upstream)).status == .created)
+        var crm = RunAPITests.crm(upstream).objectValue ?? [:]
+        if let crmToken {
+            let credential: JSONValue = ["name": "crm-key", "kind": "bearer", "token": .string(crmToken)]
+            #expect(try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: credential).status == .created)
+            crm["credential"] = "crm-key"
+        }
+        #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: .object(crm)).status == .created)
         let credential: JSONValue = ["name": "model-key", "kind": "api_key", "value": .string(modelKey)]
         #expect(try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: credential).status == .created)
         var agent: [String: JSONValue] = [
@@ -91,6 +99,36 @@ struct LLMAgentTests {
                     let audit = try await junction.request(.get, "/api/v1/audit?limit=20", key: key)
                     let invokes = (audit.json["events"]?.arrayValue ?? []).filter { $0["action"] == "connector.invoke" }
                     #expect(invokes.map { $0["actor"] } == ["agent:helper"])
+                }
+            }
+        }
+    }
+
+    @Test func aCredentialTheUpstreamEchoesNeverReachesTheModel() async throws {
+        let secret = "tok-llm-echo-0123456789"
+        let script: [ScriptedServer.Answer] = [
+            .init(["choices": [["message": [
+                "role": "assistant", "content": nil,
+                "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "crm__get-customer", "arguments": "{\"id\":\"c-9\"}"]]],
+            ], "finish_reason": "tool_calls"]]]),
+            .init(["choices": [["message": ["role": "assistant", "content": "{\"summary\":\"done\"}"], "finish_reason": "stop"]]]),
+        ]
+        try await UpstreamServer.with { upstream in
+            try await ScriptedServer.with(script: script) { model in
+                try await withJunction { junction in
+                    let key = try await Self.setUp(
+                        junction, upstream: upstream, model: "openai/gpt-test", base: model.url + "/v1", crmToken: secret)
+                    let run = try await Self.run(junction, key: key)
+                    #expect(run["status"] == "completed", "\(run)")
+                    #expect(upstream.lastEcho?["headers"]?["authorization"] == .string("Bearer \(secret)"), "it was sent")
+                    let requests = model.received
+                    try #require(requests.count == 2)
+                    let toolMessage = requests[1].json["messages"]?.arrayValue?.last
+                    #expect(toolMessage?["role"] == "tool")
+                    let result = try JSONCoding.decode(Array((toolMessage?["content"]?.stringValue ?? "").utf8))
+                    #expect(result["headers"]?["authorization"] == "Bearer [redacted]")
+                    #expect(!requests.contains { $0.json.jsonText.contains(secret) }, "no model request holds the secret")
+                    #expect(!"\(run)".contains(secret))
                 }
             }
         }

@@ -293,6 +293,43 @@ struct MCPServerTests {
                 let unsupported = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: oldVersion)
                 #expect(unsupported.status == .badRequest)
                 #expect(upstream.count("echo") == 1, "no refused request reached the upstream")
+
+                // A cursor this server did not give is refused, naming what to do.
+                for cursor in ["not-a-cursor", Data("tools:99999".utf8).base64EncodedString()] {
+                    let page: JSONValue = ["jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": ["cursor": .string(cursor)]]
+                    let answered = try await junction.request(.post, "/mcp", key: tenant.key, json: page, headers: inSession)
+                    let answer = answered.headers[.contentType] == "application/json" ? answered.json : Self.events(answered.text).last
+                    #expect(answer?["error"]?["code"] == -32602, "\(answered.text)")
+                    #expect(answer?["error"]?["message"]?.stringValue?.contains("list the tools from the start") == true)
+                }
+            }
+        }
+    }
+
+    @Test func aCredentialTheUpstreamEchoesReachesNoMCPClient() async throws {
+        let secret = "tok-mcp-echo-0123456789"
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                let credential: JSONValue = ["name": "crm-key", "kind": "bearer", "token": .string(secret)]
+                #expect(try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: credential).status == .created)
+                var crm = Self.connector("crm", url: upstream.url).objectValue ?? [:]
+                crm["credential"] = "crm-key"
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: .object(crm)).status == .created)
+                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
+                var inSession = Self.streamHeaders
+                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
+                inSession[Self.protocolHeader] = "2025-06-18"
+                let call: JSONValue = [
+                    "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                    "params": ["name": "crm__get-customer", "arguments": ["id": "42"]],
+                ]
+                let answered = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: inSession)
+                #expect(answered.json["result"]?["isError"] == false, "\(answered.text)")
+                #expect(answered.json["result"]?["structuredContent"]?["headers"]?["authorization"] == "Bearer [redacted]")
+                #expect(answered.json["result"]?["content"]?[0]?["text"]?.stringValue?.contains("Bearer [redacted]") == true)
+                #expect(!answered.text.contains(secret))
+                #expect(upstream.lastEcho?["headers"]?["authorization"] == .string("Bearer \(secret)"), "it was sent")
             }
         }
     }
