@@ -18,14 +18,15 @@ struct DirectToolCall {
     let name: String
     let arguments: JSONValue
 
-    init?(_ request: MCP.HTTPRequest) {
-        guard request.method.uppercased() == "POST", let body = request.body,
+    /// The call `request` makes, whose body is `message`, if it qualifies.
+    init?(_ request: MCP.HTTPRequest, message: JSONValue) {
+        guard request.method.uppercased() == "POST",
               Self.mediaType(request.header(HTTPHeaderName.contentType)) == "application/json",
               Self.accepts(request.header(HTTPHeaderName.accept)),
               request.header(HTTPHeaderName.protocolVersion).map(Version.supported.contains) ?? true,
-              case .object(let message)? = try? JSONValue(parsing: body),
+              case .object(let message) = message,
               message["jsonrpc"] == "2.0", message["method"] == "tools/call",
-              let id = message["id"], id.stringValue != nil || { if case .integer = id { true } else { false } }(),
+              let id = message["id"], RequestIDCheck.isAllowed(id),
               case .object(let parameters)? = message["params"], let name = parameters["name"]?.stringValue
         else { return nil }
         let arguments = parameters["arguments"] ?? .object([:])

@@ -63,8 +63,11 @@ public actor MCPSessions: Service {
     /// Answers one request to the MCP endpoint for the caller described by `session`.
     /// Requests naming a session must come from the key and tenant that created it.
     public nonisolated func handle(_ request: MCP.HTTPRequest, session: ToolSession) async -> MCP.HTTPResponse {
-        // A plain tools/call is read (and its answer written) off the actor, which all sessions share.
-        if let id = request.header(HTTPHeaderName.sessionID), let call = DirectToolCall(request) {
+        // A POST's message is read once, off the actor, which all sessions share.
+        let message = request.method.uppercased() == "POST" ? request.body.flatMap { try? JSONValue(parsing: $0) } : nil
+        if let message, let refusal = RequestIDCheck.refusal(of: message) { return refusal }
+        // A plain tools/call is answered off the actor too.
+        if let id = request.header(HTTPHeaderName.sessionID), let message, let call = DirectToolCall(request, message: message) {
             guard let opened = await begin(call: id, for: session) else { return Self.unknownSession }
             let outcome: Result<CallTool.Result, MCPError>
             do {
@@ -77,7 +80,7 @@ public actor MCPSessions: Service {
             await requestEnded(in: id)
             return .data(call.answer(outcome), headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: id])
         }
-        return await handleThroughSDK(request, session: session)
+        return await handleThroughSDK(request, message: message, session: session)
     }
 
     private static let unknownSession = MCP.HTTPResponse.error(
@@ -93,7 +96,7 @@ public actor MCPSessions: Service {
         return known.toolSession
     }
 
-    private func handleThroughSDK(_ request: MCP.HTTPRequest, session: ToolSession) async -> MCP.HTTPResponse {
+    private func handleThroughSDK(_ request: MCP.HTTPRequest, message: JSONValue?, session: ToolSession) async -> MCP.HTTPResponse {
         let owner = Owner(keyID: session.actor.keyID, tenantID: session.tenantID)
         if let id = request.header(HTTPHeaderName.sessionID) {
             guard let known = sessions[id], known.owner == owner else { return Self.unknownSession }
@@ -101,16 +104,10 @@ public actor MCPSessions: Service {
             if request.method.uppercased() == "DELETE", response.statusCode == 200 { await close(id) }
             return response
         }
-        guard request.method.uppercased() == "POST", let body = request.body, Self.isInitialize(body) else {
+        guard let message, message["method"]?.stringValue == "initialize", message["id"] != nil else {
             return .error(statusCode: 400, .invalidRequest("Missing \(HTTPHeaderName.sessionID) header: send initialize first."))
         }
         return await open(request, session: session, owner: owner)
-    }
-
-    /// Whether `body` is a JSON-RPC `initialize` request.
-    private static func isInitialize(_ body: Data) -> Bool {
-        guard let message = try? JSONCoding.decode(body) else { return false }
-        return message["method"]?.stringValue == "initialize" && message["id"] != nil
     }
 
     private func open(_ request: MCP.HTTPRequest, session: ToolSession, owner: Owner) async -> MCP.HTTPResponse {

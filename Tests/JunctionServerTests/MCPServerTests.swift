@@ -306,6 +306,43 @@ struct MCPServerTests {
         }
     }
 
+    /// A message whose id MCP does not allow (the SDK left it unanswered, holding its connection)
+    /// is answered -32600 with id null, in a session or opening one, and the session still works.
+    @Test func idsMCPDoesNotAllowAreRefusedAtOnce() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
+                var inSession = Self.streamHeaders
+                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
+                inSession[Self.protocolHeader] = "2025-06-18"
+                let ids: [JSONValue] = [true, false, 1.5, .null, [:], [1]]
+                for round in 0..<50 {
+                    try await withThrowingTaskGroup(of: JunctionHarness.Answer.self) { group in
+                        for id in ids {
+                            let message: JSONValue = round.isMultiple(of: 2)
+                                ? ["jsonrpc": "2.0", "id": id, "method": "tools/list"]
+                                : ["jsonrpc": "2.0", "id": id, "method": "initialize", "params": Self.initialize["params"] ?? [:]]
+                            let headers = round.isMultiple(of: 2) ? inSession : Self.streamHeaders
+                            group.addTask { try await junction.request(.post, "/mcp", key: tenant.key, json: message, headers: headers) }
+                        }
+                        for try await answer in group {
+                            #expect(answer.status == .badRequest, "\(answer.text)")
+                            #expect(answer.json["id"] == .null)
+                            #expect(answer.json["error"]?["code"] == -32600)
+                            #expect(answer.json["error"]?["message"]?.stringValue?.contains("must be a string or an integer") == true)
+                        }
+                    }
+                }
+                let call: JSONValue = [
+                    "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": ["name": "crm__get-customer", "arguments": ["id": "7"]],
+                ]
+                let answered = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: inSession)
+                #expect(answered.json["result"]?["isError"] == false, "\(answered.text)")
+            }
+        }
+    }
+
     @Test func aCredentialTheUpstreamEchoesReachesNoMCPClient() async throws {
         let secret = "tok-mcp-echo-0123456789"
         try await UpstreamServer.with { upstream in
