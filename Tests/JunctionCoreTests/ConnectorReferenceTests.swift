@@ -26,6 +26,6 @@ import Testing
             #expect(generated.contains("## `\(spec.type)`"))
             for field in spec.fields { #expect(generated.contains("| `\(field.name)` |"), "\(spec.type).\(field.name)") }
         }
-        #expect(generated.contains("| `max_attempts` | integer |  | `8` | 1–100 |"), "defaults and ranges come from the spec")
+        #expect(generated.contains("| `max_attempts` | integer |  | `17` | 1–100 |"), "defaults and ranges come from the spec")
     }
 }

@@ -148,4 +148,29 @@ struct OutboundTests {
             }
         }
     }
+
+    /// A failed delivery waits retry_base_ms (spread ±20 %) for its next attempt, and says when that is due.
+    @Test func aFailedDeliverySaysWhenItsNextAttemptIsDue() async throws {
+        try await UpstreamServer.with { upstream in
+            try await ScriptedServer.with(script: [.init(status: 503)]) { hook in
+                try await withJunction { junction in
+                    let tenant = try await junction.createTenant("acme")
+                    #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: RunAPITests.crm(upstream)).status == .created)
+                    let agent: JSONValue = ["name": "breaks", "type": "workflow", "steps": [["id": "go", "connector": "crm", "resource": "broken"]]]
+                    #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: agent).status == .created)
+                    _ = try await Self.outbound(junction, key: tenant.key, url: hook.url, agent: "breaks", options: ["retry_base_ms": 600_000])
+                    #expect(try await junction.request(.post, "/api/v1/agents/breaks/runs", key: tenant.key, json: [:]).status == .accepted)
+
+                    let failedOnce = try await Self.deliveries(junction, key: tenant.key, query: "status=pending") {
+                        $0.first?["attempts"] == 1
+                    }
+                    let due = try #require(failedOnce[0]["next_attempt_at"]?.stringValue.flatMap(Timestamp.parse))
+                    let wait = due.timeIntervalSinceNow
+                    #expect((470...721).contains(wait), "the next attempt is due in \(wait) s, not 480-720 s")
+                    #expect(failedOnce[0]["last_error"]?.stringValue?.contains("HTTP 503") == true)
+                    #expect(hook.received.count == 1, "nothing more is sent before it is due")
+                }
+            }
+        }
+    }
 }

@@ -32,11 +32,16 @@ public struct WebhookConnector: TriggerConnector {
                 "sync_timeout_ms", .integer, default: 300_000, range: 1...3_600_000,
                 description: "How long a sync request waits for its runs before answering 202 with their ids."),
             FieldSpec(
-                "max_attempts", .integer, default: 8, range: 1...100,
-                description: "Delivery attempts before a result is dead-lettered (outbound)."),
+                "max_attempts", .integer, default: 17, range: 1...100,
+                description: "Delivery attempts before a result is dead-lettered (outbound); with the default pauses "
+                    + "17 attempts span about 26 hours."),
             FieldSpec(
-                "retry_base_ms", .integer, default: 1000, range: 1...3_600_000,
-                description: "The pause after the first failed delivery, doubled after each further one, up to an hour (outbound)."),
+                "retry_base_ms", .integer, default: 10_000, range: 1...3_600_000,
+                description: "The pause after the first failed delivery, doubled after each further one up to retry_max_ms, "
+                    + "each spread by up to 20 % either way (outbound)."),
+            FieldSpec(
+                "retry_max_ms", .integer, default: 14_400_000, range: 1...86_400_000,
+                description: "The longest pause between delivery attempts (outbound)."),
         ]
     )
 
@@ -105,9 +110,9 @@ extension WebhookConnector: RequestReceiving {
 extension WebhookConnector: OutboundDelivering {
     public var deliveryAttempts: Int { settings.maxAttempts }
 
-    /// `retry_base_ms`, doubled after each further failure.
+    /// `retry_base_ms`, doubled after each further failure up to `retry_max_ms`, spread ±20 %.
     public func retryDelay(afterAttempt attempt: Int) -> Duration {
-        settings.retryBase * (1 << min(max(attempt - 1, 0), 30))
+        settings.retries.pause(afterAttempt: attempt)
     }
 
     /// POSTs the payload as JSON, signed (`X-Junction-Signature`), with the delivery's id as
@@ -144,8 +149,8 @@ public struct WebhookSettings: Sendable {
     public var syncTimeout: Duration
     /// Delivery attempts before a result is dead (outbound).
     public var maxAttempts: Int
-    /// The pause after the first failed delivery, doubled after each further one (outbound).
-    public var retryBase: Duration
+    /// The pauses between delivery attempts (outbound).
+    public var retries: BackoffSchedule
 
     /// The shortest secret accepted from a caller.
     public static let minimumSecretLength = 16
@@ -160,6 +165,6 @@ public struct WebhookSettings: Sendable {
         maxBodyBytes = try options.integer("max_body_bytes")
         syncTimeout = try options.milliseconds("sync_timeout_ms")
         maxAttempts = try options.integer("max_attempts")
-        retryBase = try options.milliseconds("retry_base_ms")
+        retries = BackoffSchedule(base: try options.milliseconds("retry_base_ms"), maximum: try options.milliseconds("retry_max_ms"))
     }
 }

@@ -8,7 +8,8 @@ import Synchronization
 
 /// Delivers run results to outbound connectors (`OutboundDelivering`: an outbound webhook
 /// POSTs it, signed): each queued delivery is handed to its connector, and a failure is retried
-/// after the connector's growing pause until its attempts are spent, after which the delivery
+/// after the connector's growing pause (a webhook's span about a day) until its attempts are
+/// spent, after which the delivery
 /// is dead (listed by the API, re-drivable). Deliveries are claimed with a lease, so a crash
 /// only delays them.
 public final class DeliveryWorker: Service, Sendable {
@@ -24,8 +25,6 @@ public final class DeliveryWorker: Service, Sendable {
         /// How long a delivery waits when it cannot be tried (its connector is disabled, the
         /// store failed), without counting an attempt. Default 1 min.
         public var postponement: Duration = .seconds(60)
-        /// The longest pause between attempts. Default 1 hour.
-        public var maximumBackoff: Duration = .seconds(3600)
 
         public init() {}
     }
@@ -113,7 +112,7 @@ public final class DeliveryWorker: Service, Sendable {
                 logger.warning("A delivery is dead after its last attempt", metadata: ["delivery.id": "\(delivery.id)", "error": "\(message)"])
                 return .failed(error: message, retryAt: nil)
             }
-            let pause = min(destination.retryDelay(afterAttempt: attempts), configuration.maximumBackoff)
+            let pause = destination.retryDelay(afterAttempt: attempts)
             return .failed(error: message, retryAt: Timestamp.now().addingTimeInterval(pause.timeInterval))
         }
     }
