@@ -60,6 +60,9 @@ enum ErrorBody {
         if error.code == .unauthorized {
             response.headers[.wwwAuthenticate] = "Bearer"
         }
+        if let wait = error.retryAfter {
+            response.headers[.retryAfter] = String(max(1, Int(wait.timeInterval.rounded(.up))))
+        }
         return response
     }
 }

@@ -253,13 +253,13 @@ public struct DeliveryQuery: Sendable, Hashable {
 public protocol TriggerStore: Sendable {
     /// The connector with this id, in whichever tenant.
     func connector(id: String) async throws -> ConnectorRecord?
-    /// In one transaction, queues a run of every agent linked to the event's connector and
-    /// remembers the event's idempotency key. A repeat of a remembered key queues nothing and
-    /// answers the earlier event's runs.
-    func acceptEvent(_ event: TriggerEvent) async throws -> AcceptedEvent
-    /// `acceptEvent` for each event, in order, all in one transaction: a later event repeating
-    /// an earlier one's key is a repeat. Nothing is accepted if it throws.
-    func acceptEvents(_ events: [TriggerEvent]) async throws -> [AcceptedEvent]
+    /// In one transaction, for each event in order: queues a run of every agent linked to the
+    /// event's connector and remembers the event's idempotency key. A repeat of a remembered key
+    /// (also of an earlier event in `events`) queues nothing and answers the earlier event's runs.
+    /// An event whose runs would exceed `limits` (counting the runs queued at that moment, by
+    /// any server sharing the store) is refused, storing nothing, with the error
+    /// `RunQueueLimits.refusal` gives. Nothing is accepted if it throws.
+    func acceptEvents(_ events: [TriggerEvent], limits: RunQueueLimits) async throws -> [Result<AcceptedEvent, JunctionError>]
     /// When the connector's latest event with an idempotency key was accepted (a cron
     /// connector's latest tick), or `nil` if none was.
     func latestEventTime(connectorID: String) async throws -> Date?
@@ -278,6 +278,18 @@ public protocol TriggerStore: Sendable {
     /// Queues a dead delivery again, due `now` with its attempts reset; `not_found` for no such
     /// delivery, `conflict` when it is not dead.
     func redriveDelivery(tenantID: String, id: String, now: Date, audit: AuditEvent) async throws -> Delivery
+}
+
+extension TriggerStore {
+    /// `acceptEvents` for one event; a refusal is thrown.
+    public func acceptEvent(_ event: TriggerEvent, limits: RunQueueLimits = .unlimited) async throws -> AcceptedEvent {
+        try await acceptEvents([event], limits: limits)[0].get()
+    }
+
+    /// `acceptEvents` without limits.
+    public func acceptEvents(_ events: [TriggerEvent]) async throws -> [AcceptedEvent] {
+        try await acceptEvents(events, limits: .unlimited).map { try $0.get() }
+    }
 }
 
 /// The audit log.

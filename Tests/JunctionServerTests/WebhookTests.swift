@@ -88,6 +88,65 @@ struct WebhookTests {
         }
     }
 
+    /// Past run_queue_per_connector the webhook answers 429 with Retry-After and stores nothing;
+    /// once the runs are worked off, the refused event (its idempotency key too) is accepted.
+    @Test func aFullRunQueueRefusesEventsWithoutStoringThem() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction(configure: { configuration in
+                configuration.runtime.runs.workers = 1
+                configuration.runtime.runQueue.perConnector = 3
+            }) { junction in
+                let tenant = try await junction.createTenant("acme")
+                let crm: JSONValue = [
+                    "connector_name": "crm", "connector_type": "http", "connection_url": .string(upstream.url), "max_retries": 0,
+                    "options": ["resources": [["slug": "slow", "path": "/slow?ms=1500"]]],
+                ]
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: crm).status == .created)
+                let created = try await Self.webhook(junction, key: tenant.key)
+                let path = try Self.path(of: created)
+                let secret = try #require(created["secret"]?.stringValue)
+                let agent: JSONValue = ["name": "slowly", "type": "workflow", "steps": [["id": "wait", "connector": "crm", "resource": "slow"]]]
+                #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: agent).status == .created)
+                #expect(try await junction.request(.post, "/api/v1/agents/slowly/links/events", key: tenant.key).status == .created)
+
+                var accepted = 0
+                var refusal: JunctionHarness.Answer?
+                for event in 0..<20 {
+                    let answer = try await junction.request(
+                        .post, path, key: nil, json: ["n": .integer(event)],
+                        headers: Self.headers(["X-Junction-Secret": secret, "Idempotency-Key": "event-\(event)"]))
+                    if answer.status == .ok { accepted += 1; continue }
+                    refusal = answer
+                    break
+                }
+                let refused = try #require(refusal, "20 events were accepted with room for 3 queued runs")
+                #expect(refused.status == .tooManyRequests)
+                #expect(refused.errorCode == "rate_limited")
+                #expect(refused.headers[.retryAfter] == "10")
+                #expect(refused.json["error"]?["retryable"] == true)
+                #expect(refused.json["error"]?["details"]?["limit"] == "run_queue_per_connector")
+                #expect(refused.json["error"]?["message"]?.stringValue?.contains("Connector 'events' has 3 runs waiting") == true, "\(refused.text)")
+                #expect((3...5).contains(accepted), "3 queued and at most the worker's run and one finishing: \(accepted)")
+                let stored = try await junction.request(.get, "/api/v1/runs?limit=100", key: tenant.key).json["runs"]?.arrayValue ?? []
+                #expect(stored.count == accepted, "a refused event stores no run")
+                let metrics = try await junction.request(.get, "/metrics", key: nil)
+                #expect(metrics.text.contains(#"junction_events_refused_total{reason="connector_queue"} 1"#), "\(metrics.text.prefix(2000))")
+
+                // Once the queue has room again, the same event (its key was not remembered) is taken.
+                let deadline = ContinuousClock.now + .seconds(30)
+                var retried: JunctionHarness.Answer
+                repeat {
+                    try await Task.sleep(for: .milliseconds(200))
+                    retried = try await junction.request(
+                        .post, path, key: nil, json: ["n": .integer(accepted)],
+                        headers: Self.headers(["X-Junction-Secret": secret, "Idempotency-Key": "event-\(accepted)"]))
+                } while retried.status == .tooManyRequests && ContinuousClock.now < deadline
+                #expect(retried.status == .ok, "\(retried.text)")
+                #expect(retried.json["run_ids"]?.arrayValue?.count == 1, "a new run, not a repeat")
+            }
+        }
+    }
+
     @Test func requestsAreAuthenticatedBySecretOrFreshSignature() async throws {
         try await withJunction { junction in
             let tenant = try await junction.createTenant("acme")

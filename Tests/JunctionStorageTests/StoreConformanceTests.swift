@@ -1306,6 +1306,54 @@ extension Store {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func eventsPastTheRunQueueLimitsAreRefusedStoringNothing(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let hook = try await store.seedConnector("hook", tenantID: tenant.id, type: "webhook")
+        let other = try await store.seedConnector("other", tenantID: tenant.id, type: "webhook")
+        for agent in ["alpha", "beta"] {
+            try await store.seedAgent(agent, tenantID: tenant.id)
+            try await store.linkAgent(tenantID: tenant.id, agent: slug(agent), connector: slug("hook"), audit: auditEvent("agent.link", tenantID: tenant.id, target: agent))
+        }
+        try await store.linkAgent(tenantID: tenant.id, agent: slug("alpha"), connector: slug("other"), audit: auditEvent("agent.link", tenantID: tenant.id, target: "alpha"))
+        func event(_ connector: ConnectorRecord, _ key: String) -> TriggerEvent {
+            TriggerEvent(tenantID: tenant.id, connectorID: connector.id, connector: connector.name, kind: "webhook", input: [:], idempotencyKey: key)
+        }
+        let limits = RunQueueLimits(perConnector: 4, total: 6)
+
+        // Each hook event queues two runs: the third would make six of four.
+        let outcomes = try await store.acceptEvents([event(hook, "a"), event(hook, "b"), event(hook, "c"), event(hook, "a")], limits: limits)
+        #expect(try outcomes[0].get().runs.count == 2)
+        #expect(try outcomes[1].get().runs.count == 2)
+        guard case .failure(let refusal) = outcomes[2] else { Issue.record("the third event was accepted"); return }
+        #expect(refusal.code == .rateLimited && refusal.retryable && refusal.retryAfter == .seconds(10))
+        #expect(refusal.details?["limit"] == "run_queue_per_connector" && refusal.details?["queued"] == 4)
+        #expect(try outcomes[3].get().repeated, "a repeat is answered however full the queue")
+        #expect(try await store.runs(RunQuery(tenantID: tenant.id)).count == 4, "the refused event stored nothing")
+
+        // The server's limit counts every connector's runs.
+        #expect(try await store.acceptEvent(event(other, "o-1"), limits: limits).runs.count == 1)
+        #expect(try await store.acceptEvent(event(other, "o-2"), limits: limits).runs.count == 1)
+        do {
+            _ = try await store.acceptEvent(event(other, "o-3"), limits: limits)
+            Issue.record("a seventh queued run was accepted")
+        } catch let error as JunctionError {
+            #expect(error.code == .unavailable && error.details?["limit"] == "run_queue_max" && error.details?["queued"] == 6)
+        }
+
+        // Claimed runs leave the queue, released ones come back; the refused key was never remembered.
+        let now = Date()
+        let claimed = try #require(try await store.claimRun(worker: "w", now: now, leaseUntil: now.addingTimeInterval(60), maximumAttempts: 3))
+        _ = try await store.claimRun(worker: "w", now: now, leaseUntil: now.addingTimeInterval(60), maximumAttempts: 3)
+        #expect(try await store.releaseRun(runID: claimed.id, worker: "w"))
+        await #expect(throws: JunctionError.self) { try await store.acceptEvent(event(hook, "c"), limits: limits) }
+        _ = try await store.claimRun(worker: "w", now: now, leaseUntil: now.addingTimeInterval(60), maximumAttempts: 3)
+        let retried = try await store.acceptEvent(event(hook, "c"), limits: limits)
+        #expect(retried.repeated == false && retried.runs.count == 2)
+        #expect(try await store.acceptEvents([event(hook, "d")], limits: .unlimited).count == 1, "no limit, no refusal")
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func finishedRunsQueueDeliveriesThatAreLeasedRetriedAndRedriven(_ kind: StoreKind) async throws {
         let store = try kind.make()
         let (tenant, _) = try await store.seedTenant("acme")

@@ -25,12 +25,15 @@ extension Runtime {
         /// The agent run workers (`workers`: runs at once, default 4; `lease`: how long a claim
         /// holds without renewal, default 30 s).
         public var runs = RunWorkers.Configuration()
+        /// How many runs inbound events may leave queued, per connector and in all (see `RunQueueLimits`).
+        public var runQueue = RunQueueLimits()
 
         public init() {}
 
         /// The configuration `reader` gives, over the defaults: `data_dir`, `master_key`,
         /// `secret_env_prefix`, `secret_files_dir`, `connector_cache_ttl_ms`, `network_deny` (added to
-        /// the default denials), `network_allow`, `mcp_commands`, `run_workers` and `run_lease_ms`.
+        /// the default denials), `network_allow`, `mcp_commands`, `run_workers`, `run_lease_ms`,
+        /// `run_queue_per_connector` and `run_queue_max`.
         public init(reading reader: ConfigReader) throws(JunctionError) {
             dataDirectory = reader.string(forKey: "data_dir", default: dataDirectory)
             masterKey = reader.string(forKey: "master_key", isSecret: true)
@@ -43,6 +46,8 @@ extension Runtime {
             mcpCommands.allowedCommands = reader.list("mcp_commands")
             runs.workers = try reader.integer("run_workers", default: runs.workers, in: 1...256)
             runs.lease = try reader.milliseconds("run_lease_ms", default: runs.lease, in: 1000...3_600_000)
+            runQueue.perConnector = try reader.integer("run_queue_per_connector", default: runQueue.perConnector, in: 1...10_000_000)
+            runQueue.total = try reader.integer("run_queue_max", default: runQueue.total, in: 1...100_000_000)
         }
 
         /// The configuration from the environment and the YAML file (see `ConfigurationSource`).

@@ -101,7 +101,9 @@ public struct Runtime: Sendable {
             ],
             configuration: configuration.runs)
         runs = RunService(store: store, workers: workers)
-        triggers = TriggerService(store: store, registry: registry, invoker: invoker, workers: workers, cache: cache)
+        triggers = TriggerService(
+            store: store, registry: registry, invoker: invoker, workers: workers, cache: cache, limits: configuration.runQueue,
+            metrics: metrics)
         deliveries = DeliveryWorker(store: store, invoker: invoker, wakeUps: workers.runsFinished)
         inbound = InboundSources(store: store, registry: registry, invoker: invoker, triggers: triggers, changes: cache.changes)
         purge = TriggerHistoryPurge(store: store)

@@ -2,6 +2,7 @@ import Foundation
 import JunctionConnectors
 import JunctionCore
 import JunctionStorage
+import Metrics
 
 /// Turns inbound events into queued runs (durable once accepted), and waits for their results
 /// for callers that want them (sync webhooks).
@@ -17,6 +18,7 @@ public struct TriggerService: Sendable {
     /// server since) and for at most 5 s (writes by other servers sharing the store).
     private let receivers = ExpiringCache<(found: Receiver, generation: Int)>(timeToLive: .seconds(5))
     private let cache: ConnectorCache
+    private let refusals: RefusalCounters
 
     /// A connector that receives requests, with its instance.
     public typealias Receiver = (connector: ConnectorRecord, receiver: any RequestReceiving)
@@ -25,29 +27,55 @@ public struct TriggerService: Sendable {
     ///   - invoker: prepares the connectors that receive requests.
     ///   - cache: its invalidations (connector and credential writes) drop the connectors
     ///     remembered between requests.
-    public init(store: any Store, registry: ConnectorRegistry, invoker: Invoker, workers: RunWorkers, cache: ConnectorCache) {
+    ///   - limits: how many queued runs inbound events may leave waiting.
+    public init(
+        store: any Store, registry: ConnectorRegistry, invoker: Invoker, workers: RunWorkers, cache: ConnectorCache,
+        limits: RunQueueLimits = RunQueueLimits(), metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.store = store
         self.registry = registry
         self.invoker = invoker
         self.workers = workers
         self.cache = cache
+        let refusals = RefusalCounters(factory: metrics)
+        self.refusals = refusals
         self.intake = GroupCommit { events in
             // Its own task: the caller that happens to lead may be cancelled, the others' events not.
             await Task {
                 do {
-                    return try await store.acceptEvents(events).map { .success($0) }
+                    return try await store.acceptEvents(events, limits: limits).map { $0.mapError { $0 } }
                 } catch let error as JunctionError where events.count > 1 && error.code != .internal && error.code != .unavailable {
                     // One event that cannot be stored (its connector just deleted, say) must not
                     // fail the others: each on its own. A store failure fails them all at once.
                     var outcomes: [Result<AcceptedEvent, any Error>] = []
                     for event in events {
-                        do { outcomes.append(.success(try await store.acceptEvent(event))) } catch { outcomes.append(.failure(error)) }
+                        do { outcomes.append(.success(try await store.acceptEvent(event, limits: limits))) } catch { outcomes.append(.failure(error)) }
                     }
                     return outcomes
                 } catch {
                     return events.map { _ in .failure(error) }
                 }
             }.value
+        }
+    }
+
+    /// `junction_events_refused_total{reason}`: inbound events refused because the run queue of
+    /// their connector (`connector_queue`) or of the server (`server_queue`) was full.
+    private struct RefusalCounters: Sendable {
+        let connectorQueue: Counter
+        let serverQueue: Counter
+
+        init(factory: any MetricsFactory) {
+            connectorQueue = Counter(label: "junction_events_refused_total", dimensions: [("reason", "connector_queue")], factory: factory)
+            serverQueue = Counter(label: "junction_events_refused_total", dimensions: [("reason", "server_queue")], factory: factory)
+        }
+
+        func count(_ error: any Error) {
+            switch (error as? JunctionError)?.details?["limit"]?.stringValue {
+            case "run_queue_per_connector": connectorQueue.increment()
+            case "run_queue_max": serverQueue.increment()
+            default: break
+            }
         }
     }
 
@@ -73,9 +101,12 @@ public struct TriggerService: Sendable {
 
     /// Queues a run of every agent linked to the event's connector, in one transaction (shared
     /// with concurrent events), and wakes the workers; a repeated idempotency key queues nothing
-    /// and answers the earlier runs.
+    /// and answers the earlier runs. Past the run queue limits the event is refused, storing
+    /// nothing: `rate_limited` (its connector's queue) or `unavailable` (the server's), with `retryAfter`.
     public func accept(_ event: TriggerEvent) async throws -> AcceptedEvent {
-        let accepted = try await intake.submit(event).get()
+        let outcome = await intake.submit(event)
+        if case .failure(let error) = outcome { refusals.count(error) }
+        let accepted = try outcome.get()
         if !accepted.repeated, !accepted.runs.isEmpty { workers.wake() }
         return accepted
     }

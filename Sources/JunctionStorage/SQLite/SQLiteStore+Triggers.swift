@@ -11,19 +11,17 @@ extension SQLiteStore {
         }
     }
 
-    public func acceptEvent(_ event: TriggerEvent) async throws -> AcceptedEvent {
-        try await acceptEvents([event])[0]
-    }
-
     /// Every event in one write transaction (see `TriggerStore.acceptEvents`).
-    public func acceptEvents(_ events: [TriggerEvent]) async throws -> [AcceptedEvent] {
+    public func acceptEvents(_ events: [TriggerEvent], limits: RunQueueLimits) async throws -> [Result<AcceptedEvent, JunctionError>] {
         let inputs = events.map { SQLiteJSON.text($0.input) }
         return try await write { db in
-            try zip(events, inputs).map { event, input in try Self.accept(event, input: input, in: db) }
+            try zip(events, inputs).map { event, input in try Self.accept(event, input: input, limits: limits, in: db) }
         }
     }
 
-    private static func accept(_ event: TriggerEvent, input: String, in db: Database) throws -> AcceptedEvent {
+    private static func accept(
+        _ event: TriggerEvent, input: String, limits: RunQueueLimits, in db: Database
+    ) throws -> Result<AcceptedEvent, JunctionError> {
         if let key = event.idempotencyKey {
             if let notBefore = event.keyNotBefore {
                 try db.cachedStatement(
@@ -35,12 +33,20 @@ extension SQLiteStore {
                 arguments: [event.connectorID, key])
             {
                 let runIDs = try SQLiteJSON.value(ids).arrayValue?.compactMap(\.stringValue) ?? []
-                return AcceptedEvent(runs: try Self.runs(ids: runIDs, in: db), repeated: true)
+                return .success(AcceptedEvent(runs: try Self.runs(ids: runIDs, in: db), repeated: true))
             }
         }
         let agents = try String.fetchAll(
             db.cachedStatement(sql: "SELECT agent_name FROM agent_links WHERE connector_id = ? ORDER BY agent_name"),
             arguments: [event.connectorID])
+        if !agents.isEmpty, limits != .unlimited {
+            let (connectorQueued, totalQueued) = try queuedRuns(tenantID: event.tenantID, connector: event.connector.rawValue, in: db)
+            if let refusal = limits.refusal(
+                adding: agents.count, connector: event.connector, connectorQueued: connectorQueued, totalQueued: totalQueued)
+            {
+                return .failure(refusal)
+            }
+        }
         let now = Timestamp.now()
         var runs: [Run] = []
         let statement = try db.cachedStatement(sql: """
@@ -62,7 +68,22 @@ extension SQLiteStore {
                 sql: "INSERT INTO trigger_events (connector_id, idempotency_key, run_ids, created_at) VALUES (?, ?, ?, ?)"
             ).execute(arguments: [event.connectorID, key, SQLiteJSON.text(.array(runs.map { .string($0.id) })), now])
         }
-        return AcceptedEvent(runs: runs, repeated: false)
+        return .success(AcceptedEvent(runs: runs, repeated: false))
+    }
+
+    /// The runs queued for the connector's events and in all (`run_queue`, kept by triggers on `runs`).
+    private static func queuedRuns(tenantID: String, connector: String, in db: Database) throws -> (connector: Int, total: Int) {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT tenant_id, queued FROM run_queue WHERE (tenant_id = ? AND connector = ?) OR (tenant_id = '' AND connector = '')
+                """),
+            arguments: [tenantID, connector])
+        var counts = (connector: 0, total: 0)
+        for row in rows {
+            let queued: Int = row["queued"]
+            if (row["tenant_id"] as String).isEmpty { counts.total = queued } else { counts.connector = queued }
+        }
+        return counts
     }
 
     public func latestEventTime(connectorID: String) async throws -> Date? {
