@@ -5,6 +5,7 @@ import JunctionCore
 import JunctionMCP
 import JunctionRuntime
 import Logging
+import Metrics
 import NIOCore
 import Prometheus
 
@@ -65,14 +66,27 @@ public struct JunctionApplication: Sendable {
         let host = configuration.host
         let mcpSessions = MCPSessions(
             toolServer: MCPToolServer(catalog: runtime.catalog), changes: runtime.changes, configuration: configuration.mcp)
+        let limit = configuration.connectionLimit(openFiles: OpenFileLimit.current)
+        let factory = PrometheusMetricsFactory(registry: metrics)
+        let evicted = Counter(label: "junction_connections_closed_total", dimensions: [("reason", "idle_evicted")], factory: factory)
+        let lateHeads = Counter(label: "junction_connections_closed_total", dimensions: [("reason", "header_timeout")], factory: factory)
+        let connections = ConnectionRegistry(limit: limit, onEviction: { evicted.increment() })
+        let headerTimeout = TimeAmount(configuration.requestHeaderTimeout)
         return Application(
             router: router(mcpSessions: mcpSessions),
-            // A connection that sends nothing for the idle timeout (its headers a byte at a
-            // time, a body that stops short of its Content-Length, an unused keep-alive) is closed.
-            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+            // A connection that sends nothing for the idle timeout (a body that stops short of
+            // its Content-Length, an unused keep-alive) is closed, and one whose request head
+            // takes longer than the header timeout.
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [
+                    ConnectionGuard(registry: connections, headerTimeout: headerTimeout, onHeaderTimeout: { lateHeads.increment() })
+                ],
+                idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(
-                address: .hostname(host, port: configuration.port), serverName: "Junction",
-                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
+                address: .hostname(host, port: configuration.port), serverName: "Junction", backlog: configuration.listenBacklog,
+                // Past the limit idle connections make way for new ones; with every one busy, an
+                // eighth more are taken before new ones wait to be accepted.
+                availableConnectionsDelegate: MaximumAvailableConnections(limit + max(16, limit / 8))),
             // Stopped in reverse order: MCP sessions first, the runtime's audit writer last.
             services: runtime.services + [mcpSessions],
             onServerRunning: { channel in

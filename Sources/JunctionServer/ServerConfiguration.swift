@@ -35,8 +35,17 @@ public struct ServerConfiguration: Sendable {
     /// How long a request's whole body may take to arrive (408 `request_timeout` past it).
     /// Default 60 s.
     public var requestBodyTimeout: Duration = .seconds(60)
-    /// The most connections open at once; further ones wait to be accepted. Default 4096.
-    public var maxConnections = 4096
+    /// How long a request head may take to arrive from its first byte before the connection is
+    /// closed (a client sending its headers a byte at a time is never idle). Default 10 s.
+    public var requestHeaderTimeout: Duration = .seconds(10)
+    /// How many connections may be open before each new one closes the one idle the longest
+    /// (busy ones are never closed; past an eighth more, new ones wait to be accepted).
+    /// Default: half the open-file limit, at most 4096 (`junction serve` first raises the
+    /// limit to the system's hard limit).
+    public var maxConnections: Int?
+    /// How many connections may wait to be accepted (the listen backlog, capped by the
+    /// system's `somaxconn`). Default 1024.
+    public var listenBacklog = 1024
     /// The URL clients reach this server at (behind a proxy, say), for the `webhook_url` of
     /// webhook connectors. Default: `http://` and each request's `Host`.
     public var publicURL: String?
@@ -47,9 +56,15 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
+    /// The connection limit in effect: `maxConnections`, or half of `openFiles` (the process's
+    /// open-file limit), at most 4096 and at least 64.
+    public func connectionLimit(openFiles: Int?) -> Int {
+        maxConnections ?? min(4096, max(64, (openFiles ?? 8192) / 2))
+    }
+
     /// The configuration from the environment and the YAML file at `configFile` (see
     /// `ConfigurationSource`): `host`, `port`, `mode`, `max_body_bytes`, `max_import_bytes`, `http_idle_timeout_ms`,
-    /// `request_body_timeout_ms`, `max_connections`, `public_url`,
+    /// `request_body_timeout_ms`, `request_header_timeout_ms`, `max_connections`, `listen_backlog`, `public_url`,
     /// `mcp_session_idle_ms` and the runtime's keys. Command-line flags are applied over the
     /// result by the caller.
     public static func load(
@@ -71,7 +86,12 @@ public struct ServerConfiguration: Sendable {
             "http_idle_timeout_ms", default: configuration.idleTimeout, in: 100...3_600_000)
         configuration.requestBodyTimeout = try reader.milliseconds(
             "request_body_timeout_ms", default: configuration.requestBodyTimeout, in: 100...3_600_000)
-        configuration.maxConnections = try reader.integer("max_connections", default: configuration.maxConnections, in: 1...1_000_000)
+        configuration.requestHeaderTimeout = try reader.milliseconds(
+            "request_header_timeout_ms", default: configuration.requestHeaderTimeout, in: 100...3_600_000)
+        if reader.string(forKey: "max_connections") != nil {
+            configuration.maxConnections = try reader.integer("max_connections", default: 0, in: 1...1_000_000)
+        }
+        configuration.listenBacklog = try reader.integer("listen_backlog", default: configuration.listenBacklog, in: 1...65535)
         if let url = reader.string(forKey: "public_url") {
             try URLCheck.check(url, schemes: ["http", "https"], field: "public_url")
             configuration.publicURL = url

@@ -33,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
         bootstrapLogging(defaultLevel: .info)
         // Large answers' buffers go back to the system when they are freed.
         MemoryRelease.mapAllocations()
+        // Each connection takes an open file: a service's default soft limit (often 1,024) is
+        // far below what the system allows it.
+        OpenFileLimit.raiseToHardLimit()
         var configuration = try await local.load()
         if let host { configuration.host = host }
         if let port {
