@@ -12,9 +12,13 @@ public struct MCPToolServer: Sendable {
     public static let name = "junction"
 
     let catalog: ToolCatalog
+    let admission: InvokeAdmission
 
-    public init(catalog: ToolCatalog) {
+    /// - Parameter admission: bounds the tool calls under way (none for a local stdio client);
+    ///   a call past it is a failed result naming the limit.
+    public init(catalog: ToolCatalog, admission: InvokeAdmission = InvokeAdmission(limits: .unlimited)) {
         self.catalog = catalog
+        self.admission = admission
     }
 
     /// A server for one session, with its `tools/list` and `tools/call` handlers registered.
@@ -114,6 +118,12 @@ public struct MCPToolServer: Sendable {
         guard let tool = found else {
             throw MCPError.invalidParams("Unknown tool: \(name.prefix(100))")
         }
+        do {
+            try admission.enter(tenantID: session.tenantID)
+        } catch {
+            return Self.failure(code: error.code.description, message: error.message, upstreamStatus: nil)
+        }
+        defer { admission.leave(tenantID: session.tenantID) }
         var actor = session.actor
         actor.requestID = Identifier.make("req")
         let envelope = await catalog.call(

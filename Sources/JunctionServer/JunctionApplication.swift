@@ -49,7 +49,8 @@ public struct JunctionApplication: Sendable {
         AgentController(store: store, agents: runtime.agents, runs: runtime.runs, scope: scope, body: body).register(on: api)
         RunController(store: store, scope: scope).register(on: api)
         DeliveryController(store: store, scope: scope, wakeUps: runtime.workers.runsFinished).register(on: api)
-        InvokeController(invoker: runtime.invoker, cache: runtime.cache, scope: scope, body: body).register(on: api)
+        InvokeController(invoker: runtime.invoker, admission: runtime.admission, cache: runtime.cache, scope: scope, body: body)
+            .register(on: api)
         ToolController(catalog: runtime.catalog, scope: scope).register(on: api)
         CatalogController(registry: runtime.registry).register(on: api)
         TemplateController(templates: runtime.templates, scope: scope, body: body.limited(to: configuration.maxImportBytes)).register(on: api)
@@ -65,7 +66,8 @@ public struct JunctionApplication: Sendable {
     ) -> some ApplicationProtocol {
         let host = configuration.host
         let mcpSessions = MCPSessions(
-            toolServer: MCPToolServer(catalog: runtime.catalog), changes: runtime.changes, configuration: configuration.mcp)
+            toolServer: MCPToolServer(catalog: runtime.catalog, admission: runtime.admission), changes: runtime.changes,
+            configuration: configuration.mcp)
         let limit = configuration.connectionLimit(openFiles: OpenFileLimit.current)
         let factory = PrometheusMetricsFactory(registry: metrics)
         let evicted = Counter(label: "junction_connections_closed_total", dimensions: [("reason", "idle_evicted")], factory: factory)

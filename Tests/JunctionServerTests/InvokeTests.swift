@@ -55,6 +55,45 @@ import Testing
             .post, "/api/v1/connectors/\(connector)/resources/\(resource)/invoke", key: key, json: .object(body), headers: headers)
     }
 
+    /// Past max_invokes_per_tenant a call is refused at once with Retry-After; other tenants'
+    /// calls are taken, and the tenant's next call once one ended.
+    @Test func callsPastATenantsLimitAreRefusedAtOnce() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction(configure: { $0.runtime.invokeLimits.perTenant = 2 }) { junction in
+                let acme = try await junction.createTenant("acme")
+                let globex = try await junction.createTenant("globex")
+                for key in [acme.key, globex.key] {
+                    #expect(try await junction.request(.post, "/api/v1/connectors", key: key, json: Self.connector("crm", url: upstream.url)).status == .created)
+                }
+                // Two slow calls under way, each on its own connection (the harness's client sends one at a time).
+                let port = try #require(junction.port)
+                let slow = [try await HeldConnection(port: port), try await HeldConnection(port: port)]
+                for connection in slow {
+                    try await connection.send("""
+                        POST /api/v1/connectors/crm/resources/slow/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                        Authorization: Bearer \(acme.key)\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n\
+                        {"data":{"ms":1500}}\r\n
+                        """)
+                }
+                try await SlowClientTests.eventually { upstream.count("slow") == 2 }
+
+                let refused = try await Self.invoke(junction, key: acme.key, "get-customer", data: ["id": "1"])
+                #expect(refused.status == .tooManyRequests, "\(refused.text)")
+                #expect(refused.errorCode == "rate_limited")
+                #expect(refused.headers[.retryAfter] == "1")
+                #expect(refused.json["error"]?["details"]?["limit"] == "max_invokes_per_tenant")
+                #expect(upstream.count("echo") == 0, "a refused call sends nothing")
+                #expect(try await Self.invoke(junction, key: globex.key, "get-customer", data: ["id": "2"]).status == .ok)
+
+                try await SlowClientTests.eventually { slow.allSatisfy { $0.received.contains("\"success\":true") } }
+                for connection in slow { await connection.close() }
+                #expect(try await Self.invoke(junction, key: acme.key, "get-customer", data: ["id": "3"]).status == .ok)
+                let metrics = try await junction.request(.get, "/metrics", key: nil)
+                #expect(metrics.text.contains(#"junction_invokes_refused_total{reason="tenant"} 1"#))
+            }
+        }
+    }
+
     @Test func aReadSendsPathQueryAndCredentialAndAnswersTheEnvelope() async throws {
         try await UpstreamServer.with { upstream in
             try await withJunction { junction in

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import JunctionCore
 import JunctionMCP
+import JunctionRuntime
 import JunctionServer
 import JunctionTesting
 import Testing
@@ -339,6 +340,43 @@ struct MCPServerTests {
                 ]
                 let answered = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: inSession)
                 #expect(answered.json["result"]?["isError"] == false, "\(answered.text)")
+            }
+        }
+    }
+
+    /// A tool call past max_invokes_per_tenant is a failed result naming the limit, sent nowhere.
+    @Test func aToolCallPastTheTenantsLimitFailsNamingIt() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction(configure: { $0.runtime.invokeLimits.perTenant = 1 }) { junction in
+                let tenant = try await Self.prepare(junction, upstream: upstream)
+                let slow: JSONValue = [
+                    "connector_name": "slowpoke", "connector_type": "http", "connection_url": .string(upstream.url),
+                    "options": ["resources": [["slug": "wait", "path": "/slow?ms=1500"]]],
+                ]
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: slow).status == .created)
+                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
+                var inSession = Self.streamHeaders
+                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
+                inSession[Self.protocolHeader] = "2025-06-18"
+                let held = try await HeldConnection(port: try #require(junction.port))
+                try await held.send("""
+                    POST /api/v1/connectors/slowpoke/resources/wait/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                    Authorization: Bearer \(tenant.key)\r\nContent-Length: 0\r\n\r\n
+                    """)
+                try await SlowClientTests.eventually { upstream.count("slow") == 1 }
+
+                let call: JSONValue = [
+                    "jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": ["name": "crm__get-customer", "arguments": ["id": "9"]],
+                ]
+                let refused = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: inSession)
+                #expect(refused.json["result"]?["isError"] == true, "\(refused.text)")
+                let text = refused.json["result"]?["content"]?[0]?["text"]?.stringValue ?? ""
+                #expect(text.contains("rate_limited") && text.contains("max_invokes_per_tenant"), "\(text)")
+                #expect(upstream.count("echo") == 0)
+                try await SlowClientTests.eventually { held.received.contains("\"success\":true") }
+                await held.close()
+                let taken = try await junction.request(.post, "/mcp", key: tenant.key, json: call, headers: inSession)
+                #expect(taken.json["result"]?["isError"] == false, "\(taken.text)")
             }
         }
     }

@@ -27,13 +27,16 @@ extension Runtime {
         public var runs = RunWorkers.Configuration()
         /// How many runs inbound events may leave queued, per connector and in all (see `RunQueueLimits`).
         public var runQueue = RunQueueLimits()
+        /// How many action calls from outside (invoke API, MCP) may be under way at once, in all
+        /// and per tenant (see `InvokeAdmission.Limits`).
+        public var invokeLimits = InvokeAdmission.Limits()
 
         public init() {}
 
         /// The configuration `reader` gives, over the defaults: `data_dir`, `master_key`,
         /// `secret_env_prefix`, `secret_files_dir`, `connector_cache_ttl_ms`, `network_deny` (added to
         /// the default denials), `network_allow`, `mcp_commands`, `run_workers`, `run_lease_ms`,
-        /// `run_queue_per_connector` and `run_queue_max`.
+        /// `run_queue_per_connector`, `run_queue_max`, `max_invokes_in_flight` and `max_invokes_per_tenant`.
         public init(reading reader: ConfigReader) throws(JunctionError) {
             dataDirectory = reader.string(forKey: "data_dir", default: dataDirectory)
             masterKey = reader.string(forKey: "master_key", isSecret: true)
@@ -48,6 +51,8 @@ extension Runtime {
             runs.lease = try reader.milliseconds("run_lease_ms", default: runs.lease, in: 1000...3_600_000)
             runQueue.perConnector = try reader.integer("run_queue_per_connector", default: runQueue.perConnector, in: 1...10_000_000)
             runQueue.total = try reader.integer("run_queue_max", default: runQueue.total, in: 1...100_000_000)
+            invokeLimits.perServer = try reader.integer("max_invokes_in_flight", default: invokeLimits.perServer, in: 1...1_000_000)
+            invokeLimits.perTenant = try reader.integer("max_invokes_per_tenant", default: invokeLimits.perTenant, in: 1...1_000_000)
         }
 
         /// The configuration from the environment and the YAML file (see `ConfigurationSource`).

@@ -36,6 +36,8 @@ public struct Runtime: Sendable {
     public let connectors: ConnectorService
     /// The invoke path and the live connectivity test.
     public let invoker: Invoker
+    /// Bounds the action calls under way from outside.
+    public let admission: InvokeAdmission
     /// The tenant's resources as tools.
     public let catalog: ToolCatalog
     /// Agent definitions and their links.
@@ -90,6 +92,7 @@ public struct Runtime: Sendable {
         invoker = Invoker(
             store: store, registry: registry, cache: cache, credentials: credentials, connectors: connectors,
             services: shared, auditLog: auditLog, metrics: InvokeMetrics(factory: metrics), templates: templates)
+        admission = InvokeAdmission(limits: configuration.invokeLimits, metrics: metrics)
         catalog = ToolCatalog(store: store, invoker: invoker)
         agents = AgentService(store: store, invoker: invoker)
         let sender = HTTPSender(clients: clients, addressGuard: addressGuard)

@@ -9,6 +9,8 @@ import JunctionStorage
 /// and the tenant runtime cache's refresh and stats endpoints.
 struct InvokeController: Sendable {
     let invoker: Invoker
+    /// Bounds the calls under way; past it a call is refused with `Retry-After`.
+    let admission: InvokeAdmission
     let cache: ConnectorCache
     let scope: TenantScope
     let body: JSONBodyReader
@@ -50,6 +52,8 @@ struct InvokeController: Sendable {
         _ request: Request, _ context: JunctionRequestContext, tenantID: String, connector: String, resource: String,
         data: JSONValue, options: InvokeOptions
     ) async throws -> Response {
+        try admission.enter(tenantID: tenantID)
+        defer { admission.leave(tenantID: tenantID) }
         let envelope = await invoker.invoke(InvokeRequest(
             tenantID: tenantID, connector: connector, resource: resource, data: data, options: options,
             requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor()))
