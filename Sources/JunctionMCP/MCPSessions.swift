@@ -37,8 +37,12 @@ public actor MCPSessions: Service {
     public struct Configuration: Sendable {
         /// How long a session lives without requests (`mcp_session_idle_ms`). Default 1 hour.
         public var idleTimeout: Duration = .seconds(3600)
-        /// The most sessions kept; the least recently used is closed to admit a new one. Default 1000.
+        /// The most sessions kept (`mcp_max_sessions`); the one idle the longest is closed to
+        /// admit a new one. Default 1000.
         public var maximumSessions = 1000
+        /// The most sessions one tenant keeps (`mcp_max_sessions_per_tenant`); its own session
+        /// idle the longest is closed to admit a new one. Default 100.
+        public var maximumSessionsPerTenant = 100
 
         public init() {}
     }
@@ -47,6 +51,7 @@ public actor MCPSessions: Service {
     private let changes: ChangeFeed
     private let idleTimeout: Duration
     private let maximumSessions: Int
+    private let maximumSessionsPerTenant: Int
     private var sessions: [String: Session] = [:]
     private let logger = Logger(label: "junction.mcp")
 
@@ -55,6 +60,7 @@ public actor MCPSessions: Service {
         self.changes = changes
         self.idleTimeout = configuration.idleTimeout
         self.maximumSessions = configuration.maximumSessions
+        self.maximumSessionsPerTenant = configuration.maximumSessionsPerTenant
     }
 
     /// The number of open sessions.
@@ -111,8 +117,10 @@ public actor MCPSessions: Service {
     }
 
     private func open(_ request: MCP.HTTPRequest, session: ToolSession, owner: Owner) async -> MCP.HTTPResponse {
-        if sessions.count >= maximumSessions, let oldest = sessions.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key {
-            await close(oldest)
+        guard await makeRoom(forTenant: owner.tenantID) else {
+            return .error(
+                statusCode: 503, .serverError(code: -32000, message: "Every MCP session is answering a request: retry shortly."),
+                extraHeaders: ["Retry-After": "1"])
         }
         let id = Identifier.make("mcs")
         let transport = StatefulHTTPServerTransport(
@@ -159,6 +167,27 @@ public actor MCPSessions: Service {
             continuation.onTermination = { _ in relay.cancel() }
         }
         return .stream(watched, headers: headers)
+    }
+
+    /// Closes the tenant's session idle the longest if it has its most, then the server's if
+    /// it has its most; `false` if a limit is reached with every session busy.
+    private func makeRoom(forTenant tenantID: String) async -> Bool {
+        if sessions.values.count(where: { $0.owner.tenantID == tenantID }) >= maximumSessionsPerTenant {
+            guard await closeOldestIdle(where: { $0.owner.tenantID == tenantID }) else { return false }
+        }
+        if sessions.count >= maximumSessions {
+            guard await closeOldestIdle(where: { _ in true }) else { return false }
+        }
+        return true
+    }
+
+    /// Closes the session idle the longest of those that `match`; `false` if none is idle.
+    private func closeOldestIdle(where match: (Session) -> Bool) async -> Bool {
+        let idle = sessions.filter { match($0.value) && $0.value.inFlight == 0 }
+        guard let oldest = idle.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key else { return false }
+        logger.debug("MCP session closed for a new one", metadata: ["mcp.session": .string(oldest)])
+        await close(oldest)
+        return true
     }
 
     private func requestBegan(in id: String) {

@@ -65,8 +65,8 @@ public struct ServerConfiguration: Sendable {
     /// The configuration from the environment and the YAML file at `configFile` (see
     /// `ConfigurationSource`): `host`, `port`, `mode`, `max_body_bytes`, `max_import_bytes`, `http_idle_timeout_ms`,
     /// `request_body_timeout_ms`, `request_header_timeout_ms`, `max_connections`, `listen_backlog`, `public_url`,
-    /// `mcp_session_idle_ms` and the runtime's keys. Command-line flags are applied over the
-    /// result by the caller.
+    /// `mcp_session_idle_ms`, `mcp_max_sessions`, `mcp_max_sessions_per_tenant` and the runtime's
+    /// keys. Command-line flags are applied over the result by the caller.
     public static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment, configFile: String? = nil
     ) async throws -> ServerConfiguration {
@@ -98,6 +98,10 @@ public struct ServerConfiguration: Sendable {
         }
         configuration.mcp.idleTimeout = try reader.milliseconds(
             "mcp_session_idle_ms", default: configuration.mcp.idleTimeout, in: 1000...604_800_000)
+        configuration.mcp.maximumSessions = try reader.integer(
+            "mcp_max_sessions", default: configuration.mcp.maximumSessions, in: 1...1_000_000)
+        configuration.mcp.maximumSessionsPerTenant = try reader.integer(
+            "mcp_max_sessions_per_tenant", default: configuration.mcp.maximumSessionsPerTenant, in: 1...1_000_000)
         configuration.runtime = try Runtime.Configuration(reading: reader)
         return configuration
     }

@@ -381,6 +381,34 @@ struct MCPServerTests {
         }
     }
 
+    /// A tenant at mcp_max_sessions_per_tenant that opens another loses its session idle the
+    /// longest; other tenants' sessions are not touched.
+    @Test func aTenantsOldestIdleSessionMakesWayForItsNewest() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction(configure: { $0.mcp.maximumSessionsPerTenant = 2 }) { junction in
+                let acme = try await Self.prepare(junction, upstream: upstream)
+                let globex = try await junction.createTenant("globex")
+                func open(_ key: String) async throws -> HTTPFields {
+                    let opened = try await junction.request(.post, "/mcp", key: key, json: Self.initialize, headers: Self.streamHeaders)
+                    var inSession = Self.streamHeaders
+                    inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
+                    inSession[Self.protocolHeader] = "2025-06-18"
+                    return inSession
+                }
+                let list: JSONValue = ["jsonrpc": "2.0", "id": 5, "method": "tools/list"]
+                let other = try await open(globex.key)
+                var sessions: [HTTPFields] = []
+                for _ in 0..<3 {
+                    sessions.append(try await open(acme.key))
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let statuses = try await sessions.asyncMap { try await junction.request(.post, "/mcp", key: acme.key, json: list, headers: $0).status }
+                #expect(statuses == [.notFound, .ok, .ok], "the oldest idle session was closed")
+                #expect(try await junction.request(.post, "/mcp", key: globex.key, json: list, headers: other).status == .ok)
+            }
+        }
+    }
+
     @Test func aCredentialTheUpstreamEchoesReachesNoMCPClient() async throws {
         let secret = "tok-mcp-echo-0123456789"
         try await UpstreamServer.with { upstream in
@@ -580,14 +608,15 @@ struct MCPServerTests {
         let executable = try #require(ServeProcessTests.executable)
         let stopped = try await withJunction { junction in
             // A wrong key: the client's initialize fails with the server's reason.
+            let url = junction.baseURL
             let refused = await #expect(throws: HarnessError.self) {
                 _ = try await MCPClientDriver.stdio(
-                    command: executable.path, arguments: ["mcp", "--url", junction.baseURL],
+                    command: executable.path, arguments: ["mcp", "--url", url],
                     environment: ["JUNCTION_API_KEY": "jk_nokey_notasecret"], timeout: .seconds(10))
             }
             #expect(refused?.description.contains("HTTP 401") == true, "\(String(describing: refused))")
             #expect(refused?.description.contains("notasecret") == false, "the key never appears")
-            return junction.baseURL
+            return url
         }
         // Nothing listens any more: the reason names the server, not a timeout.
         let unreachable = await #expect(throws: HarnessError.self) {
@@ -597,5 +626,14 @@ struct MCPServerTests {
         }
         #expect(unreachable?.description.contains("Could not reach the MCP server at \(stopped)") == true,
             "\(String(describing: unreachable))")
+    }
+}
+
+extension Array {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var mapped: [T] = []
+        for element in self { mapped.append(try await transform(element)) }
+        return mapped
     }
 }
