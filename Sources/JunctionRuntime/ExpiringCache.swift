@@ -1,12 +1,13 @@
 import Synchronization
 
-/// Values by key, each kept for a time-to-live; at most `capacity` of them (a full cache is
-/// emptied). Every removal bumps `version`, so a value read from the store before a removal
+/// Values by key, each kept for a time-to-live; at most `capacity` of them (expired ones are
+/// dropped every 1,024 insertions, and a cache still full is emptied). Every removal bumps `version`, so a value read from the store before a removal
 /// can be refused (`insert(_:for:ifUnchangedSince:)`) instead of bringing back what was removed.
 final class ExpiringCache<Value: Sendable>: Sendable {
     private struct Entries {
         var values: [String: (value: Value, expires: ContinuousClock.Instant)] = [:]
         var version = 0
+        var insertions = 0
     }
 
     private let entries = Mutex(Entries())
@@ -41,6 +42,10 @@ final class ExpiringCache<Value: Sendable>: Sendable {
         let expires = ContinuousClock.now + timeToLive
         entries.withLock { entries in
             if let version, entries.version != version { return }
+            entries.insertions &+= 1
+            if entries.insertions % 1024 == 0 || entries.values.count >= capacity {
+                entries.values = entries.values.filter { $0.value.expires > expires - timeToLive }
+            }
             if entries.values.count >= capacity { entries.values.removeAll(keepingCapacity: true) }
             entries.values[key] = (value, expires)
         }

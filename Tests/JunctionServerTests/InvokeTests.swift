@@ -496,6 +496,13 @@ import Testing
                 let stats = try await junction.request(.get, "/api/v1/connectors/cache/stats", key: tenant.key)
                 #expect(stats.json["tenants"]?[tenant.id]?["misses"] == 2)
                 #expect(stats.json["tenants"]?[tenant.id]?["evictions"] == 1)
+
+                // Nobody asks again: the sweep lets the expired connector go.
+                try await Task.sleep(for: .milliseconds(250))
+                #expect(junction.junction.runtime.cache.removeExpired() == 1)
+                let swept = try await junction.request(.get, "/api/v1/connectors/cache/stats", key: tenant.key)
+                #expect(swept.json["tenants"]?[tenant.id]?["entries"] == 0)
+                #expect(junction.junction.runtime.cache.removeExpired() == 0)
             }
         }
     }

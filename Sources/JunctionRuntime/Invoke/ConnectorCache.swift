@@ -126,6 +126,24 @@ public final class ConnectorCache: Sendable {
         }
     }
 
+    /// Drops the connectors whose time is up, so that what they hold (pools, MCP sessions) is
+    /// let go although nobody asks for them again; answers how many went.
+    @discardableResult
+    public func removeExpired() -> Int {
+        let now = ContinuousClock.now
+        let expired: [PreparedConnector] = state.withLock { state in
+            let doomed = state.entries.filter { $0.value.expires <= now }
+            for key in doomed.keys {
+                state.entries[key] = nil
+                let tenant = String(key[..<(key.firstIndex(of: ":") ?? key.endIndex)])
+                state.stats[tenant, default: Stats()].evictions += 1
+            }
+            return doomed.values.map(\.connector)
+        }
+        // Released here, outside the lock.
+        return expired.count
+    }
+
     /// Per-tenant statistics, with live entry counts.
     public func stats() -> [String: Stats] {
         state.withLock { state in

@@ -62,7 +62,7 @@ public struct Runtime: Sendable {
 
     /// The long-running services of a server, in start order: the audit writer first, so
     /// that it stops last, once nothing can record events any more.
-    public var services: [any Service] { [auditLog, workers, deliveries, inbound, purge] }
+    public var services: [any Service] { [auditLog, workers, deliveries, inbound, purge, CacheSweep(cache: cache)] }
 
     init(
         configuration: Configuration, registry: ConnectorRegistry, directory: DataDirectory, clients: HTTPClients,
