@@ -389,6 +389,7 @@ async def main():
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--soak", type=float, default=600)
+    parser.add_argument("--hold", type=int, default=1100, help="idle connections held in the connections case")
     parser.add_argument("--cases", default="connections,slow_clients,bad_ids,overload,queue,soak")
     args = parser.parse_args()
     cases = args.cases.split(",")
@@ -399,7 +400,7 @@ async def main():
         print(f"== {name}: {json.dumps(value)}", flush=True)
 
     if "connections" in cases:
-        show("connections", await held_connections(args, 1100))
+        show("connections", await held_connections(args, args.hold))
     if "slow_clients" in cases:
         show("slow_clients", await slow_clients(args, 500, 40))
     if "bad_ids" in cases:

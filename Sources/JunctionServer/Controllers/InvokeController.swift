@@ -28,32 +28,42 @@ struct InvokeController: Sendable {
 
     @Sendable func invoke(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
-        var reader = try FieldReader(try await body.read(request))
-        let connector = try reader.requiredString("connector", maxLength: 200)
-        let resource = try reader.requiredString("resource", maxLength: 200)
-        let data = reader.value("data") ?? .object([:])
-        let options = try InvokeOptions(json: reader.value("options"))
-        try reader.finish()
-        return try await answer(request, context, tenantID: tenantID, connector: connector, resource: resource, data: data, options: options)
+        return try await admitted(tenantID) {
+            var reader = try FieldReader(try await body.read(request))
+            let connector = try reader.requiredString("connector", maxLength: 200)
+            let resource = try reader.requiredString("resource", maxLength: 200)
+            let data = reader.value("data") ?? .object([:])
+            let options = try InvokeOptions(json: reader.value("options"))
+            try reader.finish()
+            return try await answer(request, context, tenantID: tenantID, connector: connector, resource: resource, data: data, options: options)
+        }
     }
 
     @Sendable func invokeResource(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
-        var reader = try FieldReader(try await body.read(request, allowEmpty: true))
-        let data = reader.value("data") ?? .object([:])
-        let options = try InvokeOptions(json: reader.value("options"))
-        try reader.finish()
-        return try await answer(
-            request, context, tenantID: tenantID, connector: try context.parameters.require("name"),
-            resource: try context.parameters.require("resource"), data: data, options: options)
+        return try await admitted(tenantID) {
+            var reader = try FieldReader(try await body.read(request, allowEmpty: true))
+            let data = reader.value("data") ?? .object([:])
+            let options = try InvokeOptions(json: reader.value("options"))
+            try reader.finish()
+            return try await answer(
+                request, context, tenantID: tenantID, connector: try context.parameters.require("name"),
+                resource: try context.parameters.require("resource"), data: data, options: options)
+        }
+    }
+
+    /// Runs `work` in a slot of the tenant's calls, taken before the body is read: a call past
+    /// the bounds costs no more than its refusal.
+    private func admitted(_ tenantID: String, _ work: () async throws -> Response) async throws -> Response {
+        try admission.enter(tenantID: tenantID)
+        defer { admission.leave(tenantID: tenantID) }
+        return try await work()
     }
 
     private func answer(
         _ request: Request, _ context: JunctionRequestContext, tenantID: String, connector: String, resource: String,
         data: JSONValue, options: InvokeOptions
     ) async throws -> Response {
-        try admission.enter(tenantID: tenantID)
-        defer { admission.leave(tenantID: tenantID) }
         let envelope = await invoker.invoke(InvokeRequest(
             tenantID: tenantID, connector: connector, resource: resource, data: data, options: options,
             requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor()))

@@ -169,9 +169,9 @@ enum SQLiteMigrations {
                 """)
         }
         migrator.registerMigration("v7-run-queue-depth") { db in
-            // How many runs wait, per tenant and trigger connector ('' for runs started otherwise)
-            // and in all (the row '', ''), kept by triggers on every way a run enters or leaves
-            // the queue, so that limiting the queue never counts it.
+            // How many runs wait, per tenant and trigger connector ('' for runs started otherwise),
+            // kept by triggers on every way a run enters or leaves the queue, so that limiting the
+            // queue never counts it (the total is the sum of these few rows).
             try db.execute(sql: """
                 CREATE TABLE run_queue (
                     tenant_id TEXT NOT NULL,
@@ -181,28 +181,23 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID;
                 INSERT INTO run_queue (tenant_id, connector, queued)
                     SELECT tenant_id, COALESCE(trigger_connector, ''), COUNT(*) FROM runs WHERE status = 'queued' GROUP BY 1, 2;
-                INSERT INTO run_queue (tenant_id, connector, queued) SELECT '', '', COUNT(*) FROM runs WHERE status = 'queued';
                 CREATE TRIGGER run_queue_insert AFTER INSERT ON runs WHEN NEW.status = 'queued' BEGIN
                     INSERT INTO run_queue (tenant_id, connector, queued) VALUES (NEW.tenant_id, COALESCE(NEW.trigger_connector, ''), 1)
                         ON CONFLICT (tenant_id, connector) DO UPDATE SET queued = queued + 1;
-                    UPDATE run_queue SET queued = queued + 1 WHERE tenant_id = '' AND connector = '';
                 END;
                 CREATE TRIGGER run_queue_enter AFTER UPDATE OF status ON runs
                     WHEN NEW.status = 'queued' AND OLD.status != 'queued' BEGIN
                     INSERT INTO run_queue (tenant_id, connector, queued) VALUES (NEW.tenant_id, COALESCE(NEW.trigger_connector, ''), 1)
                         ON CONFLICT (tenant_id, connector) DO UPDATE SET queued = queued + 1;
-                    UPDATE run_queue SET queued = queued + 1 WHERE tenant_id = '' AND connector = '';
                 END;
                 CREATE TRIGGER run_queue_leave AFTER UPDATE OF status ON runs
                     WHEN OLD.status = 'queued' AND NEW.status != 'queued' BEGIN
                     UPDATE run_queue SET queued = queued - 1
-                        WHERE (tenant_id = OLD.tenant_id AND connector = COALESCE(OLD.trigger_connector, ''))
-                           OR (tenant_id = '' AND connector = '');
+                        WHERE tenant_id = OLD.tenant_id AND connector = COALESCE(OLD.trigger_connector, '');
                 END;
                 CREATE TRIGGER run_queue_delete AFTER DELETE ON runs WHEN OLD.status = 'queued' BEGIN
                     UPDATE run_queue SET queued = queued - 1
-                        WHERE (tenant_id = OLD.tenant_id AND connector = COALESCE(OLD.trigger_connector, ''))
-                           OR (tenant_id = '' AND connector = '');
+                        WHERE tenant_id = OLD.tenant_id AND connector = COALESCE(OLD.trigger_connector, '');
                 END;
                 """)
         }

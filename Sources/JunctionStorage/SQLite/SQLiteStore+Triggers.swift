@@ -73,17 +73,14 @@ extension SQLiteStore {
 
     /// The runs queued for the connector's events and in all (`run_queue`, kept by triggers on `runs`).
     private static func queuedRuns(tenantID: String, connector: String, in db: Database) throws -> (connector: Int, total: Int) {
-        let rows = try Row.fetchAll(
+        let row = try Row.fetchOne(
             db.cachedStatement(sql: """
-                SELECT tenant_id, queued FROM run_queue WHERE (tenant_id = ? AND connector = ?) OR (tenant_id = '' AND connector = '')
+                SELECT COALESCE(SUM(CASE WHEN tenant_id = ? AND connector = ? THEN queued END), 0) AS mine,
+                       COALESCE(SUM(queued), 0) AS total
+                FROM run_queue
                 """),
             arguments: [tenantID, connector])
-        var counts = (connector: 0, total: 0)
-        for row in rows {
-            let queued: Int = row["queued"]
-            if (row["tenant_id"] as String).isEmpty { counts.total = queued } else { counts.connector = queued }
-        }
-        return counts
+        return (row?["mine"] ?? 0, row?["total"] ?? 0)
     }
 
     public func latestEventTime(connectorID: String) async throws -> Date? {
