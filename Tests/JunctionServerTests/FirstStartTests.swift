@@ -1,5 +1,6 @@
 import Foundation
 import JunctionConnectors
+import JunctionMCP
 import JunctionCore
 import JunctionRuntime
 import JunctionServer
@@ -81,6 +82,26 @@ import Testing
         #expect(commands.runtime.mcpCommands.allowedCommands == ["/usr/bin/uvx", "npx"])
         await #expect(throws: JunctionError.self) {
             try await ServerConfiguration.load(environment: ["JUNCTION_PORT": "eighty"])
+        }
+
+        // The limits that push back under load, and the connection limit derived from the open-file limit.
+        #expect(defaults.maxConnections == nil)
+        #expect(defaults.connectionLimit(openFiles: 1024) == 512)
+        #expect(defaults.connectionLimit(openFiles: 1 << 20) == 4096)
+        #expect(defaults.runtime.runQueue.perConnector == 10_000 && defaults.runtime.invokeLimits.perTenant == 256)
+        let limits = try await ServerConfiguration.load(environment: [
+            "JUNCTION_MAX_CONNECTIONS": "300", "JUNCTION_REQUEST_HEADER_TIMEOUT_MS": "2500", "JUNCTION_RUN_QUEUE_PER_CONNECTOR": "50",
+            "JUNCTION_RUN_QUEUE_MAX": "500", "JUNCTION_MAX_INVOKES_IN_FLIGHT": "64", "JUNCTION_MAX_INVOKES_PER_TENANT": "8",
+            "JUNCTION_MCP_MAX_SESSIONS_PER_TENANT": "5", "JUNCTION_LISTEN_BACKLOG": "128",
+        ])
+        #expect(limits.connectionLimit(openFiles: 1024) == 300)
+        #expect(limits.requestHeaderTimeout == .milliseconds(2500) && limits.listenBacklog == 128)
+        #expect(limits.runtime.runQueue.perConnector == 50 && limits.runtime.runQueue.total == 500)
+        #expect(limits.runtime.invokeLimits.perServer == 64 && limits.runtime.invokeLimits.perTenant == 8)
+        #expect(limits.mcp.maximumSessionsPerTenant == 5)
+        for (key, value) in [("JUNCTION_MAX_CONNECTIONS", "0"), ("JUNCTION_RUN_QUEUE_PER_CONNECTOR", "many")] {
+            let refused = await #expect(throws: JunctionError.self) { try await ServerConfiguration.load(environment: [key: value]) }
+            #expect(refused?.field == key.dropFirst("JUNCTION_".count).lowercased())
         }
         await #expect(throws: JunctionError.self) {
             try await ServerConfiguration.load(environment: ["JUNCTION_MODE": "cloud"])

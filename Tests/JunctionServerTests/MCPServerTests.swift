@@ -92,6 +92,15 @@ struct MCPServerTests {
     static let streamHeaders: HTTPFields = [.accept: "application/json, text/event-stream"]
     static let sessionHeader = HTTPField.Name("Mcp-Session-Id")!
     static let protocolHeader = HTTPField.Name("MCP-Protocol-Version")!
+    /// Opens a session with a raw `initialize`; answers the headers of requests in it.
+    static func openSession(_ junction: JunctionHarness, key: String) async throws -> HTTPFields {
+        let opened = try await junction.request(.post, "/mcp", key: key, json: initialize, headers: streamHeaders)
+        var inSession = streamHeaders
+        inSession[sessionHeader] = try #require(opened.headers[sessionHeader])
+        inSession[protocolHeader] = "2025-06-18"
+        return inSession
+    }
+
     static let initialize: JSONValue = [
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "raw-test", "version": "1"]],
@@ -257,10 +266,7 @@ struct MCPServerTests {
         try await UpstreamServer.with { upstream in
             try await withJunction { junction in
                 let tenant = try await Self.prepare(junction, upstream: upstream)
-                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
-                var inSession = Self.streamHeaders
-                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
-                inSession[Self.protocolHeader] = "2025-06-18"
+                let inSession = try await Self.openSession(junction, key: tenant.key)
                 let call: JSONValue = [
                     "jsonrpc": "2.0", "id": "call-7", "method": "tools/call",
                     "params": ["name": "crm__get-customer", "arguments": ["id": "42"]],
@@ -313,10 +319,7 @@ struct MCPServerTests {
         try await UpstreamServer.with { upstream in
             try await withJunction { junction in
                 let tenant = try await Self.prepare(junction, upstream: upstream)
-                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
-                var inSession = Self.streamHeaders
-                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
-                inSession[Self.protocolHeader] = "2025-06-18"
+                let inSession = try await Self.openSession(junction, key: tenant.key)
                 let ids: [JSONValue] = [true, false, 1.5, .null, [:], [1]]
                 for round in 0..<50 {
                     try await withThrowingTaskGroup(of: JunctionHarness.Answer.self) { group in
@@ -354,10 +357,7 @@ struct MCPServerTests {
                     "options": ["resources": [["slug": "wait", "path": "/slow?ms=1500"]]],
                 ]
                 #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: slow).status == .created)
-                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
-                var inSession = Self.streamHeaders
-                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
-                inSession[Self.protocolHeader] = "2025-06-18"
+                let inSession = try await Self.openSession(junction, key: tenant.key)
                 let held = try await HeldConnection(port: try #require(junction.port))
                 try await held.send("""
                     POST /api/v1/connectors/slowpoke/resources/wait/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\n\
@@ -388,18 +388,11 @@ struct MCPServerTests {
             try await withJunction(configure: { $0.mcp.maximumSessionsPerTenant = 2 }) { junction in
                 let acme = try await Self.prepare(junction, upstream: upstream)
                 let globex = try await junction.createTenant("globex")
-                func open(_ key: String) async throws -> HTTPFields {
-                    let opened = try await junction.request(.post, "/mcp", key: key, json: Self.initialize, headers: Self.streamHeaders)
-                    var inSession = Self.streamHeaders
-                    inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
-                    inSession[Self.protocolHeader] = "2025-06-18"
-                    return inSession
-                }
                 let list: JSONValue = ["jsonrpc": "2.0", "id": 5, "method": "tools/list"]
-                let other = try await open(globex.key)
+                let other = try await Self.openSession(junction, key: globex.key)
                 var sessions: [HTTPFields] = []
                 for _ in 0..<3 {
-                    sessions.append(try await open(acme.key))
+                    sessions.append(try await Self.openSession(junction, key: acme.key))
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 let statuses = try await sessions.asyncMap { try await junction.request(.post, "/mcp", key: acme.key, json: list, headers: $0).status }
@@ -419,10 +412,7 @@ struct MCPServerTests {
                 var crm = Self.connector("crm", url: upstream.url).objectValue ?? [:]
                 crm["credential"] = "crm-key"
                 #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: .object(crm)).status == .created)
-                let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
-                var inSession = Self.streamHeaders
-                inSession[Self.sessionHeader] = try #require(opened.headers[Self.sessionHeader])
-                inSession[Self.protocolHeader] = "2025-06-18"
+                let inSession = try await Self.openSession(junction, key: tenant.key)
                 let call: JSONValue = [
                     "jsonrpc": "2.0", "id": 1, "method": "tools/call",
                     "params": ["name": "crm__get-customer", "arguments": ["id": "42"]],
