@@ -68,7 +68,14 @@ public struct JunctionApplication: Sendable {
         let mcpSessions = MCPSessions(
             toolServer: MCPToolServer(catalog: runtime.catalog, admission: runtime.admission), changes: runtime.changes,
             configuration: configuration.mcp)
-        let limit = configuration.connectionLimit(openFiles: OpenFileLimit.current)
+        let openFiles = OpenFileLimit.current
+        let limit = configuration.connectionLimit(openFiles: openFiles)
+        let acceptedAtMost = limit + max(16, limit / 8)
+        if let openFiles, acceptedAtMost > openFiles - 64 {
+            logger.warning(
+                "max_connections leaves too few open files for the store and upstream connections: lower it or raise the limit",
+                metadata: ["max_connections": "\(limit)", "open_file_limit": "\(openFiles)"])
+        }
         let factory = PrometheusMetricsFactory(registry: metrics)
         let evicted = Counter(label: "junction_connections_closed_total", dimensions: [("reason", "idle_evicted")], factory: factory)
         let lateHeads = Counter(label: "junction_connections_closed_total", dimensions: [("reason", "header_timeout")], factory: factory)
@@ -88,7 +95,7 @@ public struct JunctionApplication: Sendable {
                 address: .hostname(host, port: configuration.port), serverName: "Junction", backlog: configuration.listenBacklog,
                 // Past the limit idle connections make way for new ones; with every one busy, an
                 // eighth more are taken before new ones wait to be accepted.
-                availableConnectionsDelegate: MaximumAvailableConnections(limit + max(16, limit / 8))),
+                availableConnectionsDelegate: MaximumAvailableConnections(acceptedAtMost)),
             // Stopped in reverse order: MCP sessions first, the runtime's audit writer last.
             services: runtime.services + [mcpSessions],
             onServerRunning: { channel in

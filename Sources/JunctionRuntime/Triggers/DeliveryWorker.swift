@@ -9,9 +9,8 @@ import Synchronization
 /// Delivers run results to outbound connectors (`OutboundDelivering`: an outbound webhook
 /// POSTs it, signed): each queued delivery is handed to its connector, and a failure is retried
 /// after the connector's growing pause (a webhook's span about a day) until its attempts are
-/// spent, after which the delivery
-/// is dead (listed by the API, re-drivable). Deliveries are claimed with a lease, so a crash
-/// only delays them.
+/// spent, after which the delivery is dead (listed by the API, re-drivable). Deliveries are
+/// claimed with a lease, so a crash only delays them.
 public final class DeliveryWorker: Service, Sendable {
     /// How deliveries are worked.
     public struct Configuration: Sendable {

@@ -37,8 +37,7 @@ public struct TriggerService: Sendable {
         self.invoker = invoker
         self.workers = workers
         self.cache = cache
-        let refusals = RefusalCounters(factory: metrics)
-        self.refusals = refusals
+        self.refusals = RefusalCounters(factory: metrics)
         self.intake = GroupCommit { events in
             // Its own task: the caller that happens to lead may be cancelled, the others' events not.
             await Task {
