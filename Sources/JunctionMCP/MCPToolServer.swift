@@ -2,14 +2,22 @@ import Foundation
 import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
-import MCP
 
-/// Makes MCP servers (swift-sdk `Server`) that offer a tenant's connector resources as tools.
-/// `tools/call` runs the one invoke path; a failed call is a tool result with `isError: true`
-/// carrying the error code and message, not a protocol error.
+/// The MCP methods Junction serves over a tenant's connector resources, in both protocol
+/// eras: `server/discover` (modern), `initialize` and `ping` (legacy), `tools/list` and
+/// `tools/call`. `tools/call` runs the one invoke path; a failed call is a tool result with
+/// `isError: true` carrying the error code and message, not a protocol error.
+///
+/// Transports (Streamable HTTP, stdio) read messages, decide the era, and keep what state
+/// an era has (legacy sessions, subscriptions); this type only answers.
 public struct MCPToolServer: Sendable {
-    /// The server name announced in `initialize`.
+    /// The server name announced in `initialize` and `serverInfo`.
     public static let name = "junction"
+    /// How long a client may keep a `tools/list` page before asking again (`ttlMs`). Tools
+    /// change only when an operator changes connectors, which subscribers hear at once.
+    static let toolsTTLMilliseconds = 60_000
+    /// How long a client may keep what `server/discover` said (`ttlMs`).
+    static let discoverTTLMilliseconds = 3_600_000
 
     let catalog: ToolCatalog
     let admission: InvokeAdmission
@@ -21,56 +29,124 @@ public struct MCPToolServer: Sendable {
         self.admission = admission
     }
 
-    /// A server for one session, with its `tools/list` and `tools/call` handlers registered.
-    public func makeServer(for session: ToolSession) async -> MCP.Server {
-        let server = MCP.Server(
-            name: Self.name, version: BuildInfo.version, title: "Junction",
-            instructions: session.mode == .meta ? MetaTools.instructions : nil,
-            capabilities: .init(tools: .init(listChanged: true)))
-        await server.withMethodHandler(ListTools.self) { parameters in
-            try await listTools(session, cursor: parameters.cursor)
-        }
-        await server.withMethodHandler(CallTool.self) { parameters in
-            try await callTool(parameters, session: session)
-        }
-        return server
-    }
-
-    /// Sends `notifications/tools/list_changed` to `server` whenever `feed` announces a change
-    /// of `tenantID`'s connectors, until the returned task is cancelled.
-    public static func forwardChanges(of tenantID: String, from feed: ChangeFeed, to server: MCP.Server) -> Task<Void, Never> {
-        let changes = feed.subscribe()
-        return Task {
-            for await changed in changes where changed == nil || changed == tenantID {
-                try? await server.notify(ToolListChangedNotification.message())
+    /// Answers `request` from the client `session` speaks for, in `era`.
+    func respond(to request: RPCRequest, session: ToolSession, era: MCPEra) async -> Result<JSONValue, RPCError> {
+        let outcome: Result<JSONValue, RPCError>
+        switch (request.method, era) {
+        case ("server/discover", .modern):
+            return .success(Self.complete(discovery(mode: session.mode), cacheScope: "public", ttl: Self.discoverTTLMilliseconds))
+        case ("initialize", .legacy):
+            outcome = Self.initialize(request.params, mode: session.mode)
+        case ("ping", .legacy):
+            outcome = .success([:])
+        case ("tools/list", _):
+            outcome = await listTools(session, cursor: request.params["cursor"])
+            if case .modern = era, case .success(let page) = outcome {
+                return .success(Self.complete(page, cacheScope: "private", ttl: Self.toolsTTLMilliseconds))
             }
+        case ("tools/call", _):
+            outcome = await callTool(request.params, session: session, era: era)
+        default:
+            outcome = .failure(.methodNotFound(request.method))
         }
+        guard case .modern = era else { return outcome }
+        return outcome.map { Self.complete($0) }
     }
 
-    /// The most schema bytes one `tools/list` page carries: the official SDKs' clients read
+    // MARK: Identity
+
+    /// Who answers: `serverInfo` in `initialize` and every modern result's `_meta`.
+    static let serverInfo: JSONValue = ["name": .string(name), "version": .string(BuildInfo.version), "title": "Junction"]
+
+    /// What Junction can do: tools, whose list changes are announced.
+    static let capabilities: JSONValue = ["tools": ["listChanged": true]]
+
+    /// A modern result: `resultType: complete`, `serverInfo` in `_meta`, and for a cacheable
+    /// result its `cacheScope` and `ttlMs`.
+    static func complete(_ result: JSONValue, cacheScope: String? = nil, ttl: Int? = nil) -> JSONValue {
+        guard case .object(var members) = result else { return result }
+        members["resultType"] = members["resultType"] ?? "complete"
+        var meta = members["_meta"]?.objectValue ?? [:]
+        meta[ModernEnvelope.serverInfoKey] = serverInfo
+        members["_meta"] = .object(meta)
+        if let cacheScope, let ttl {
+            members["cacheScope"] = .string(cacheScope)
+            members["ttlMs"] = .integer(ttl)
+        }
+        return .object(members)
+    }
+
+    /// The `server/discover` result (before `complete(_:)`).
+    func discovery(mode: ToolMode) -> JSONValue {
+        var result: [String: JSONValue] = [
+            "supportedVersions": .array(MCPRevision.supported.map(JSONValue.string)), "capabilities": Self.capabilities,
+        ]
+        if mode == .meta { result["instructions"] = .string(MetaTools.instructions) }
+        return .object(result)
+    }
+
+    /// The `initialize` result, at the version asked for if Junction serves it, else its newest
+    /// legacy version (the client then decides whether it can speak that).
+    static func initialize(_ params: [String: JSONValue], mode: ToolMode) -> Result<JSONValue, RPCError> {
+        guard case .string(let requested)? = params["protocolVersion"] else {
+            return .failure(.invalidParams("initialize needs params.protocolVersion, a string such as \"2025-11-25\"."))
+        }
+        if let capabilities = params["capabilities"], capabilities.objectValue == nil {
+            return .failure(.invalidParams("params.capabilities must be an object."))
+        }
+        var result: [String: JSONValue] = [
+            "protocolVersion": .string(negotiated(requested)), "capabilities": capabilities, "serverInfo": serverInfo,
+        ]
+        if mode == .meta { result["instructions"] = .string(MetaTools.instructions) }
+        return .success(.object(result))
+    }
+
+    /// The legacy version `initialize` answers for a client asking for `requested`.
+    static func negotiated(_ requested: String) -> String {
+        MCPRevision.isLegacy(requested) ? requested : MCPRevision.legacy[0]
+    }
+
+    // MARK: tools/list
+
+    /// The most bytes of tools one `tools/list` page carries: the official SDKs' clients read
     /// at most 1 MiB per message by default, and catalogs imported from published API
     /// descriptions reach several megabytes.
     static let pageBudget = 256 << 10
 
     /// One page of the session's tools, from `cursor` on; `nextCursor` names the next page.
-    func listTools(_ session: ToolSession, cursor: String? = nil) async throws -> ListTools.Result {
-        guard session.mode == .all else { return ListTools.Result(tools: MetaTools.tools) }
-        let all = try await catalog.tools(tenantID: session.tenantID)
-        let start = try cursor.map { cursor throws(MCPError) in
-            guard let offset = Self.offset(in: cursor), offset <= all.count else {
-                throw MCPError.invalidParams("The cursor is not one this server gave; list the tools from the start.")
+    /// The order is the catalog's (connector name, then resource), the same on every call.
+    func listTools(_ session: ToolSession, cursor: JSONValue?) async -> Result<JSONValue, RPCError> {
+        guard session.mode == .all else { return .success(["tools": .array(MetaTools.tools)]) }
+        var start = 0
+        if let cursor {
+            guard case .string(let text) = cursor, let offset = Self.offset(in: text) else {
+                return .failure(.invalidParams("The cursor is not one this server gave; list the tools from the start."))
             }
-            return offset
-        } ?? 0
-        var end = start
+            start = offset
+        }
+        let all: [ToolDefinition]
+        do {
+            all = try await catalog.tools(tenantID: session.tenantID)
+        } catch {
+            return .failure(.internalError("The tools could not be listed: \((error as? JunctionError)?.message ?? "\(error)")"))
+        }
+        guard start <= all.count else {
+            return .failure(.invalidParams("The cursor is not one this server gave; list the tools from the start."))
+        }
+        var page: [JSONValue] = []
         var bytes = 0
+        var end = start
         while end < all.count {
-            let size = Self.estimatedSize(all[end])
+            let tool = Self.tool(all[end])
+            let size = tool.jsonBytes.count
             if end > start, bytes + size > Self.pageBudget { break }
             bytes += size
+            page.append(tool)
             end += 1
         }
-        return ListTools.Result(tools: all[start..<end].map(Self.tool), nextCursor: end < all.count ? Self.cursor(at: end) : nil)
+        var result: [String: JSONValue] = ["tools": .array(page)]
+        if end < all.count { result["nextCursor"] = .string(Self.cursor(at: end)) }
+        return .success(.object(result))
     }
 
     /// An opaque cursor for the page starting at `offset`.
@@ -85,39 +161,60 @@ public struct MCPToolServer: Sendable {
         return Int(text.dropFirst("tools:".count)).flatMap { $0 >= 0 ? $0 : nil }
     }
 
-    /// About how many bytes a tool takes on the wire: its schemas and texts.
-    private static func estimatedSize(_ tool: ToolDefinition) -> Int {
-        let schemas = [tool.inputSchema] + (tool.outputSchema.map { [$0] } ?? [])
-        let schemaBytes = schemas.reduce(0) { $0 + ((try? JSONCoding.encode($1).count) ?? 0) }
-        return schemaBytes + tool.name.utf8.count + tool.description.utf8.count + tool.title.utf8.count + 200
+    /// The MCP tool for a definition: annotations from its kind, and an output schema only
+    /// as an object (a non-object schema is declared as `{"result": schema}`, matching
+    /// `StructuredOutput.content(_:declaredSchema:)`).
+    static func tool(_ definition: ToolDefinition) -> JSONValue {
+        let isRead = definition.kind == .read
+        var annotations: [String: JSONValue] = ["title": .string(definition.title), "readOnlyHint": .bool(isRead), "openWorldHint": true]
+        if !isRead { annotations["destructiveHint"] = true }
+        var tool: [String: JSONValue] = [
+            "name": .string(definition.name), "title": .string(definition.title), "description": .string(definition.description),
+            "inputSchema": definition.inputSchema, "annotations": .object(annotations),
+        ]
+        if let output = definition.outputSchema { tool["outputSchema"] = StructuredOutput.schema(output) }
+        return .object(tool)
     }
 
-    func callTool(_ parameters: CallTool.Parameters, session: ToolSession) async throws -> CallTool.Result {
-        let arguments = JSONValue.object((parameters.arguments ?? [:]).mapValues(JSONValue.init))
-        return try await callTool(named: parameters.name, arguments: arguments, session: session)
+    // MARK: tools/call
+
+    func callTool(_ params: [String: JSONValue], session: ToolSession, era: MCPEra) async -> Result<JSONValue, RPCError> {
+        guard case .string(let name)? = params["name"] else {
+            return .failure(.invalidParams("tools/call needs params.name, the tool's name as a string."))
+        }
+        var arguments = params["arguments"] ?? .object([:])
+        if arguments == .null { arguments = .object([:]) }
+        guard arguments.objectValue != nil else {
+            return .failure(.invalidParams("params.arguments must be an object of the tool's arguments."))
+        }
+        do {
+            return .success(try await callTool(named: name, arguments: arguments, session: session, era: era))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Answers `tools/call` of `name`: a meta tool in meta mode, otherwise the tenant's tool.
-    func callTool(named name: String, arguments: JSONValue, session: ToolSession) async throws -> CallTool.Result {
+    func callTool(named name: String, arguments: JSONValue, session: ToolSession, era: MCPEra) async throws(RPCError) -> JSONValue {
         if session.mode == .meta, let meta = MetaTools.Name(rawValue: name) {
-            return try await MetaTools(server: self, session: session).call(meta, arguments: arguments)
+            return try await MetaTools(server: self, session: session, era: era).call(meta, arguments: arguments)
         }
-        return try await call(named: name, arguments: arguments, session: session)
+        return try await call(named: name, arguments: arguments, session: session, era: era)
     }
 
     /// Runs the tool `name` (also in meta mode, where it is not listed). An unknown name is a
     /// protocol error (`-32602`), as MCP specifies; a known tool whose connector cannot serve
     /// it (disabled, its server down) is a failed result naming why.
-    func call(named name: String, arguments: JSONValue, session: ToolSession) async throws -> CallTool.Result {
+    func call(named name: String, arguments: JSONValue, session: ToolSession, era: MCPEra) async throws(RPCError) -> JSONValue {
         let found: ToolDefinition?
         do {
             found = try await catalog.tool(tenantID: session.tenantID, named: name)
         } catch let error as JunctionError {
             return Self.failure(code: error.code.description, message: error.message, upstreamStatus: error.upstreamStatus)
+        } catch {
+            throw .internalError("The tool could not be found: \(error)")
         }
-        guard let tool = found else {
-            throw MCPError.invalidParams("Unknown tool: \(name.prefix(100))")
-        }
+        guard let tool = found else { throw .invalidParams("Unknown tool: \(name.prefix(100))") }
         do {
             try admission.enter(tenantID: session.tenantID)
         } catch {
@@ -131,38 +228,39 @@ public struct MCPToolServer: Sendable {
         return Self.result(envelope, tool: tool)
     }
 
-    /// The MCP tool for a definition: annotations from its kind, and an output schema only
-    /// as an object (a non-object schema is declared as `{"result": schema}`, matching
-    /// `StructuredOutput.content(_:declaredSchema:)`).
-    static func tool(_ definition: ToolDefinition) -> MCP.Tool {
-        let isRead = definition.kind == .read
-        return MCP.Tool(
-            name: definition.name, title: definition.title, description: definition.description,
-            inputSchema: MCP.Value(definition.inputSchema),
-            annotations: .init(
-                title: definition.title, readOnlyHint: isRead, destructiveHint: isRead ? nil : true,
-                openWorldHint: true),
-            outputSchema: definition.outputSchema.map { MCP.Value(StructuredOutput.schema($0)) })
-    }
-
     /// The tool result of an envelope: the data as JSON text and as structured content, or
     /// `isError` with `code: message`.
-    static func result(_ envelope: InvokeEnvelope, tool: ToolDefinition) -> CallTool.Result {
+    static func result(_ envelope: InvokeEnvelope, tool: ToolDefinition) -> JSONValue {
         guard envelope.success, let payload = envelope.payload else {
             return failure(
                 code: (envelope.error?.code ?? .internal).rawValue, message: envelope.error?.message ?? "The call failed.",
                 upstreamStatus: envelope.error?.upstreamStatus)
         }
-        return CallTool.Result(
-            content: [.text(text: StructuredOutput.text(payload), annotations: nil, _meta: nil)],
-            structuredContent: Optional(MCP.Value(StructuredOutput.content(payload.value, declaredSchema: tool.outputSchema))),
-            isError: false)
+        return [
+            "content": [["type": "text", "text": .string(StructuredOutput.text(payload))]],
+            "structuredContent": StructuredOutput.content(payload.value, declaredSchema: tool.outputSchema),
+            "isError": false,
+        ]
+    }
+
+    /// A successful tool result carrying `value` as text and structured content.
+    static func structured(_ value: JSONValue) -> JSONValue {
+        ["content": [["type": "text", "text": .string(StructuredOutput.text(value))]], "structuredContent": value, "isError": false]
     }
 
     /// A failed tool result: `isError` with `code: message`.
-    static func failure(code: String, message: String, upstreamStatus: Int?) -> CallTool.Result {
+    static func failure(code: String, message: String, upstreamStatus: Int?) -> JSONValue {
         var text = "\(code): \(message)"
         if let upstreamStatus { text += " (upstream status \(upstreamStatus))" }
-        return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: true)
+        return ["content": [["type": "text", "text": .string(text)]], "isError": true]
     }
+}
+
+/// The protocol era a request is served in.
+enum MCPEra: Sendable {
+    /// Stateless 2026-07-28: what the request's `_meta` declared.
+    case modern(ModernEnvelope)
+    /// A legacy session (HTTP) or process (stdio), at the version `initialize` negotiated,
+    /// with the capabilities the client declared then (none before it).
+    case legacy(version: String, clientCapabilities: JSONValue)
 }

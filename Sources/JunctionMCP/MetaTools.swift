@@ -1,7 +1,6 @@
 import JunctionConnectors
 import JunctionCore
 import JunctionRuntime
-import MCP
 
 /// The three tools that stand for a large catalog (`?tools=meta`, `--tools meta`): find tools
 /// by words, read one's full schema, call one. Only names and one-line descriptions enter the
@@ -18,11 +17,11 @@ struct MetaTools {
         describe_tool to read one tool's input schema, then call_tool with its name and arguments.
         """
 
-    static let tools: [MCP.Tool] = [
-        MCP.Tool(
-            name: Name.searchTools.rawValue, title: "Search tools",
-            description: "Find tools by keywords. Returns the best matching tool names with one-line descriptions.",
-            inputSchema: [
+    static let tools: [JSONValue] = [
+        [
+            "name": .string(Name.searchTools.rawValue), "title": "Search tools",
+            "description": "Find tools by keywords. Returns the best matching tool names with one-line descriptions.",
+            "inputSchema": [
                 "type": "object",
                 "properties": [
                     "query": ["type": "string", "description": "Words describing the action, e.g. 'create contact'."],
@@ -30,20 +29,22 @@ struct MetaTools {
                 ],
                 "required": ["query"],
             ],
-            annotations: .init(readOnlyHint: true, openWorldHint: false)),
-        MCP.Tool(
-            name: Name.describeTool.rawValue, title: "Describe a tool",
-            description: "The full definition of one tool: its description, input schema and output schema.",
-            inputSchema: [
+            "annotations": ["readOnlyHint": true, "openWorldHint": false],
+        ],
+        [
+            "name": .string(Name.describeTool.rawValue), "title": "Describe a tool",
+            "description": "The full definition of one tool: its description, input schema and output schema.",
+            "inputSchema": [
                 "type": "object",
                 "properties": ["name": ["type": "string", "description": "A name from search_tools."]],
                 "required": ["name"],
             ],
-            annotations: .init(readOnlyHint: true, openWorldHint: false)),
-        MCP.Tool(
-            name: Name.callTool.rawValue, title: "Call a tool",
-            description: "Call one tool by name with arguments matching its input schema.",
-            inputSchema: [
+            "annotations": ["readOnlyHint": true, "openWorldHint": false],
+        ],
+        [
+            "name": .string(Name.callTool.rawValue), "title": "Call a tool",
+            "description": "Call one tool by name with arguments matching its input schema.",
+            "inputSchema": [
                 "type": "object",
                 "properties": [
                     "name": ["type": "string", "description": "A name from search_tools."],
@@ -51,22 +52,24 @@ struct MetaTools {
                 ],
                 "required": ["name"],
             ],
-            annotations: .init(destructiveHint: true, openWorldHint: true)),
+            "annotations": ["destructiveHint": true, "openWorldHint": true],
+        ],
     ]
 
     let server: MCPToolServer
     let session: ToolSession
+    let era: MCPEra
 
-    func call(_ name: Name, arguments: JSONValue) async throws -> CallTool.Result {
+    func call(_ name: Name, arguments: JSONValue) async throws(RPCError) -> JSONValue {
         switch name {
         case .searchTools:
-            guard let query = arguments["query"]?.stringValue else { throw MCPError.invalidParams("'query' must be a string.") }
+            guard let query = arguments["query"]?.stringValue else { throw .invalidParams("'query' must be a string.") }
             let limit = min(max(arguments["limit"]?.intValue ?? 10, 1), 50)
-            let hits = ToolSearch.rank(try await server.catalog.tools(tenantID: session.tenantID), query: query, limit: limit)
+            let hits = ToolSearch.rank(try await allTools(), query: query, limit: limit)
             let found: JSONValue = ["tools": .array(hits.map { hit in
                 ["name": .string(hit.tool.name), "description": .string(Self.firstLine(hit.tool.description))]
             })]
-            return Self.structured(found)
+            return MCPToolServer.structured(found)
         case .describeTool:
             let tool = try await tool(arguments["name"])
             var described: [String: JSONValue] = [
@@ -74,27 +77,33 @@ struct MetaTools {
                 "kind": .string(tool.kind.rawValue), "inputSchema": tool.inputSchema,
             ]
             described["outputSchema"] = tool.outputSchema
-            return Self.structured(.object(described))
+            return MCPToolServer.structured(.object(described))
         case .callTool:
             let tool = try await tool(arguments["name"])
             let toolArguments = arguments["arguments"] ?? [:]
-            guard toolArguments.objectValue != nil else { throw MCPError.invalidParams("'arguments' must be an object.") }
-            return try await server.call(named: tool.name, arguments: toolArguments, session: session)
+            guard toolArguments.objectValue != nil else { throw .invalidParams("'arguments' must be an object.") }
+            return try await server.call(named: tool.name, arguments: toolArguments, session: session, era: era)
         }
     }
 
-    private func tool(_ name: JSONValue?) async throws -> ToolDefinition {
-        guard let name = name?.stringValue else { throw MCPError.invalidParams("'name' must be a string.") }
-        guard let tool = try await server.catalog.tool(tenantID: session.tenantID, named: name) else {
-            throw MCPError.invalidParams("Unknown tool: \(name.prefix(100)). Use search_tools to find tool names.")
+    private func tool(_ name: JSONValue?) async throws(RPCError) -> ToolDefinition {
+        guard let name = name?.stringValue else { throw .invalidParams("'name' must be a string.") }
+        let found: ToolDefinition?
+        do {
+            found = try await server.catalog.tool(tenantID: session.tenantID, named: name)
+        } catch {
+            throw .internalError("The tool could not be read: \((error as? JunctionError)?.message ?? "\(error)")")
         }
-        return tool
+        guard let found else { throw .invalidParams("Unknown tool: \(name.prefix(100)). Use search_tools to find tool names.") }
+        return found
     }
 
-    private static func structured(_ value: JSONValue) -> CallTool.Result {
-        CallTool.Result(
-            content: [.text(text: StructuredOutput.text(value), annotations: nil, _meta: nil)],
-            structuredContent: Optional(MCP.Value(value)), isError: false)
+    private func allTools() async throws(RPCError) -> [ToolDefinition] {
+        do {
+            return try await server.catalog.tools(tenantID: session.tenantID)
+        } catch {
+            throw .internalError("The tools could not be listed: \((error as? JunctionError)?.message ?? "\(error)")")
+        }
     }
 
     private static func firstLine(_ text: String) -> String {

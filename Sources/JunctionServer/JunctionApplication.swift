@@ -35,7 +35,8 @@ public struct JunctionApplication: Sendable {
         let body = JSONBodyReader(limit: configuration.maxBodyBytes, timeout: configuration.requestBodyTimeout)
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
-        MCPController(sessions: mcpSessions, scope: scope, body: body).register(on: router)
+        let mcp = MCPHTTPEndpoint(server: MCPToolServer(catalog: runtime.catalog, admission: runtime.admission), sessions: mcpSessions)
+        MCPController(endpoint: mcp, scope: scope, body: body).register(on: router)
         HookController(triggers: runtime.triggers, body: body).register(on: router)
         let api = router.group("api/v1")
         TenantController(
@@ -65,9 +66,7 @@ public struct JunctionApplication: Sendable {
         onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let host = configuration.host
-        let mcpSessions = MCPSessions(
-            toolServer: MCPToolServer(catalog: runtime.catalog, admission: runtime.admission), changes: runtime.changes,
-            configuration: configuration.mcp)
+        let mcpSessions = MCPSessions(changes: runtime.changes, configuration: configuration.mcp)
         let openFiles = OpenFileLimit.current
         let limit = configuration.connectionLimit(openFiles: openFiles)
         let acceptedAtMost = limit + max(16, limit / 8)

@@ -439,9 +439,9 @@ struct MCPServerTests {
 
                 let opened = try await junction.request(.post, "/mcp", key: tenant.key, json: Self.initialize, headers: Self.streamHeaders)
                 #expect(opened.status == .ok)
-                #expect(opened.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+                #expect(opened.headers[.contentType] == "application/json")
                 let session = try #require(opened.headers[Self.sessionHeader])
-                #expect(Self.events(opened.text).first?["result"]?["serverInfo"]?["name"] == "junction")
+                #expect(opened.json["result"]?["serverInfo"]?["name"] == "junction")
 
                 var inSession = Self.streamHeaders
                 inSession[Self.sessionHeader] = session
@@ -454,7 +454,7 @@ struct MCPServerTests {
                 // The owner can use it, so the 404 was about who asked.
                 let own = try await junction.request(.post, "/mcp", key: tenant.key, json: list, headers: inSession)
                 #expect(own.status == .ok)
-                let names = Self.events(own.text).last?["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                let names = own.json["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
                 #expect(names?.contains("crm__get-customer") == true)
 
                 let anonymous = try await junction.request(.post, "/mcp", key: nil, json: Self.initialize, headers: Self.streamHeaders)
