@@ -64,14 +64,25 @@ public final class MCPClientDriver: Sendable {
         self.output = output
     }
 
+    /// How the client picks its protocol revision.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// The `initialize` handshake (2025-11-25 and earlier).
+        case legacy
+        /// The SDK's default: a `server/discover` probe, falling back to `initialize`.
+        case auto
+        /// Stateless 2026-07-28, adopted from `server/discover` with no fallback.
+        case modern = "2026-07-28"
+    }
+
     /// A client of the Streamable HTTP server at `url`, sending `headers` (e.g. `Authorization`)
     /// with every request.
     ///
     /// - Parameter filePath: where to start looking upwards for `Tests/Peers/mcp_client.py`.
     public static func http(
-        url: String, headers: [String: String] = [:], timeout: Duration = .seconds(30), filePath: String = #filePath
+        url: String, headers: [String: String] = [:], mode: Mode = .legacy, timeout: Duration = .seconds(30),
+        filePath: String = #filePath
     ) async throws -> MCPClientDriver {
-        var arguments = ["http", url]
+        var arguments = ["http", url, "--mode", mode.rawValue]
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["--header", "\(name): \(value)"] }
         return try await start(arguments, directory: nil, timeout: timeout, filePath: filePath)
     }
@@ -80,9 +91,9 @@ public final class MCPClientDriver: Sendable {
     /// process's environment plus `environment`, in `directory` (default: the temporary directory).
     public static func stdio(
         command: String, arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
-        timeout: Duration = .seconds(30), filePath: String = #filePath
+        mode: Mode = .legacy, timeout: Duration = .seconds(30), filePath: String = #filePath
     ) async throws -> MCPClientDriver {
-        var options = ["stdio"]
+        var options = ["stdio", "--mode", mode.rawValue]
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) { options += ["--env", "\(name)=\(value)"] }
         return try await start(
             options + ["--"] + [command] + arguments, directory: directory ?? FileManager.default.temporaryDirectory,
@@ -175,6 +186,14 @@ public final class MCPClientDriver: Sendable {
         let answer = try await send(["op": "wait_list_changed", "timeout": .number(seconds)])
         guard answer["ok"] == true else { throw HarnessError("wait_list_changed failed: \(answer)") }
         return answer["received"] == true
+    }
+
+    /// Opens a 2026-07-28 `subscriptions/listen` stream for tool list changes (which
+    /// ``waitListChanged(seconds:)`` then counts); the filter the server acknowledged.
+    public func listen() async throws -> JSONValue {
+        let answer = try await send(["op": "listen"])
+        guard answer["ok"] == true, let honored = answer["honored"] else { throw HarnessError("listen failed: \(answer)") }
+        return honored
     }
 
     /// Runs `body`, then closes the client, also when `body` throws.

@@ -2,13 +2,15 @@
 """Line-driven MCP client driver (official Python SDK, mcp 2.x) for Junction's tests.
 
 Usage:
-    mcp_client.py http URL [--header 'Name: value']... [--auto] [--timeout S]
-    mcp_client.py stdio [--env K=V]... [--auto] [--timeout S] -- COMMAND ARGS...
+    mcp_client.py http URL [--header 'Name: value']... [--mode M] [--timeout S]
+    mcp_client.py stdio [--env K=V]... [--mode M] [--timeout S] -- COMMAND ARGS...
 
-It connects with the legacy `initialize` handshake (what a 2025-11-25 / 2025-06-18 server
-such as the Swift MCP SDK speaks), prints one line
+--mode legacy (the default) connects with the `initialize` handshake (2025-11-25 and
+earlier); --mode auto uses the SDK's default negotiation (a `server/discover` probe at
+2026-07-28 first, falling back to `initialize` on any error); --mode 2026-07-28 discovers at
+that version and adopts it (no fallback). It prints one line
 
-    {"ok":true,"event":"initialized","server":{...serverInfo...},"protocol_version":"..."}
+    {"ok":true,"event":"initialized","server":{...serverInfo...},"protocol_version":"...","discover":{...}|null}
 
 then reads JSON commands from stdin, one per line, and answers each with exactly one JSON line:
 
@@ -16,14 +18,16 @@ then reads JSON commands from stdin, one per line, and answers each with exactly
     {"op":"call_tool","name":N,"arguments":{...}}        -> {"ok":true,"result":{"isError":..,"content":[..],"structuredContent":..}}
         add "raw":true to skip the SDK's client-side outputSchema check (plain tools/call)
     {"op":"wait_list_changed","timeout":10}              -> {"ok":true,"received":bool,"count":N}
+        (legacy: notifications/tools/list_changed; 2026-07-28: events of the open subscription)
+    {"op":"listen"}                                      -> {"ok":true,"honored":{...filter...}}
+        (2026-07-28: opens a subscriptions/listen stream for tools list changes)
+    {"op":"unlisten"}                                    -> {"ok":true,"end":"graceful"|"lost"|"open"}
     {"op":"ping"}                                        -> {"ok":true}
     {"op":"close"}                                       -> {"ok":true}, exit 0
 
 A failing command answers {"ok":false,"error":"<Type>: <message>"} (plus "code" for a
 JSON-RPC error) and the loop goes on. A failed connect prints {"ok":false,...} and exits 1.
 
---auto uses the SDK's default "auto" negotiation instead (a `server/discover` probe at
-2026-07-28 first, falling back to `initialize` on any JSON-RPC/HTTP error).
 The stdio child inherits this process's whole environment plus the --env pairs (the SDK
 alone would pass only HOME/LOGNAME/PATH/SHELL/TERM/USER).
 """
@@ -80,6 +84,10 @@ class ListChanged:
             self.pending += 1
             self.event.set()
 
+    def count(self) -> None:
+        self.pending += 1
+        self.event.set()
+
     async def wait(self, timeout: float) -> tuple[bool, int]:
         if self.pending == 0:
             with anyio.move_on_after(timeout):
@@ -98,7 +106,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("url", nargs="?")
     p.add_argument("--header", action="append", default=[], help="'Name: value' (http)")
     p.add_argument("--env", action="append", default=[], help="K=V for the stdio child")
-    p.add_argument("--auto", action="store_true", help="server/discover probe first (SDK default)")
+    p.add_argument("--mode", default="legacy", help="legacy | auto | a modern version such as 2026-07-28")
     p.add_argument("--timeout", type=float, default=30.0, help="connect / per-request timeout (s)")
     args = p.parse_args(argv)
     args.command = command
@@ -135,12 +143,15 @@ async def connect(args: argparse.Namespace, stack: AsyncExitStack, changed: List
     )
     await stack.enter_async_context(session)
     with anyio.move_on_after(args.timeout) as scope:
-        if args.auto:
+        if args.mode == "auto":
             from mcp.client._probe import negotiate_auto  # private: the policy Client(mode="auto") uses
 
             await negotiate_auto(session)
-        else:
+        elif args.mode == "legacy":
             await session.initialize()
+        else:
+            raw = await session.send_discover(args.mode)
+            session.adopt(types.DiscoverResult.model_validate(raw))
     if scope.cancelled_caught:
         raise TimeoutError(f"no initialize answer within {args.timeout}s")
     return session
@@ -175,7 +186,40 @@ async def call_tool(session: ClientSession, cmd: dict[str, Any]) -> dict[str, An
     return {"ok": True, "result": out}
 
 
-async def run_commands(session: ClientSession, changed: ListChanged) -> None:
+class Listener:
+    """One subscriptions/listen stream (2026-07-28) run in the background, counting tool changes."""
+
+    def __init__(self, session: ClientSession, changed: ListChanged) -> None:
+        self.session, self.changed = session, changed
+        self.honored: dict[str, Any] | None = None
+        self.end = "open"
+        self.scope: anyio.CancelScope | None = None
+        self.ready = anyio.Event()
+        self.error: BaseException | None = None
+
+    async def run(self) -> None:
+        from mcp.client.subscriptions import SubscriptionLost, ToolsListChanged, listen
+
+        with anyio.CancelScope() as scope:
+            self.scope = scope
+            try:
+                async with listen(self.session, tools_list_changed=True) as subscription:
+                    self.honored = wire(subscription.honored)
+                    self.ready.set()
+                    async for event in subscription:
+                        if isinstance(event, ToolsListChanged):
+                            self.changed.count()
+                self.end = "graceful"
+            except SubscriptionLost:
+                self.end = "lost"
+            except Exception as exc:  # refused before the acknowledgement
+                self.error = exc
+            finally:
+                self.ready.set()
+
+
+async def run_commands(session: ClientSession, changed: ListChanged, tg: Any) -> None:
+    listener: Listener | None = None
     stdin = anyio.wrap_file(sys.stdin)
     while True:
         line = await stdin.readline()
@@ -193,6 +237,18 @@ async def run_commands(session: ClientSession, changed: ListChanged) -> None:
             elif op == "wait_list_changed":
                 received, count = await changed.wait(float(cmd.get("timeout", 10)))
                 emit({"ok": True, "received": received, "count": count})
+            elif op == "listen":
+                listener = Listener(session, changed)
+                tg.start_soon(listener.run)
+                await listener.ready.wait()
+                if listener.error is not None:
+                    raise listener.error
+                emit({"ok": True, "honored": listener.honored})
+            elif op == "unlisten":
+                end = listener.end if listener else "none"
+                if listener and listener.scope and end == "open":
+                    listener.scope.cancel()
+                emit({"ok": True, "end": end})
             elif op == "ping":
                 await session.send_ping()
                 emit({"ok": True})
@@ -214,6 +270,7 @@ async def main(argv: list[str]) -> int:
             session = await connect(args, stack, changed)
             connected = True
             init = session.initialize_result
+            discovered = session.discover_result
             emit(
                 {
                     "ok": True,
@@ -221,10 +278,13 @@ async def main(argv: list[str]) -> int:
                     "server": wire(session.server_info) if session.server_info else {},
                     "protocol_version": session.protocol_version,
                     "capabilities": wire(session.server_capabilities) if session.server_capabilities else {},
-                    "instructions": init.instructions if init else None,
+                    "instructions": init.instructions if init else (discovered.instructions if discovered else None),
+                    "discover": wire(discovered) if discovered else None,
                 }
             )
-            await run_commands(session, changed)
+            async with anyio.create_task_group() as tg:
+                await run_commands(session, changed, tg)
+                tg.cancel_scope.cancel()
     except Exception as exc:  # ExceptionGroup included: transport failures surface from task groups
         if not connected:
             # e.g. connection refused surfaces as the transport task group's error, not from initialize()
