@@ -22,6 +22,12 @@ import NIOHTTP1
 /// - A request the server does not answer (unreachable, refused key, stream cut) gets a
 ///   JSON-RPC error that says why, so the client never waits for nothing.
 ///
+/// A 2026-07-28 message (one whose `_meta` names a modern protocol version) needs no session:
+/// it is POSTed on its own with the headers that mirror its body (`MCP-Protocol-Version`,
+/// `Mcp-Method`, `Mcp-Name`), and its answer relayed, a `subscriptions/listen` stream for as
+/// long as it lasts. `notifications/cancelled` for such a request closes its POST, which is
+/// how Streamable HTTP cancels.
+///
 /// When the client's input ends, requests in flight finish and the session is ended with DELETE.
 public actor MCPRelay {
     private let endpoint: String
@@ -40,6 +46,10 @@ public actor MCPRelay {
     private var renewals = 0
     private var events: Task<Void, Never>?
     private var closing = false
+    /// The 2026-07-28 requests under way, by id: cancelling one closes its POST.
+    private var modernRequests: [JSONValue: Task<Void, Never>] = [:]
+    /// Those of them that are `subscriptions/listen` streams, which end with the client's input.
+    private var subscriptions: Set<JSONValue> = []
 
     /// The largest JSON answer relayed; event streams are relayed event by event.
     static let maximumAnswerBytes = 64 << 20
@@ -99,7 +109,14 @@ public actor MCPRelay {
             do {
                 for try await data in messages {
                     let message = ClientMessage(data)
-                    if message.isRequest, message.method != "initialize" {
+                    if let version = message.modernVersion {
+                        if let id = message.id, message.isRequest {
+                            let relaying = startModern(message, version: version, id: id)
+                            group.addTask { await self.modernEnded(id, relaying) }
+                        }
+                    } else if let cancelled = message.cancelledRequest, let request = modernRequests.removeValue(forKey: cancelled) {
+                        request.cancel()
+                    } else if message.isRequest, message.method != "initialize" {
                         group.addTask { await self.relay(message) }
                     } else {
                         // `initialize` opens the session the rest need; notifications and
@@ -110,6 +127,7 @@ public actor MCPRelay {
             } catch {
                 logger.warning("The MCP client's input failed: \(error)")
             }
+            for id in subscriptions { modernRequests[id]?.cancel() }
         }
         closing = true
         events?.cancel()
@@ -129,6 +147,18 @@ public actor MCPRelay {
         var method: String? { json?["method"]?.stringValue }
         var isRequest: Bool { id != nil && method != nil }
         var isInitialize: Bool { method == "initialize" }
+        /// The 2026-07-28 protocol version a request declares in `_meta` (a modern-only
+        /// method without one is sent as the newest, for the server to refuse precisely).
+        var modernVersion: String? {
+            if let version = json?["params"]?["_meta"]?[ModernEnvelope.protocolVersionKey]?.stringValue, !MCPRevision.isLegacy(version) {
+                return version
+            }
+            return method == "server/discover" || method == "subscriptions/listen" ? MCPRevision.modern[0] : nil
+        }
+        /// The request a `notifications/cancelled` cancels.
+        var cancelledRequest: JSONValue? {
+            method == "notifications/cancelled" && id == nil ? json?["params"]?["requestId"] : nil
+        }
 
         init(_ data: Data) {
             self.data = data
@@ -171,6 +201,64 @@ public actor MCPRelay {
         } catch {
             logger.warning("The MCP server did not take \(message.method ?? "a message"): \(Self.describe(error, endpoint: endpoint))")
             for id in message.requestIDs { await answer(id: id, failure: error) }
+        }
+    }
+
+    // MARK: 2026-07-28 requests
+
+    /// POSTs one 2026-07-28 request and relays its answer, JSON or an event stream, unless
+    /// the client cancels it first; a request the server does not answer gets an error saying why.
+    private func startModern(_ message: ClientMessage, version: String, id: JSONValue) -> Task<Void, Never> {
+        let relaying = Task { await self.postModern(message, version: version, id: id) }
+        modernRequests[id] = relaying
+        if message.method == "subscriptions/listen" { subscriptions.insert(id) }
+        return relaying
+    }
+
+    private func modernEnded(_ id: JSONValue, _ relaying: Task<Void, Never>) async {
+        await relaying.value
+        if modernRequests[id] == relaying { modernRequests[id] = nil }
+        subscriptions.remove(id)
+    }
+
+    private func postModern(_ message: ClientMessage, version: String, id: JSONValue) async {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers = headers
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json, text/event-stream")
+        request.headers.add(name: "MCP-Protocol-Version", value: version)
+        if let method = message.method {
+            request.headers.add(name: "Mcp-Method", value: method)
+            if let member = MirroredHeaders.namedBy[method], let name = message.json?["params"]?[member]?.stringValue {
+                request.headers.add(name: "Mcp-Name", value: MirroredHeaders.encode(name))
+            }
+        }
+        request.body = .bytes(ByteBuffer(bytes: message.data))
+        let listening = message.method == "subscriptions/listen"
+        do {
+            let response = try await listening
+                ? http.execute(request, deadline: .distantFuture, logger: logger)
+                : http.execute(request, timeout: requestTimeout, logger: logger)
+            let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+            var answered = false
+            if contentType.hasPrefix("text/event-stream") {
+                var parser = EventStreamParser()
+                answered = try await relayEvents(of: response, with: &parser, forwarding: true, answering: id)
+            } else if contentType.hasPrefix("application/json") {
+                let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
+                answered = await received(Data(body.readableBytesView), forwarding: true, answering: id)
+            }
+            // A subscription that ends without its result was lost, which its client must hear.
+            if answered || Task.isCancelled { return }
+            guard (200..<300).contains(response.status.code) else {
+                throw RelayFailure.refused(status: Int(response.status.code), body: ByteBuffer())
+            }
+            throw RelayFailure.unanswered
+        } catch {
+            if Task.isCancelled { return }
+            logger.warning("The MCP server did not answer \(message.method ?? "a request"): \(Self.describe(error, endpoint: endpoint))")
+            await answer(id: id, failure: error)
         }
     }
 

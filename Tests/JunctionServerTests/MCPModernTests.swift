@@ -97,4 +97,27 @@ struct MCPModernTests {
             }
         }
     }
+
+    @Test(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))
+    func stdioRelayCarries2026ToTheServer() async throws {
+        let executable = try #require(ServeProcessTests.executable)
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await MCPServerTests.prepare(junction, upstream: upstream)
+                let client = try await MCPClientDriver.stdio(
+                    command: executable.path, arguments: ["mcp", "--url", junction.baseURL],
+                    environment: ["JUNCTION_API_KEY": tenant.key], mode: .auto)
+                try await client.use { client in
+                    Self.expectModern(client)
+                    try await MCPServerTests.expectCRMServed(by: client)
+                    let unknown = try await client.callTool("crm__nope")
+                    #expect(unknown["code"] == -32602, "the server's error passes through: \(unknown)")
+                    #expect(try await client.listen() == ["toolsListChanged": true])
+                    try await MCPServerTests.addBilling(junction, key: tenant.key, upstream: upstream)
+                    #expect(try await client.waitListChanged(seconds: 10))
+                    #expect(try await client.listTools().first?["name"] == "billing__list-invoices")
+                }
+            }
+        }
+    }
 }

@@ -244,4 +244,53 @@ struct MCPWireTests {
             }
         }
     }
+
+    /// `junction mcp` over stdio, fed raw lines: each is answered as the specification says,
+    /// and the process ends when its input does.
+    @Test(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))
+    func stdioAnswersEveryLineAsTheSpecificationSays() async throws {
+        let executable = try #require(ServeProcessTests.executable)
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                _ = try await MCPServerTests.prepare(junction, upstream: upstream)
+                let meta = Self.meta.jsonText
+                let lines = [
+                    #"{"jsonrpc": "2.0", "id": 1, "method""#,
+                    #"{"id": 2, "method": "tools/list"}"#,
+                    #"{"jsonrpc": "2.0", "id": 3, "method": "server/discover"}"#,
+                    #"{"jsonrpc": "2.0", "id": 4, "method": "server/discover", "params": {"_meta": \#(meta)}}"#,
+                    #"{"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": 5, "_meta": \#(meta)}}"#,
+                    #"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#,
+                    #"{"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "crm__get-customer", "arguments": {"id": "3"}}}"#,
+                    #"[{"jsonrpc": "2.0", "id": 7, "method": "ping"}]"#,
+                ]
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = ["mcp", "--tenant", "acme", "--data-dir", junction.dataDirectory.path]
+                let input = Pipe(), output = Pipe()
+                process.standardInput = input
+                process.standardOutput = output
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                try input.fileHandleForWriting.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+                try input.fileHandleForWriting.close()
+                let written = try await Task.detached { try output.fileHandleForReading.readToEnd() ?? Data() }.value
+                process.waitUntilExit()
+                let answers = try String(decoding: written, as: UTF8.self).split(separator: "\n").map { try JSONCoding.decode(Array($0.utf8)) }
+                let byID = Dictionary(answers.map { ($0["id"] ?? .null, $0) }, uniquingKeysWith: { first, _ in first })
+                #expect(answers.count == 7, "one answer per request, none for the notification: \(answers)")
+                #expect(answers.filter { $0["id"] == .null }.compactMap { $0["error"]?["code"]?.intValue }.sorted() == [-32700, -32600],
+                    "the unreadable line and the batch are answered with a null id")
+                #expect(byID[2]?["error"]?["code"] == -32600)
+                #expect(byID[3]?["error"]?["code"] == -32602, "server/discover without its _meta")
+                #expect(byID[4]?["result"]?["resultType"] == "complete")
+                #expect(byID[4]?["result"]?["supportedVersions"]?[0] == "2026-07-28")
+                #expect(byID[5]?["error"]?["code"] == -32602)
+                #expect(byID[6]?["result"]?["isError"] == false, "a legacy call without initialize is served too")
+                #expect(byID[6]?["result"]?["resultType"] == nil)
+                #expect(process.terminationStatus == 0)
+                #expect(upstream.count("echo") == 1)
+            }
+        }
+    }
 }
