@@ -120,4 +120,69 @@ struct MCPModernTests {
             }
         }
     }
+
+    /// Five connectors of 500 resources each, every one with a schema of about a kilobyte:
+    /// 2,500 tools, several megabytes of definitions.
+    static func addCatalog(_ junction: JunctionHarness, key: String, upstream: UpstreamServer) async throws {
+        for connector in 0..<5 {
+            let resources: [JSONValue] = (0..<500).map { index in
+                [
+                    "slug": .string("operation-\(index)"), "path": .string("/echo/records/\(index)/{id}"),
+                    "description": .string("Reads record set \(index) of catalog \(connector): every field of the record, its owner and its history."),
+                    "input_schema": [
+                        "type": "object", "required": ["id"],
+                        "properties": [
+                            "id": ["type": "string", "description": "The record's identifier, as the list operation returns it.", "minLength": 1],
+                            "fields": ["type": "array", "items": ["type": "string", "enum": ["owner", "history", "labels", "links", "attachments"]],
+                                       "description": "Which optional parts of the record to include in the answer."],
+                            "since": ["type": "string", "format": "date-time", "description": "Only history entries after this instant."],
+                            "limit": ["type": "integer", "minimum": 1, "maximum": 500, "default": 50, "description": "At most this many history entries."],
+                        ],
+                    ],
+                ]
+            }
+            let created = try await junction.request(.post, "/api/v1/connectors", key: key, json: [
+                "connector_name": .string("catalog-\(connector)"), "connector_type": "http", "connection_url": .string(upstream.url),
+                "options": ["resources": .array(resources)],
+            ])
+            guard created.status == .created else { throw HarnessError("catalog-\(connector): \(created.status) \(created.text)") }
+        }
+    }
+
+    /// 2,500 tools listed page by page by the official SDK at its default limits (1 MiB per
+    /// message), in both eras, each page well under the limit, the order the same each time.
+    @Test func twoThousandFiveHundredToolsArePagedForTheSDK() async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                try await Self.addCatalog(junction, key: tenant.key, upstream: upstream)
+                var listings: [[String]] = []
+                for mode in [MCPClientDriver.Mode.modern, .legacy] {
+                    listings.append(try await Self.client(junction, key: tenant.key, mode: mode).use { client in
+                        let names = try await client.listTools().compactMap { $0["name"]?.stringValue }
+                        let called = try await client.callTool("catalog-4__operation-499", arguments: ["id": "r-1"])
+                        #expect(called["result"]?["structuredContent"]?["path"] == "/echo/records/499/r-1", "\(called)")
+                        return names
+                    })
+                }
+                #expect(listings[0].count == 2500)
+                #expect(Set(listings[0]).count == 2500)
+                #expect(listings[0] == listings[1], "both eras list the same tools in the same order")
+                #expect(listings[0].first == "catalog-0__operation-0")
+
+                // Page by page on the wire: every page far below 1 MiB, the cursor leading on.
+                var cursor: JSONValue?
+                var pages: [Int] = []
+                repeat {
+                    let request = MCPWireTests.modern("tools/list", params: cursor.map { ["cursor": $0] } ?? [:])
+                    let answer = try await MCPWireTests.post(junction, key: tenant.key, request)
+                    #expect(answer.text.utf8.count < 512 << 10, "a page of \(answer.text.utf8.count) bytes")
+                    pages.append(answer.json["result"]?["tools"]?.arrayValue?.count ?? 0)
+                    cursor = answer.json["result"]?["nextCursor"]
+                } while cursor != nil && pages.count < 100
+                #expect(pages.reduce(0, +) == 2500)
+                #expect(pages.count > 5, "\(pages)")
+            }
+        }
+    }
 }
