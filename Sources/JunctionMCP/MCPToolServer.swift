@@ -225,16 +225,28 @@ public struct MCPToolServer: Sendable {
         actor.requestID = Identifier.make("req")
         let envelope = await catalog.call(
             tool, arguments: arguments, tenantID: session.tenantID, requestID: actor.requestID!, actor: actor)
-        return Self.result(envelope, tool: tool)
+        return try Self.result(envelope, tool: tool, era: era)
     }
 
     /// The tool result of an envelope: the data as JSON text and as structured content, or
-    /// `isError` with `code: message`.
-    static func result(_ envelope: InvokeEnvelope, tool: ToolDefinition) -> JSONValue {
+    /// `isError` with `code: message`. A failure a person can resolve at a URL (an approval
+    /// to grant) asks the client to open it, if it said it can: in 2026-07-28 an
+    /// `input_required` result with a URL elicitation (the client retries the call once the
+    /// person is done), in 2025-11-25 the error `-32042`.
+    static func result(_ envelope: InvokeEnvelope, tool: ToolDefinition, era: MCPEra) throws(RPCError) -> JSONValue {
         guard envelope.success, let payload = envelope.payload else {
-            return failure(
-                code: (envelope.error?.code ?? .internal).rawValue, message: envelope.error?.message ?? "The call failed.",
-                upstreamStatus: envelope.error?.upstreamStatus)
+            let failed = envelope.error ?? InvokeEnvelope.Failure(code: .internal, message: "The call failed.", retryable: false)
+            if let action = UserAction(failed) {
+                switch era {
+                case .modern(let envelope) where envelope.acceptsURLElicitation:
+                    return action.inputRequired
+                case .legacy(let version, let capabilities) where version == "2025-11-25" && capabilities["elicitation"]?["url"] != nil:
+                    throw action.elicitationRequired
+                default:
+                    return failure(code: failed.code.rawValue, message: "\(failed.message) Open \(action.url) to continue.", upstreamStatus: nil)
+                }
+            }
+            return failure(code: failed.code.rawValue, message: failed.message, upstreamStatus: failed.upstreamStatus)
         }
         return [
             "content": [["type": "text", "text": .string(StructuredOutput.text(payload))]],
@@ -253,6 +265,38 @@ public struct MCPToolServer: Sendable {
         var text = "\(code): \(message)"
         if let upstreamStatus { text += " (upstream status \(upstreamStatus))" }
         return ["content": [["type": "text", "text": .string(text)]], "isError": true]
+    }
+}
+
+/// A failed call a person can resolve at a URL: its `details.url` (an approval to grant).
+struct UserAction {
+    let url: String
+    let message: String
+    /// Names the interaction: the approval's id if the failure gives one.
+    let id: String
+
+    init?(_ failure: InvokeEnvelope.Failure) {
+        guard case .string(let url)? = failure.details?["url"], url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            return nil
+        }
+        self.url = url
+        message = failure.message
+        id = failure.details?["approval_id"]?.stringValue ?? failure.details?["id"]?.stringValue ?? Identifier.make("eli")
+    }
+
+    /// The 2026-07-28 answer: retry once the person has been to `url`.
+    var inputRequired: JSONValue {
+        [
+            "resultType": "input_required",
+            "inputRequests": [.init(id): ["method": "elicitation/create", "params": ["mode": "url", "message": .string(message), "url": .string(url)]]],
+        ]
+    }
+
+    /// The 2025-11-25 answer (`URLElicitationRequiredError`).
+    var elicitationRequired: RPCError {
+        RPCError(
+            code: -32042, message: message,
+            data: ["elicitations": [["mode": "url", "message": .string(message), "url": .string(url), "elicitationId": .string(id)]]])
     }
 }
 

@@ -66,9 +66,24 @@ public struct InvokeEnvelope: Sendable, Codable {
         public var upstreamStatus: Int?
         /// The input field at fault, for `invalid_input`.
         public var field: String?
+        /// Structured detail, such as where a person can resolve the failure (`url`, e.g.
+        /// to grant an `approval_required` call).
+        public var details: JSONValue?
+
+        public init(
+            code: ErrorCode, message: String, retryable: Bool = false, upstreamStatus: Int? = nil, field: String? = nil,
+            details: JSONValue? = nil
+        ) {
+            self.code = code
+            self.message = message
+            self.retryable = retryable
+            self.upstreamStatus = upstreamStatus
+            self.field = field
+            self.details = details
+        }
 
         enum CodingKeys: String, CodingKey {
-            case code, message, retryable, field
+            case code, message, retryable, field, details
             case upstreamStatus = "upstream_status"
         }
 
@@ -79,6 +94,7 @@ public struct InvokeEnvelope: Sendable, Codable {
                 "upstream_status": upstreamStatus.map(JSONValue.integer) ?? .null,
             ]
             if let field { members["field"] = .string(field) }
+            if let details { members["details"] = details }
             return .object(members)
         }
 
@@ -141,7 +157,7 @@ public struct InvokeEnvelope: Sendable, Codable {
             data: error.upstreamBody,
             error: Failure(
                 code: error.code, message: error.message, retryable: error.retryable,
-                upstreamStatus: error.upstreamStatus, field: error.field),
+                upstreamStatus: error.upstreamStatus, field: error.field, details: error.details),
             metadata: metadata
         )
     }
