@@ -31,6 +31,8 @@ public struct MCPToolServer: Sendable {
 
     /// Answers `request` from the client `session` speaks for, in `era`.
     func respond(to request: RPCRequest, session: ToolSession, era: MCPEra) async -> Result<JSONValue, RPCError> {
+        var session = session
+        session.traceparent = request.meta?["traceparent"]?.stringValue.flatMap(TraceParent.init)
         let outcome: Result<JSONValue, RPCError>
         switch (request.method, era) {
         case ("server/discover", .modern):
@@ -224,7 +226,8 @@ public struct MCPToolServer: Sendable {
         var actor = session.actor
         actor.requestID = Identifier.make("req")
         let envelope = await catalog.call(
-            tool, arguments: arguments, tenantID: session.tenantID, requestID: actor.requestID!, actor: actor)
+            tool, arguments: arguments, tenantID: session.tenantID, requestID: actor.requestID!, actor: actor,
+            traceparent: session.traceparent)
         return try Self.result(envelope, tool: tool, era: era)
     }
 

@@ -18,6 +18,9 @@ public struct ToolSession: Sendable {
     public var actor: AuditActor
     /// All tools or the meta tools.
     public var mode: ToolMode
+    /// The trace context of the request being answered (its `_meta.traceparent`), carried
+    /// into the calls it makes.
+    public var traceparent: TraceParent?
 
     public init(tenantID: String, actor: AuditActor, mode: ToolMode) {
         self.tenantID = tenantID

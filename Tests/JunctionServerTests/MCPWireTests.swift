@@ -245,6 +245,41 @@ struct MCPWireTests {
         }
     }
 
+    /// A caller's W3C `traceparent` (MCP `_meta.traceparent`, or the invoke API's header)
+    /// goes on to the upstream and into the call's audit event; a malformed one goes nowhere.
+    @Test func aCallersTraceContinuesUpstreamAndIntoTheAudit() async throws {
+        let trace = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await MCPServerTests.prepare(junction, upstream: upstream)
+                var meta = Self.meta.objectValue ?? [:]
+                meta["traceparent"] = .string(trace)
+                let call = Self.modern("tools/call", params: ["name": "crm__get-customer", "arguments": ["id": "1"], "_meta": .object(meta)])
+                let called = try await Self.post(junction, key: tenant.key, call)
+                #expect(called.json["result"]?["structuredContent"]?["headers"]?["traceparent"] == .string(trace), "\(called.text)")
+
+                let inSession = try await MCPServerTests.openSession(junction, key: tenant.key)
+                let legacy: JSONValue = [
+                    "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                    "params": ["name": "crm__get-customer", "arguments": ["id": "2"], "_meta": ["traceparent": "00-not-a-trace-01"]],
+                ]
+                let untraced = try await junction.request(.post, "/mcp", key: tenant.key, json: legacy, headers: inSession)
+                #expect(untraced.json["result"]?["isError"] == false)
+                #expect(untraced.json["result"]?["structuredContent"]?["headers"]?["traceparent"] == nil, "a malformed trace is dropped")
+
+                let invoked = try await junction.request(
+                    .post, "/api/v1/connectors/crm/resources/get-customer/invoke", key: tenant.key, json: ["data": ["id": "3"]],
+                    headers: [HTTPField.Name("traceparent")!: trace.uppercased()])
+                #expect(invoked.json["data"]?["headers"]?["traceparent"] == .string(trace))
+
+                let audit = try await junction.request(.get, "/api/v1/audit?limit=50", key: tenant.key)
+                let traced = (audit.json["events"]?.arrayValue ?? []).filter { $0["action"] == "connector.invoke" }.map { $0["details"]?["trace_id"] }
+                #expect(traced.filter { $0 == "0af7651916cd43dd8448eb211c80319c" }.count == 2)
+                #expect(traced.contains(nil), "the untraced call has no trace id")
+            }
+        }
+    }
+
     /// `junction mcp` over stdio, fed raw lines: each is answered as the specification says,
     /// and the process ends when its input does.
     @Test(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))

@@ -159,6 +159,10 @@ struct HTTPTransport: Sendable {
         if let key = call.idempotencyKey, request.headers["Idempotency-Key"].isEmpty {
             request.headers.add(name: "Idempotency-Key", value: key)
         }
+        // The caller's trace continues upstream.
+        if let traceparent = call.traceparent, request.headers["traceparent"].isEmpty {
+            request.headers.add(name: "traceparent", value: traceparent.description)
+        }
         switch body {
         case .json(let value)?:
             if request.headers["Content-Type"].isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }

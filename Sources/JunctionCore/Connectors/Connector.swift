@@ -157,17 +157,21 @@ public struct CallContext: Sendable {
     public var idempotencyKey: String?
     /// Headers given with the call (`options.headers`); they win over any credential.
     public var headers: [String: String]
+    /// The caller's trace context, passed on to upstreams that take one (HTTP `traceparent`).
+    public var traceparent: TraceParent?
 
     public init(
         requestID: String,
         deadline: ContinuousClock.Instant,
         idempotencyKey: String? = nil,
-        headers: [String: String] = [:]
+        headers: [String: String] = [:],
+        traceparent: TraceParent? = nil
     ) {
         self.requestID = requestID
         self.deadline = deadline
         self.idempotencyKey = idempotencyKey
         self.headers = headers
+        self.traceparent = traceparent
     }
 }
 

@@ -22,11 +22,14 @@ public struct InvokeRequest: Sendable {
     public var idempotencyKey: String?
     /// Who calls, for the audit log.
     public var actor: AuditActor
+    /// The caller's trace context (`traceparent`), for the audit event, logs and upstreams.
+    public var traceparent: TraceParent?
 
     public init(
         tenantID: String, connector: String, resource: String, data: JSONValue, options: InvokeOptions,
-        requestID: String, idempotencyKey: String?, actor: AuditActor
+        requestID: String, idempotencyKey: String?, actor: AuditActor, traceparent: TraceParent? = nil
     ) {
+        self.traceparent = traceparent
         self.tenantID = tenantID
         self.connector = connector
         self.resource = resource
@@ -95,11 +98,20 @@ public struct Invoker: Sendable {
                     "Invoke failed inside Junction",
                     metadata: [
                         "tenant.id": .string(request.tenantID), "connector.name": .string(request.connector),
-                        "request.id": .string(request.requestID), "error": .string(String(describing: failure.cause ?? failure)),
+                        "request.id": .string(request.requestID), "trace.id": .string(request.traceparent.map { String($0.traceID) } ?? ""),
+                        "error": .string(String(describing: failure.cause ?? failure)),
                     ])
             }
             envelope = .failure(failure, metadata: metadata)
         }
+        Self.logger.debug(
+            "Invoked",
+            metadata: [
+                "tenant.id": .string(request.tenantID), "connector.name": .string(request.connector),
+                "resource": .string(request.resource), "request.id": .string(request.requestID),
+                "trace.id": .string(request.traceparent.map { String($0.traceID) } ?? ""),
+                "outcome": .string(envelope.error?.code.rawValue ?? "ok"), "duration_ms": .string("\(envelope.metadata.durationMilliseconds)"),
+            ])
         metrics?.record(connectorType: connectorType, envelope: envelope, duration: .now - start)
         audit(request, envelope: envelope)
         return envelope
@@ -137,7 +149,7 @@ public struct Invoker: Sendable {
             metadata.attempts = attempt
             let call = CallContext(
                 requestID: request.requestID, deadline: .now + timeout, idempotencyKey: request.idempotencyKey,
-                headers: request.options.headers)
+                headers: request.options.headers, traceparent: request.traceparent)
             do {
                 let result = try await instance.execute(resource.resource, input: request.data, call: call)
                 metadata.status = result.status
@@ -242,16 +254,18 @@ public struct Invoker: Sendable {
 
     private func audit(_ request: InvokeRequest, envelope: InvokeEnvelope) {
         let digest = HexDigits.lowercase(SHA256.hash(data: request.data.jsonBytes).prefix(8))
+        var details: [String: JSONValue] = [
+            "resource": .string(request.resource),
+            "outcome": .string(envelope.error?.code.rawValue ?? "ok"),
+            "duration_ms": .integer(envelope.metadata.durationMilliseconds),
+            "attempts": .integer(envelope.metadata.attempts),
+            "mock": .bool(envelope.metadata.mock),
+            "input_digest": .string(digest),
+        ]
+        if let traceparent = request.traceparent { details["trace_id"] = .string(String(traceparent.traceID)) }
         let event = request.actor.event(
             "connector.invoke", tenantID: request.tenantID, targetType: "connector", target: request.connector,
-            details: [
-                "resource": .string(request.resource),
-                "outcome": .string(envelope.error?.code.rawValue ?? "ok"),
-                "duration_ms": .integer(envelope.metadata.durationMilliseconds),
-                "attempts": .integer(envelope.metadata.attempts),
-                "mock": .bool(envelope.metadata.mock),
-                "input_digest": .string(digest),
-            ])
+            details: .object(details))
         var recorded = event
         recorded.outcome = envelope.error?.code.rawValue ?? "ok"
         auditLog.record(recorded)

@@ -66,7 +66,8 @@ struct InvokeController: Sendable {
     ) async throws -> Response {
         let envelope = await invoker.invoke(InvokeRequest(
             tenantID: tenantID, connector: connector, resource: resource, data: data, options: options,
-            requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor()))
+            requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor(),
+            traceparent: request.headers[.traceparent].flatMap(TraceParent.init)))
         let status: HTTPResponse.Status = envelope.success
             ? .ok : (envelope.error?.code ?? .internal).httpStatus
         return JSONResponse.make(envelope, status: status)
@@ -132,4 +133,5 @@ struct InvokeController: Sendable {
 
 extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let traceparent = HTTPField.Name("traceparent")!
 }
