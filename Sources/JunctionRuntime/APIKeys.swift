@@ -35,13 +35,7 @@ public struct APIKeys: Sendable {
     /// Generates a key for `scope`. Nothing is stored.
     public static func generate(scope: APIKey.Scope, name: String) -> Issued {
         let id = Identifier.make("key")
-        var generator = SystemRandomNumberGenerator()
-        let secretBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = Data(secretBytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        let text = "jk_\(id.dropFirst(4))_\(secret)"
+        let text = "jk_\(id.dropFirst(4))_\(RandomToken.make())"
         return Issued(text: text, record: APIKey(id: id, scope: scope, name: name, digest: digest(of: text)))
     }
 
@@ -72,6 +66,15 @@ public struct APIKeys: Sendable {
         }
         guard Self.constantTimeEquals(Self.digest(of: text), record.digest) else { return nil }
         return Principal(keyID: record.id, scope: record.scope)
+    }
+
+    /// Whether the key `id` still exists (read as `authenticate` reads it).
+    public func exists(id: String) async throws -> Bool {
+        if cache.value(for: id) != nil { return true }
+        let deletions = cache.version
+        guard let stored = try await store.key(id: id) else { return false }
+        cache.insert(stored, for: id, ifUnchangedSince: deletions)
+        return true
     }
 
     /// Deletes a key (see `APIKeyStore.deleteKey`); it stops authenticating at once.

@@ -31,13 +31,17 @@ public struct JunctionApplication: Sendable {
         let store = runtime.store
         let router = Router(context: JunctionRequestContext.self)
         router.add(middleware: RequestMiddleware())
-        router.add(middleware: APIKeyMiddleware(keys: runtime.keys, protectedSegments: ["api", "mcp"]))
+        router.add(middleware: APIKeyMiddleware(
+            keys: runtime.keys, oauth: runtime.oauth, protectedSegments: ["api", "mcp"], publicURL: configuration.publicURL))
         let body = JSONBodyReader(limit: configuration.maxBodyBytes, timeout: configuration.requestBodyTimeout)
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
         let mcp = MCPHTTPEndpoint(server: MCPToolServer(catalog: runtime.catalog, admission: runtime.admission), sessions: mcpSessions)
         MCPController(endpoint: mcp, scope: scope, body: body).register(on: router)
         HookController(triggers: runtime.triggers, body: body).register(on: router)
+        OAuthController(
+            oauth: runtime.oauth, keys: runtime.keys, scope: scope, publicURL: configuration.publicURL, body: body.limited(to: 64 << 10)
+        ).register(on: router)
         let api = router.group("api/v1")
         TenantController(
             store: store, tenants: runtime.tenants, keys: runtime.keys, body: body, mode: configuration.mode

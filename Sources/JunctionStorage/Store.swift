@@ -6,7 +6,9 @@ import JunctionCore
 /// at all.
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
-public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, TriggerStore, AuditStore {
+public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, TriggerStore, AuditStore,
+    OAuthStore
+{
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
 }
@@ -300,4 +302,39 @@ public protocol AuditStore: Sendable {
     func recordAudits(_ events: [AuditEvent]) async throws
     /// Events matching `query`, newest first.
     func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
+}
+
+/// What a refresh token came to when it was used.
+public enum RefreshOutcome: Sendable {
+    /// It was current: it is spent, and the new tokens are stored, for this grant.
+    case rotated(OAuthGrant)
+    /// It had been used before (a stolen copy, or a client that lost the newer one): the
+    /// whole grant is revoked, as OAuth 2.1 asks.
+    case reused(OAuthGrant)
+    /// Unknown, expired, or of a revoked grant.
+    case invalid
+}
+
+/// Junction's OAuth 2.1 authorization server: registered clients, grants, single-use codes,
+/// and tokens, the last two only as digests.
+public protocol OAuthStore: Sendable {
+    /// Stores a registered client.
+    func insertOAuthClient(_ client: OAuthClient, audit: AuditEvent) async throws
+    /// The registered client `id`.
+    func oauthClient(id: String) async throws -> OAuthClient?
+    /// How many clients are registered.
+    func oauthClientCount() async throws -> Int
+    /// Stores a consent and the code it answers with.
+    func insertOAuthGrant(_ grant: OAuthGrant, code: OAuthCode, audit: AuditEvent) async throws
+    /// Spends the code with this digest if it exists, is unspent and unexpired at `now`; the
+    /// code and its grant. A code presented again revokes its grant (and its tokens).
+    func redeemOAuthCode(digest: [UInt8], now: Date) async throws -> (grant: OAuthGrant, code: OAuthCode)?
+    /// Stores tokens issued for a grant.
+    func insertOAuthTokens(_ tokens: [OAuthToken]) async throws
+    /// Spends the refresh token with this digest and stores `tokens` in its place (see `RefreshOutcome`).
+    func rotateOAuthRefreshToken(digest: [UInt8], now: Date, issuing tokens: [OAuthToken], audit: AuditEvent) async throws -> RefreshOutcome
+    /// The grant of the unexpired, unrevoked access token with this digest.
+    func oauthAccessGrant(digest: [UInt8], now: Date) async throws -> OAuthGrant?
+    /// Forgets codes and tokens that expired before `cutoff`.
+    func purgeOAuth(expiredBefore cutoff: Date) async throws
 }

@@ -77,12 +77,19 @@ public final class MCPClientDriver: Sendable {
     /// A client of the Streamable HTTP server at `url`, sending `headers` (e.g. `Authorization`)
     /// with every request.
     ///
-    /// - Parameter filePath: where to start looking upwards for `Tests/Peers/mcp_client.py`.
+    /// - Parameters:
+    ///   - oauthConsent: authorize with the SDK's OAuth client instead, consenting at the
+    ///     server's consent page with this API key (and tenant, for a platform key).
+    ///   - filePath: where to start looking upwards for `Tests/Peers/mcp_client.py`.
     public static func http(
-        url: String, headers: [String: String] = [:], mode: Mode = .legacy, timeout: Duration = .seconds(30),
-        filePath: String = #filePath
+        url: String, headers: [String: String] = [:], mode: Mode = .legacy, oauthConsent: (key: String, tenant: String?)? = nil,
+        timeout: Duration = .seconds(30), filePath: String = #filePath
     ) async throws -> MCPClientDriver {
         var arguments = ["http", url, "--mode", mode.rawValue]
+        if let oauthConsent {
+            arguments += ["--oauth-consent-key", oauthConsent.key]
+            if let tenant = oauthConsent.tenant { arguments += ["--oauth-tenant", tenant] }
+        }
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["--header", "\(name): \(value)"] }
         return try await start(arguments, directory: nil, timeout: timeout, filePath: filePath)
     }

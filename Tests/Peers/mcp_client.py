@@ -28,6 +28,13 @@ then reads JSON commands from stdin, one per line, and answers each with exactly
 A failing command answers {"ok":false,"error":"<Type>: <message>"} (plus "code" for a
 JSON-RPC error) and the loop goes on. A failed connect prints {"ok":false,...} and exits 1.
 
+--oauth-consent-key KEY (http) authorizes with the SDK's OAuth client instead of sending an
+Authorization header: it discovers Junction's authorization server from the 401, registers
+itself, and plays the person at the consent page (presenting KEY, and --oauth-tenant T for a
+platform key), then exchanges the code with PKCE. The "initialized" line then carries
+"oauth": {"client_id", "scope", "token_type", "consent_status"}; {"op":"oauth_refresh"}
+forces a refresh-token exchange and answers {"ok":true,"rotated":bool}.
+
 The stdio child inherits this process's whole environment plus the --env pairs (the SDK
 alone would pass only HOME/LOGNAME/PATH/SHELL/TERM/USER).
 """
@@ -108,6 +115,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--env", action="append", default=[], help="K=V for the stdio child")
     p.add_argument("--mode", default="legacy", help="legacy | auto | a modern version such as 2026-07-28")
     p.add_argument("--timeout", type=float, default=30.0, help="connect / per-request timeout (s)")
+    p.add_argument("--oauth-consent-key", help="authorize with OAuth, consenting with this API key")
+    p.add_argument("--oauth-tenant", help="the tenant a platform consent key acts for")
     args = p.parse_args(argv)
     args.command = command
     if args.transport == "http" and not args.url:
@@ -117,15 +126,107 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+class Consent:
+    """OAuth as a person at Junction's consent page: the SDK's redirect handler fetches the page,
+    submits its form with the consent key, and keeps the redirect's code for the callback."""
+
+    def __init__(self, key: str, tenant: str | None) -> None:
+        self.key, self.tenant = key, tenant
+        self.result: Any = None
+        self.status: int | None = None
+        self.storage: Any = None
+        self.provider: Any = None
+
+    async def redirect_handler(self, url: str) -> None:
+        import html
+        import re
+        from urllib.parse import parse_qs, urljoin, urlparse
+
+        import httpx2
+        from mcp.shared.auth import AuthorizationCodeResult
+
+        async with httpx2.AsyncClient(follow_redirects=False) as http:
+            page = await http.get(url)
+            page.raise_for_status()
+            fields = {
+                html.unescape(name): html.unescape(value)
+                for name, value in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page.text)
+            }
+            fields.update({"api_key": self.key, "decision": "allow"})
+            if self.tenant:
+                fields["tenant"] = self.tenant
+            answer = await http.post(urljoin(url, "/oauth/authorize"), data=fields)
+            self.status = answer.status_code
+            location = answer.headers.get("location")
+            if answer.status_code != 302 or not location:
+                raise RuntimeError(f"consent answered {answer.status_code}: {answer.text[:300]}")
+            query = {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
+            if "code" not in query:
+                raise RuntimeError(f"consent redirected without a code: {location}")
+            self.result = AuthorizationCodeResult(code=query["code"], state=query.get("state"), iss=query.get("iss"))
+
+    async def callback_handler(self) -> Any:
+        return self.result
+
+
+class MemoryTokens:
+    """TokenStorage in memory."""
+
+    def __init__(self) -> None:
+        self.tokens: Any = None
+        self.client: Any = None
+
+    async def get_tokens(self) -> Any:
+        return self.tokens
+
+    async def set_tokens(self, tokens: Any) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> Any:
+        return self.client
+
+    async def set_client_info(self, client_info: Any) -> None:
+        self.client = client_info
+
+
+def oauth_provider(args: argparse.Namespace, consent: Consent) -> Any:
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.shared.auth import OAuthClientMetadata
+
+    consent.storage = MemoryTokens()
+    consent.provider = OAuthClientProvider(
+        server_url=args.url,
+        client_metadata=OAuthClientMetadata(
+            client_name="Junction test client",
+            redirect_uris=["http://127.0.0.1:8976/callback"],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            token_endpoint_auth_method="none",
+        ),
+        storage=consent.storage,
+        redirect_handler=consent.redirect_handler,
+        callback_handler=consent.callback_handler,
+    )
+    return consent.provider
+
+
+CONSENT: Consent | None = None
+
+
 async def connect(args: argparse.Namespace, stack: AsyncExitStack, changed: ListChanged) -> ClientSession:
+    global CONSENT
     if args.transport == "http":
         headers = {}
         for h in args.header:
             name, _, value = h.partition(":")
             headers[name.strip()] = value.strip()
+        auth = None
+        if args.oauth_consent_key:
+            CONSENT = Consent(args.oauth_consent_key, args.oauth_tenant)
+            auth = oauth_provider(args, CONSENT)
         # Extra headers (e.g. Authorization) go on the httpx2 client; the transport adds
         # Accept / Content-Type / Mcp-Session-Id / MCP-Protocol-Version itself.
-        http = await stack.enter_async_context(create_mcp_http_client(headers=headers))
+        http = await stack.enter_async_context(create_mcp_http_client(headers=headers, auth=auth))
         read, write = await stack.enter_async_context(streamable_http_client(args.url, http_client=http))
     else:
         env = dict(os.environ)
@@ -249,6 +350,13 @@ async def run_commands(session: ClientSession, changed: ListChanged, tg: Any) ->
                 if listener and listener.scope and end == "open":
                     listener.scope.cancel()
                 emit({"ok": True, "end": end})
+            elif op == "oauth_refresh":
+                # Expire the access token locally: the provider then refreshes before the next request.
+                assert CONSENT is not None, "not an OAuth connection"
+                before = CONSENT.storage.tokens.refresh_token
+                CONSENT.provider.context.token_expiry_time = 1.0
+                await session.list_tools()
+                emit({"ok": True, "rotated": CONSENT.storage.tokens.refresh_token != before})
             elif op == "ping":
                 await session.send_ping()
                 emit({"ok": True})
@@ -280,6 +388,14 @@ async def main(argv: list[str]) -> int:
                     "capabilities": wire(session.server_capabilities) if session.server_capabilities else {},
                     "instructions": init.instructions if init else (discovered.instructions if discovered else None),
                     "discover": wire(discovered) if discovered else None,
+                    "oauth": {
+                        "client_id": CONSENT.storage.client.client_id,
+                        "scope": CONSENT.storage.tokens.scope,
+                        "token_type": CONSENT.storage.tokens.token_type,
+                        "consent_status": CONSENT.status,
+                    }
+                    if CONSENT and CONSENT.storage.tokens
+                    else None,
                 }
             )
             async with anyio.create_task_group() as tg:

@@ -26,6 +26,8 @@ public struct Runtime: Sendable {
     public let cache: ConnectorCache
     /// API keys: issuing and checking.
     public let keys: APIKeys
+    /// The OAuth 2.1 authorization server for remote MCP clients.
+    public let oauth: OAuthAuthority
     /// Tenants and their first keys.
     public let tenants: TenantService
     /// Credentials, sealed at rest.
@@ -62,7 +64,13 @@ public struct Runtime: Sendable {
 
     /// The long-running services of a server, in start order: the audit writer first, so
     /// that it stops last, once nothing can record events any more.
-    public var services: [any Service] { [auditLog, workers, deliveries, inbound, purge, CacheSweep(cache: cache)] }
+    public var services: [any Service] {
+        let oauth = oauth
+        return [
+            auditLog, workers, deliveries, inbound, purge, CacheSweep(cache: cache),
+            PeriodicWork(every: .seconds(3600), "Purging expired OAuth codes and tokens") { try await oauth.purge() },
+        ]
+    }
 
     init(
         configuration: Configuration, registry: ConnectorRegistry, directory: DataDirectory, clients: HTTPClients,
@@ -82,6 +90,7 @@ public struct Runtime: Sendable {
         shared[AddressGuardKey.self] = addressGuard
         shared[MCPCommandPolicyKey.self] = configuration.mcpCommands
         keys = APIKeys(store: store)
+        oauth = OAuthAuthority(store: store, keys: keys, lifetimes: configuration.oauth)
         tenants = TenantService(store: store)
         credentials = CredentialService(
             store: store, secrets: secrets, resolver: SecretResolver(policy: configuration.secretReferences), cache: cache)

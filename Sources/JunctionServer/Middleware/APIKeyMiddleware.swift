@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import JunctionCore
 import JunctionRuntime
@@ -7,10 +8,16 @@ import Logging
 /// `protectedSegments` — matched route or not, so that unknown API paths answer 401 before 404 —
 /// and records the caller in the context. Segments are compared as the router sees them
 /// (empty segments skipped), so `//api/v1/…` is guarded too.
+///
+/// `/mcp` also takes the access tokens of Junction's OAuth authorization server, each acting
+/// for its grant's one tenant, and its 401 names its protected resource metadata (RFC 9728),
+/// from which an MCP client finds where to authorize.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = JunctionRequestContext
     let keys: APIKeys
+    let oauth: OAuthAuthority
     let protectedSegments: Set<Substring>
+    let publicURL: String?
 
     func handle(
         _ request: Request,
@@ -20,18 +27,42 @@ struct APIKeyMiddleware: RouterMiddleware {
         guard let first = request.uri.path.split(separator: "/", maxSplits: 1).first, protectedSegments.contains(first) else {
             return try await next(request, context)
         }
-        guard let header = request.headers[.authorization] else {
-            throw JunctionError(.unauthorized, "Missing API key: send 'Authorization: Bearer <key>'.")
-        }
-        let prefix = "Bearer "
-        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix.lowercased(),
-              let principal = try await keys.authenticate(header.dropFirst(prefix.count).drop(while: { $0 == " " }))
-        else {
-            throw JunctionError(.unauthorized, "Invalid API key.")
-        }
+        let isMCP = first == "mcp"
+        let credential = Self.bearer(request.headers[.authorization])
         var context = context
-        context.principal = principal
-        context.logger[metadataKey: "api_key.id"] = .string(principal.keyID)
+        do {
+            guard let credential else {
+                throw JunctionError(.unauthorized, "Missing API key: send 'Authorization: Bearer <key>'.")
+            }
+            if OAuthAuthority.isAccessToken(credential) {
+                guard isMCP else { throw JunctionError(.unauthorized, "OAuth access tokens are for /mcp only; use an API key.") }
+                guard let (principal, grant) = try await oauth.authenticate(accessToken: credential) else {
+                    throw JunctionError(.unauthorized, "The access token is unknown, expired or revoked: authorize again.")
+                }
+                context.principal = principal
+                context.logger[metadataKey: "oauth.client"] = .string(grant.clientID)
+            } else {
+                guard let principal = try await keys.authenticate(credential) else {
+                    throw JunctionError(.unauthorized, "Invalid API key.")
+                }
+                context.principal = principal
+            }
+        } catch let error as JunctionError where error.code == .unauthorized && isMCP {
+            var response = ErrorBody.response(error)
+            let metadata = OAuthController.resourceMetadataURL(issuer: PublicURL.base(of: request, configured: publicURL))
+            let invalid = credential == nil ? "" : #", error="invalid_token""#
+            response.headers[.wwwAuthenticate] = #"Bearer resource_metadata="\#(metadata)"\#(invalid)"#
+            return response
+        }
+        context.logger[metadataKey: "api_key.id"] = .string(context.principal?.keyID ?? "")
         return try await next(request, context)
+    }
+
+    /// The credential of an `Authorization: Bearer …` header.
+    private static func bearer(_ header: String?) -> Substring? {
+        let prefix = "Bearer "
+        guard let header, header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix.lowercased() else { return nil }
+        let credential = header.dropFirst(prefix.count).drop(while: { $0 == " " })
+        return credential.isEmpty ? nil : credential
     }
 }

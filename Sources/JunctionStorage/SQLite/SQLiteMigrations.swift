@@ -201,6 +201,46 @@ enum SQLiteMigrations {
                 END;
                 """)
         }
+        migrator.registerMigration("v8-oauth") { db in
+            // Junction as an OAuth 2.1 authorization server for remote MCP clients: codes and
+            // tokens are kept only as SHA-256 digests; a grant's revocation ends all of them.
+            try db.execute(sql: """
+                CREATE TABLE oauth_clients (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    redirect_uris TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE oauth_grants (
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    key_id TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    resource TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    revoked_at DATETIME
+                );
+                CREATE TABLE oauth_codes (
+                    digest BLOB PRIMARY KEY,
+                    grant_id TEXT NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,
+                    redirect_uri TEXT NOT NULL,
+                    code_challenge TEXT NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    used_at DATETIME
+                ) WITHOUT ROWID;
+                CREATE TABLE oauth_tokens (
+                    digest BLOB PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    grant_id TEXT NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,
+                    expires_at DATETIME NOT NULL,
+                    used_at DATETIME
+                ) WITHOUT ROWID;
+                CREATE INDEX oauth_tokens_grant ON oauth_tokens(grant_id);
+                CREATE INDEX oauth_tokens_expiry ON oauth_tokens(expires_at);
+                CREATE INDEX oauth_codes_expiry ON oauth_codes(expires_at);
+                """)
+        }
         return migrator
     }
 }
