@@ -203,6 +203,7 @@ let package = Package(
                 "JunctionRuntime",
                 "JunctionStorage",
                 "JunctionMCP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MCP", package: "swift-sdk"),

@@ -51,6 +51,14 @@ final class ExpiringCache<Value: Sendable>: Sendable {
         }
     }
 
+    /// Drops every value whose key's value `matches`, and bumps `version`.
+    func removeAll(where matches: (Value) -> Bool) {
+        entries.withLock { entries in
+            entries.values = entries.values.filter { !matches($0.value.value) }
+            entries.version += 1
+        }
+    }
+
     /// Drops the value for `key` and bumps `version`.
     func removeValue(for key: String) {
         entries.withLock { entries in

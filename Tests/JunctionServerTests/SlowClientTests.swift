@@ -113,9 +113,9 @@ struct SlowClientTests {
     }
 
     /// Waits up to 10 s for `condition`.
-    static func eventually(_ condition: () -> Bool) async throws {
+    static func eventually(_ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
+        while try await !condition() {
             guard ContinuousClock.now < deadline else { throw HarnessError("the condition did not hold within 10 s") }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -158,6 +158,8 @@ public struct OAuthAuthority: Sendable {
     /// Exchanges an authorization code (RFC 6749 §4.1.3, with the PKCE verifier of RFC 7636).
     public func exchange(code: String, clientID: String, redirectURI: String, verifier: String, resource: String?) async throws -> IssuedTokens {
         guard let (grant, stored) = try await store.redeemOAuthCode(digest: Self.digest(code), now: Timestamp.now()) else {
+            // A replayed code may have revoked a grant whose access tokens this server remembers.
+            accessCache.removeAll { _ in true }
             throw OAuthError(.invalidGrant, "The code is unknown, used already, or expired.")
         }
         guard grant.clientID == clientID else { throw OAuthError(.invalidGrant, "The code was issued to another client.") }
@@ -190,7 +192,8 @@ public struct OAuthAuthority: Sendable {
                 throw OAuthError(.invalidTarget, "The refresh token is for the resource \(grant.resource).")
             }
             return issued.tokens
-        case .reused:
+        case .reused(let grant):
+            accessCache.removeAll { $0.id == grant.id }
             throw OAuthError(.invalidGrant, "The refresh token was used already; its grant is revoked. Authorize again.")
         case .invalid:
             throw OAuthError(.invalidGrant, "The refresh token is unknown, expired, or revoked.")
@@ -227,9 +230,11 @@ public struct OAuthAuthority: Sendable {
         if let cached = accessCache.value(for: key) {
             grant = cached
         } else {
+            let revocations = accessCache.version
             guard let stored = try await store.oauthAccessGrant(digest: digest, now: Timestamp.now()) else { return nil }
             grant = stored
-            accessCache.insert(stored, for: key)
+            // Not if a grant was revoked meanwhile: the record read may be that grant's.
+            accessCache.insert(stored, for: key, ifUnchangedSince: revocations)
         }
         guard try await keys.exists(id: grant.keyID) else { return nil }
         return (Principal(keyID: grant.id, scope: .tenant(grant.tenantID)), grant)
