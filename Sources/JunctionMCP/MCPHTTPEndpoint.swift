@@ -23,8 +23,9 @@ public struct MCPHTTPResponse: Sendable {
     public enum Body: Sendable {
         /// A whole body (a JSON answer, or nothing).
         case bytes([UInt8])
-        /// Server-sent events as they come, until the stream ends; `end` asks the stream to
-        /// end gracefully (at shutdown), a subscription with its completion result.
+        /// Server-sent events as they come, until the stream ends. `end` ends it, a subscription
+        /// with its completion result: call it at shutdown, and once the client is gone (a write
+        /// failed), so that nothing is kept for it.
         case events(AsyncStream<[UInt8]>, end: @Sendable () -> Void)
     }
 
@@ -169,10 +170,10 @@ public struct MCPHTTPEndpoint: Sendable {
             return Self.refusal(.notAcceptable, .invalidRequest("Accept must list text/event-stream."))
         }
         switch await sessions.openEventStream(id, for: caller) {
-        case .stream(let stream):
+        case .stream(let stream, let end):
             var headers = Self.eventStreamHeaders
             headers[Self.sessionID] = id
-            return MCPHTTPResponse(status: .ok, headers: headers, body: .events(stream, end: {}))
+            return MCPHTTPResponse(status: .ok, headers: headers, body: .events(stream, end: end))
         case .unknown:
             return Self.unknownSession
         case .alreadyOpen:

@@ -114,7 +114,8 @@ public actor MCPSessions: Service {
 
     /// What asking for session `id`'s GET event stream comes to.
     enum EventStreamOutcome {
-        case stream(AsyncStream<[UInt8]>)
+        /// The stream, and how to end it.
+        case stream(AsyncStream<[UInt8]>, end: @Sendable () -> Void)
         /// No such session for this caller.
         case unknown
         /// The session's stream is already open (a message goes on one stream only).
@@ -130,12 +131,14 @@ public actor MCPSessions: Service {
         continuation.onTermination = { _ in Task { await self.eventStreamEnded(id, token: token) } }
         sessions[id]?.events = continuation
         sessions[id]?.eventsToken = token
-        return .stream(stream)
+        return .stream(stream, end: { Task { await self.eventStreamEnded(id, token: token) } })
     }
 
+    /// Lets go of session `id`'s event stream `token` (a newer one is left alone).
     private func eventStreamEnded(_ id: String, token: Int) {
-        guard sessions[id]?.eventsToken == token else { return }
+        guard sessions[id]?.eventsToken == token, let events = sessions[id]?.events else { return }
         sessions[id]?.events = nil
+        events.finish()
     }
 
     /// Ends session `id` if `caller` owns it; whether it did.

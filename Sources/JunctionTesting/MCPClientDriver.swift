@@ -80,15 +80,18 @@ public final class MCPClientDriver: Sendable {
     /// - Parameters:
     ///   - oauthConsent: authorize with the SDK's OAuth client instead, consenting at the
     ///     server's consent page with this API key (and tenant, for a platform key).
+    ///   - clientMetadataURL: the client's metadata document URL, which the client then uses as
+    ///     its id instead of registering.
     ///   - filePath: where to start looking upwards for `Tests/Peers/mcp_client.py`.
     public static func http(
         url: String, headers: [String: String] = [:], mode: Mode = .legacy, oauthConsent: (key: String, tenant: String?)? = nil,
-        timeout: Duration = .seconds(30), filePath: String = #filePath
+        clientMetadataURL: String? = nil, timeout: Duration = .seconds(30), filePath: String = #filePath
     ) async throws -> MCPClientDriver {
         var arguments = ["http", url, "--mode", mode.rawValue]
         if let oauthConsent {
             arguments += ["--oauth-consent-key", oauthConsent.key]
             if let tenant = oauthConsent.tenant { arguments += ["--oauth-tenant", tenant] }
+            if let clientMetadataURL { arguments += ["--oauth-client-metadata-url", clientMetadataURL] }
         }
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["--header", "\(name): \(value)"] }
         return try await start(arguments, directory: nil, timeout: timeout, filePath: filePath)

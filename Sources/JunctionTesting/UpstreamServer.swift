@@ -16,11 +16,22 @@ import Synchronization
 public final class UpstreamServer: Sendable {
     /// The server's base URL, e.g. `http://127.0.0.1:54321`.
     public let url: String
+    /// The PEM of the self-signed certificate an HTTPS server presents (`nil` for HTTP), for a
+    /// client told to trust it.
+    public let certificatePEM: String?
     private let counters: Counters
 
-    private init(url: String, counters: Counters) {
+    private init(url: String, certificatePEM: String?, counters: Counters) {
         self.url = url
+        self.certificatePEM = certificatePEM
         self.counters = counters
+    }
+
+    /// Serves `document` as JSON at `/documents/NAME` from now on; its URL.
+    @discardableResult
+    public func serve(_ document: JSONValue, as name: String) -> String {
+        counters.documents.withLock { $0[name] = document }
+        return url + "/documents/" + name
     }
 
     /// How many requests reached `route` (e.g. `token`, `flaky:KEY`, `echo`).
@@ -38,6 +49,7 @@ public final class UpstreamServer: Sendable {
     final class Counters: Sendable {
         let state = Mutex<[String: Int]>([:])
         let tokens = Mutex<Set<String>>([])
+        let documents = Mutex<[String: JSONValue]>([:])
         let lastEcho = Mutex<JSONValue?>(nil)
 
         /// Counts one request to `key`, returning the new count.
@@ -55,9 +67,11 @@ public final class UpstreamServer: Sendable {
     ///   `openssl` command), so that clients that verify certificates must refuse it.
     public static func with<T: Sendable>(tls: Bool = false, _ body: @Sendable (UpstreamServer) async throws -> T) async throws -> T {
         let counters = Counters()
-        let server: HTTPServerBuilder = tls ? try .tls(.http1(), tlsConfiguration: try SelfSignedCertificate.make()) : .http1()
+        let certificate = tls ? try SelfSignedCertificate.make() : nil
+        let server: HTTPServerBuilder = try certificate.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
         return try await LoopbackServer.serve(makeRouter(counters: counters), server: server) { port in
-            try await body(UpstreamServer(url: "\(tls ? "https" : "http")://127.0.0.1:\(port)", counters: counters))
+            try await body(UpstreamServer(
+                url: "\(tls ? "https" : "http")://127.0.0.1:\(port)", certificatePEM: certificate?.pem, counters: counters))
         }
     }
 
@@ -132,6 +146,12 @@ public final class UpstreamServer: Sendable {
             try await Task.sleep(for: .milliseconds(milliseconds))
             return json(["slept_ms": milliseconds])
         }
+        router.get("/documents/{name}") { _, context in
+            _ = counters.bump("documents")
+            let name = context.parameters.get("name") ?? ""
+            guard let document = counters.documents.withLock({ $0[name] }) else { return json(["error": "no such document"], status: .notFound) }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: document.jsonBytes)))
+        }
         router.get("/bad-json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"ok\": tru")))
         }
@@ -166,7 +186,7 @@ public final class UpstreamServer: Sendable {
 
 /// A throwaway self-signed certificate for `127.0.0.1`, made with the `openssl` command.
 enum SelfSignedCertificate {
-    static func make() throws -> TLSConfiguration {
+    static func make() throws -> (configuration: TLSConfiguration, pem: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -184,8 +204,9 @@ enum SelfSignedCertificate {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw HarnessError("openssl could not make a certificate") }
-        return TLSConfiguration.makeServerConfiguration(
+        let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        return (configuration, try String(contentsOfFile: certificate, encoding: .utf8))
     }
 }

@@ -153,7 +153,8 @@ struct MCPModernTests {
     /// message), in both eras, each page well under the limit, the order the same each time.
     @Test func twoThousandFiveHundredToolsArePagedForTheSDK() async throws {
         try await UpstreamServer.with { upstream in
-            try await withJunction { junction in
+            // The harness's own connection waits while the SDK lists: it must not be closed as idle.
+            try await withJunction(configure: { $0.idleTimeout = .seconds(600) }) { junction in
                 let tenant = try await junction.createTenant("acme")
                 try await Self.addCatalog(junction, key: tenant.key, upstream: upstream)
                 var listings: [[String]] = []

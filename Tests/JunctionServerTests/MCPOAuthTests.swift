@@ -304,4 +304,49 @@ struct MCPOAuthTests {
             try await SlowClientTests.eventually { try await Self.listTools(junction, token: access).status == .unauthorized }
         }
     }
+
+    /// A client identified by its metadata document (CIMD), as MCP recommends: Junction reads
+    /// the HTTPS document (trusting the CA in `tls_ca_file`), checks it, and the SDK completes
+    /// the flow with no registration. A document that names another client is refused.
+    @Test(.enabled(if: PythonPeer.isAvailable, "needs JUNCTION_TEST_PYTHON with the mcp package (scripts/test sets it)"))
+    func aClientIdentifiedByItsMetadataDocumentNeedsNoRegistration() async throws {
+        try await UpstreamServer.with(tls: true) { documents in
+            let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("junction-ca-\(UUID().uuidString).pem")
+            try Data((documents.certificatePEM ?? "").utf8).write(to: caFile)
+            defer { try? FileManager.default.removeItem(at: caFile) }
+            let url = documents.url + "/documents/client.json"
+            documents.serve([
+                "client_id": .string(url), "client_name": "Documented client", "redirect_uris": [.string(Self.redirect)],
+                "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "token_endpoint_auth_method": "none",
+            ], as: "client.json")
+            let impostor = documents.serve([
+                "client_id": "https://elsewhere.example.com/client.json", "client_name": "Impostor", "redirect_uris": [.string(Self.redirect)],
+            ], as: "impostor.json")
+            try await UpstreamServer.with { upstream in
+                try await withJunction(configure: { $0.runtime.tlsCAFile = caFile.path }) { junction in
+                    let tenant = try await MCPServerTests.prepare(junction, upstream: upstream)
+                    let server = try await junction.request(.get, "/.well-known/oauth-authorization-server", key: nil)
+                    #expect(server.json["client_id_metadata_document_supported"] == true)
+
+                    let client = try await MCPClientDriver.http(
+                        url: junction.baseURL + "/mcp", mode: .modern, oauthConsent: (tenant.key, nil), clientMetadataURL: url)
+                    try await client.use { client in
+                        #expect(client.initialized["oauth"]?["client_id"] == .string(url), "\(client.initialized)")
+                        try await MCPServerTests.expectCRMServed(by: client)
+                    }
+                    #expect(documents.count("documents") == 1, "the document is read once and kept")
+
+                    var fields = try await Self.authorization(junction, client: impostor)
+                    fields["client_id"] = impostor
+                    let refused = try await junction.request(.get, "/oauth/authorize?" + Self.encode(fields), key: nil)
+                    #expect(refused.status == .badRequest)
+                    #expect(refused.text.contains("names another client_id"), "\(refused.text)")
+                    fields["client_id"] = "https://127.0.0.1:1/nothing-listens.json"
+                    let unreachable = try await junction.request(.get, "/oauth/authorize?" + Self.encode(fields), key: nil)
+                    #expect(unreachable.status == .badRequest)
+                    #expect(unreachable.text.contains("could not be read"))
+                }
+            }
+        }
+    }
 }

@@ -33,7 +33,9 @@ Authorization header: it discovers Junction's authorization server from the 401,
 itself, and plays the person at the consent page (presenting KEY, and --oauth-tenant T for a
 platform key), then exchanges the code with PKCE. The "initialized" line then carries
 "oauth": {"client_id", "scope", "token_type", "consent_status"}; {"op":"oauth_refresh"}
-forces a refresh-token exchange and answers {"ok":true,"rotated":bool}.
+forces a refresh-token exchange and answers {"ok":true,"rotated":bool}. With
+--oauth-client-metadata-url URL the client is identified by that metadata document (CIMD)
+instead of registering, when the server says it supports them.
 
 The stdio child inherits this process's whole environment plus the --env pairs (the SDK
 alone would pass only HOME/LOGNAME/PATH/SHELL/TERM/USER).
@@ -117,6 +119,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=30.0, help="connect / per-request timeout (s)")
     p.add_argument("--oauth-consent-key", help="authorize with OAuth, consenting with this API key")
     p.add_argument("--oauth-tenant", help="the tenant a platform consent key acts for")
+    p.add_argument("--oauth-client-metadata-url", help="identify by this client ID metadata document URL (CIMD)")
     args = p.parse_args(argv)
     args.command = command
     if args.transport == "http" and not args.url:
@@ -206,6 +209,7 @@ def oauth_provider(args: argparse.Namespace, consent: Consent) -> Any:
         storage=consent.storage,
         redirect_handler=consent.redirect_handler,
         callback_handler=consent.callback_handler,
+        client_metadata_url=args.oauth_client_metadata_url,
     )
     return consent.provider
 

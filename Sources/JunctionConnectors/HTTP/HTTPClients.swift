@@ -17,8 +17,12 @@ public final class HTTPClients: Sendable {
     private let pinned: PinnedClients
 
     /// Creates both pools on `eventLoopGroup`, with at most `connectionsPerHost` connections
-    /// to each host.
-    public init(eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectionsPerHost: Int = 64) {
+    /// to each host; the verifying ones trust `additionalTrustRoots` besides the system's
+    /// certificate authorities.
+    public init(
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectionsPerHost: Int = 64,
+        additionalTrustRoots: [NIOSSLCertificate] = []
+    ) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         // A failed connect fails the attempt at once: the invoke path's own retry policy (its
@@ -30,6 +34,11 @@ public final class HTTPClients: Sendable {
         // Junction bootstraps no tracer: without this, every request would make a no-op span
         // and set its attributes (about 7% of an invoke's CPU).
         configuration.tracing.tracer = nil
+        if !additionalTrustRoots.isEmpty {
+            var verifyingTLS = TLSConfiguration.makeClientConfiguration()
+            verifyingTLS.additionalTrustRoots = [.certificates(additionalTrustRoots)]
+            configuration.tlsConfiguration = verifyingTLS
+        }
         verifying = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         var insecureConfiguration = configuration
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -61,11 +70,24 @@ public final class HTTPClients: Sendable {
         try await insecure.shutdown()
     }
 
-    /// Opens the pools, runs `body` with them, and closes them however `body` ends.
+    /// Opens the pools, trusting the certificate authorities in the PEM file `caFile` too (if
+    /// given), runs `body` with them, and closes them however `body` ends. An unreadable file is
+    /// `invalid_input` naming `tls_ca_file`.
     public static func with<T>(
-        isolation: isolated (any Actor)? = #isolation, _ body: (HTTPClients) async throws -> sending T
+        caFile: String? = nil, isolation: isolated (any Actor)? = #isolation, _ body: (HTTPClients) async throws -> sending T
     ) async throws -> sending T {
-        try await withClosing(HTTPClients(), close: { try await $0.shutdown() }, body)
+        var roots: [NIOSSLCertificate] = []
+        if let caFile {
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(caFile)
+            } catch {
+                throw JunctionError.invalidInput("\(caFile) is not a readable PEM file of certificates.", field: "tls_ca_file")
+            }
+            guard !roots.isEmpty else {
+                throw JunctionError.invalidInput("\(caFile) holds no certificate.", field: "tls_ca_file")
+            }
+        }
+        return try await withClosing(HTTPClients(additionalTrustRoots: roots), close: { try await $0.shutdown() }, body)
     }
 }
 

@@ -47,15 +47,26 @@ public struct HTTPSender: Sendable {
     public func post(
         _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, context: String
     ) async throws -> Answer {
+        try await send(.POST, url, headers: headers, body: body, timeout: timeout, context: context)
+    }
+
+    /// GETs `url` (see `post`).
+    public func get(_ url: String, headers: [(String, String)], timeout: Duration, context: String) async throws -> Answer {
+        try await send(.GET, url, headers: headers, body: nil, timeout: timeout, context: context)
+    }
+
+    private func send(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration, context: String
+    ) async throws -> Answer {
         guard let host = URLComponents(string: url)?.host, !host.isEmpty else {
             throw JunctionError.invalidInput("'\(url.prefix(200))' is not a URL with a host.")
         }
         let address = try await addressGuard.check(host: host)
         var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        request.method = method
         request.headers.add(name: "User-Agent", value: "Junction")
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let (clients, prepared) = (self.clients, request)
         do {
             // The deadline covers the whole answer, body included.

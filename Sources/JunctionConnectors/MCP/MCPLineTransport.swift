@@ -12,8 +12,8 @@ import Glibc
 ///
 /// Unlike the swift-sdk's `StdioTransport` (which polls non-blocking descriptors every 10 ms
 /// and can read a descriptor after its owner closed it, when the number was already reused),
-/// input is read by a readability handler that holds its owner until end of file, so a
-/// child's pipes close only after it has exited and the reader is done. Writes run off the
+/// input is read by blocking reads on a queue of its own that hold the owner until end of
+/// file, so a child's pipes close only after it has exited and the reader is done. Writes run off the
 /// cooperative pool, on one serial queue, so messages sent at once never interleave.
 public actor MCPLineTransport: MCP.Transport {
     public nonisolated let logger = Logger(label: "junction.mcp.stdio")
@@ -52,22 +52,25 @@ public actor MCPLineTransport: MCP.Transport {
         let lines = LineSplitter()
         let continuation = continuation
         let owner = owner
-        reading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                // End of file: a last line without its newline still counts. Releasing the
-                // handler releases the owner.
-                handle.readabilityHandler = nil
-                if let last = lines.remainder() { continuation.yield(last) }
-                continuation.finish()
-                _ = owner
-                return
-            }
-            do {
-                for line in try lines.append(data) { continuation.yield(line) }
-            } catch {
-                handle.readabilityHandler = nil
-                continuation.finish(throwing: error)
+        let reading = reading
+        // A blocking read on its own queue: a readability handler is not told of end of file
+        // on a pipe on Linux, so a client closing its input would leave the server running.
+        DispatchQueue(label: "junction.mcp.stdio.read").async {
+            defer { _ = owner }  // released once the input ended and the reader is done
+            while true {
+                let data = reading.availableData
+                guard !data.isEmpty else {
+                    // End of file: a last line without its newline still counts.
+                    if let last = lines.remainder() { continuation.yield(last) }
+                    continuation.finish()
+                    return
+                }
+                do {
+                    for line in try lines.append(data) { continuation.yield(line) }
+                } catch {
+                    continuation.finish(throwing: error)
+                    return
+                }
             }
         }
     }
@@ -76,7 +79,7 @@ public actor MCPLineTransport: MCP.Transport {
         if let stop {
             stop()
         } else {
-            reading.readabilityHandler = nil
+            // The reader stops at its next read; whoever waits for messages stops now.
             continuation.finish()
         }
     }

@@ -4,7 +4,8 @@ import JunctionCore
 import JunctionStorage
 
 /// Junction as an OAuth 2.1 authorization server for its own MCP endpoint (the resource):
-/// public clients registered dynamically (RFC 7591), the authorization-code grant with PKCE
+/// public clients identified by their metadata document's URL (as MCP recommends) or
+/// registered dynamically (RFC 7591), the authorization-code grant with PKCE
 /// S256 only, codes bound to one redirect URI and one resource (RFC 8707), short-lived access
 /// tokens bound to one tenant, and refresh tokens rotated on every use, a reused one revoking
 /// its whole grant. Codes and tokens are stored only as SHA-256 digests.
@@ -31,13 +32,17 @@ public struct OAuthAuthority: Sendable {
     private let store: any Store
     private let keys: APIKeys
     private let lifetimes: Lifetimes
+    private let documents: ClientMetadataDocuments?
     /// Grants by access-token digest, so a busy token is read from the store once in a while.
     private let accessCache: ExpiringCache<OAuthGrant>
 
-    public init(store: any Store, keys: APIKeys, lifetimes: Lifetimes = Lifetimes()) {
+    /// - Parameter documents: reads the clients whose id is a metadata document's URL; without
+    ///   it only registered clients are known.
+    init(store: any Store, keys: APIKeys, lifetimes: Lifetimes = Lifetimes(), documents: ClientMetadataDocuments? = nil) {
         self.store = store
         self.keys = keys
         self.lifetimes = lifetimes
+        self.documents = documents
         accessCache = ExpiringCache(timeToLive: .seconds(5))
     }
 
@@ -96,9 +101,14 @@ public struct OAuthAuthority: Sendable {
         return client
     }
 
-    /// The client `id`.
+    /// Whether clients may be identified by their metadata document's URL.
+    public var acceptsClientMetadataDocuments: Bool { documents != nil }
+
+    /// The client `id`: a registered one, or the one the metadata document at the URL `id`
+    /// describes (an `OAuthError` says why that document cannot be used).
     public func client(id: String) async throws -> OAuthClient? {
-        try await store.oauthClient(id: id)
+        if let documents, ClientMetadataDocuments.isDocumentURL(id) { return try await documents.client(at: id) }
+        return try await store.oauthClient(id: id)
     }
 
     /// Whether `uri` may be a redirect URI: https, http on loopback, or a private-use scheme

@@ -32,6 +32,9 @@ extension Runtime {
         public var invokeLimits = InvokeAdmission.Limits()
         /// How long OAuth codes and tokens for remote MCP clients last (see `OAuthAuthority.Lifetimes`).
         public var oauth = OAuthAuthority.Lifetimes()
+        /// A PEM file of certificate authorities trusted besides the system's for every outbound
+        /// HTTPS call (connectors, deliveries, models, OAuth client metadata). Default: none.
+        public var tlsCAFile: String?
 
         public init() {}
 
@@ -39,7 +42,7 @@ extension Runtime {
         /// `secret_env_prefix`, `secret_files_dir`, `connector_cache_ttl_ms`, `network_deny` (added to
         /// the default denials), `network_allow`, `mcp_commands`, `run_workers`, `run_lease_ms`,
         /// `run_queue_per_connector`, `run_queue_max`, `max_invokes_in_flight`, `max_invokes_per_tenant`,
-        /// `oauth_code_ttl_ms`, `oauth_access_token_ttl_ms` and `oauth_refresh_token_ttl_ms`.
+        /// `oauth_code_ttl_ms`, `oauth_access_token_ttl_ms`, `oauth_refresh_token_ttl_ms` and `tls_ca_file`.
         public init(reading reader: ConfigReader) throws(JunctionError) {
             dataDirectory = reader.string(forKey: "data_dir", default: dataDirectory)
             masterKey = reader.string(forKey: "master_key", isSecret: true)
@@ -56,6 +59,7 @@ extension Runtime {
             runQueue.total = try reader.integer("run_queue_max", default: runQueue.total, in: 1...100_000_000)
             invokeLimits.perServer = try reader.integer("max_invokes_in_flight", default: invokeLimits.perServer, in: 1...1_000_000)
             invokeLimits.perTenant = try reader.integer("max_invokes_per_tenant", default: invokeLimits.perTenant, in: 1...1_000_000)
+            tlsCAFile = reader.string(forKey: "tls_ca_file")
             oauth.code = try reader.milliseconds("oauth_code_ttl_ms", default: oauth.code, in: 10_000...3_600_000)
             oauth.accessToken = try reader.milliseconds("oauth_access_token_ttl_ms", default: oauth.accessToken, in: 60_000...86_400_000)
             oauth.refreshToken = try reader.milliseconds(

@@ -90,7 +90,9 @@ public struct Runtime: Sendable {
         shared[AddressGuardKey.self] = addressGuard
         shared[MCPCommandPolicyKey.self] = configuration.mcpCommands
         keys = APIKeys(store: store)
-        oauth = OAuthAuthority(store: store, keys: keys, lifetimes: configuration.oauth)
+        let sender = HTTPSender(clients: clients, addressGuard: addressGuard)
+        oauth = OAuthAuthority(
+            store: store, keys: keys, lifetimes: configuration.oauth, documents: ClientMetadataDocuments(sender: sender))
         tenants = TenantService(store: store)
         credentials = CredentialService(
             store: store, secrets: secrets, resolver: SecretResolver(policy: configuration.secretReferences), cache: cache)
@@ -104,7 +106,6 @@ public struct Runtime: Sendable {
         admission = InvokeAdmission(limits: configuration.invokeLimits, metrics: metrics)
         catalog = ToolCatalog(store: store, invoker: invoker)
         agents = AgentService(store: store, invoker: invoker)
-        let sender = HTTPSender(clients: clients, addressGuard: addressGuard)
         workers = RunWorkers(
             store: store,
             runners: [
@@ -138,7 +139,7 @@ public func withRuntime<T>(
     _ body: (Runtime) async throws -> sending T
 ) async throws -> sending T {
     let directory = try await DataDirectory.open(configuration)
-    return try await HTTPClients.with { clients in
+    return try await HTTPClients.with(caFile: configuration.tlsCAFile) { clients in
         try await ConnectionReaper.with { reaper in
             let runtime = try Runtime(
                 configuration: configuration, registry: registry, directory: directory, clients: clients, reaper: reaper,

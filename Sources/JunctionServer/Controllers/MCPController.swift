@@ -35,13 +35,15 @@ struct MCPController: Sendable {
     }
 
     /// The Hummingbird response for the endpoint's: an event stream is written as it comes,
-    /// and asked to end gracefully when the server shuts down.
+    /// asked to end gracefully when the server shuts down, and let go of when the client is
+    /// gone (its comment lines make a dead connection's write fail within the keep-alive interval).
     static func response(_ answer: MCPHTTPResponse) -> Response {
         switch answer.body {
         case .bytes(let bytes):
             return Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .events(let events, let end):
             return Response(status: answer.status, headers: answer.headers, body: ResponseBody { writer in
+                defer { end() }
                 try await withGracefulShutdownHandler {
                     for await event in events {
                         try await writer.write(ByteBuffer(bytes: event))

@@ -28,9 +28,15 @@ struct AuthorizationRequest: Sendable {
 
     /// The request `fields` make for the MCP endpoint `resource`, checked against the clients `oauth` knows.
     static func read(_ fields: FormFields, oauth: OAuthAuthority, resource: String) async throws -> AuthorizationRequest {
-        guard let clientID = fields["client_id"], let client = try await oauth.client(id: clientID) else {
-            throw Failure.shown("This application is not registered with Junction (unknown client_id).")
+        let unknown = Failure.shown("This application is not registered with Junction (unknown client_id).")
+        guard let clientID = fields["client_id"] else { throw unknown }
+        let found: OAuthClient?
+        do {
+            found = try await oauth.client(id: clientID)
+        } catch let error as OAuthError {
+            throw Failure.shown(error.description)
         }
+        guard let client = found else { throw unknown }
         guard let redirectURI = fields["redirect_uri"], OAuthAuthority.redirect(redirectURI, isRegisteredFor: client) else {
             throw Failure.shown("The address to return to (redirect_uri) is not one \(client.name) registered.")
         }
