@@ -81,19 +81,7 @@ struct XMLElement: Sendable {
 enum XMLText {
     /// `text` with `& < > " '` escaped.
     static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        text.markupEscaped
     }
 
     /// Whether `name` is an XML name without a colon (an NCName): a letter or `_`, then
