@@ -124,6 +124,38 @@ public struct ControlPlaneClient: Sendable {
         body: Body?,
         headers: [String: String]
     ) async throws -> (status: Int, body: ByteBuffer) {
+        let request = try httpRequest(method, path, query: query, body: body, headers: headers)
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            let bytes = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            return (Int(response.status.code), bytes)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw JunctionAPIError(transport: error, method: method.rawValue, url: baseURL + path)
+        }
+    }
+
+    /// Sends a `GET` and hands a successful answer's body to `chunk` as it arrives (an export
+    /// of any size); a failure is thrown as `JunctionAPIError`.
+    public func download(_ path: String, query: [String: String?] = [:], _ chunk: (ByteBuffer) async throws -> Void) async throws {
+        let request = try httpRequest(.get, path, query: query, body: nil, headers: [:])
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, deadline: .distantFuture)
+        } catch {
+            throw JunctionAPIError(transport: error, method: "GET", url: baseURL + path)
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let bytes = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            throw JunctionAPIError(status: Int(response.status.code), body: Self.json(bytes))
+        }
+        for try await buffer in response.body { try await chunk(buffer) }
+    }
+
+    private func httpRequest(
+        _ method: Method, _ path: String, query: [String: String?], body: Body?, headers: [String: String]
+    ) throws -> HTTPClientRequest {
         var components = URLComponents(string: baseURL + path)
         let query = query.merging(["tenant": tenant]) { own, _ in own ?? tenant }
         let items = query.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }
@@ -146,15 +178,7 @@ public struct ControlPlaneClient: Sendable {
         case nil:
             break
         }
-        do {
-            let response = try await httpClient.execute(request, timeout: timeout)
-            let bytes = try await response.body.collect(upTo: Self.maximumBodyBytes)
-            return (Int(response.status.code), bytes)
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            throw JunctionAPIError(transport: error, method: method.rawValue, url: baseURL + path)
-        }
+        return request
     }
 
     /// The body as JSON: `null` when empty or not JSON.

@@ -159,6 +159,8 @@ public struct MCPHTTPEndpoint: Sendable {
             return Self.json(.badRequest, RPCWire.answer(id: request.id, outcome))
         }
         let era = MCPEra.legacy(version: version, clientCapabilities: request.params["capabilities"] ?? [:])
+        var caller = caller
+        caller.actor.client = ToolSession.clientName(request.params["clientInfo"])
         guard let id = await sessions.open(caller, era: era) else { return Self.busy(id: request.id) }
         var response = Self.json(.ok, RPCWire.result(id: request.id, result))
         response.headers[Self.sessionID] = id

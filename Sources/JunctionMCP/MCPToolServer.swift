@@ -225,10 +225,11 @@ public struct MCPToolServer: Sendable {
         defer { admission.leave(tenantID: session.tenantID) }
         var actor = session.actor
         actor.requestID = Identifier.make("req")
+        if case .modern(let envelope) = era, let name = ToolSession.clientName(envelope.clientInfo) { actor.client = name }
         let envelope = await catalog.call(
             tool, arguments: arguments, tenantID: session.tenantID, requestID: actor.requestID!, actor: actor,
             traceparent: session.traceparent)
-        return try Self.result(envelope, tool: tool, era: era)
+        return try Self.result(ApprovalService.linking(envelope, base: session.linkBase), tool: tool, era: era)
     }
 
     /// The tool result of an envelope: the data as JSON text and as structured content, or

@@ -49,7 +49,7 @@ public struct StdioToolService: Service {
 /// under way (by id, for cancellation), and the open subscriptions.
 actor StdioConnection {
     private let server: MCPToolServer
-    private let session: ToolSession
+    private var session: ToolSession
     private let transport: MCPLineTransport
     /// Set by a successful `initialize`.
     private var initialized: MCPEra?
@@ -109,6 +109,7 @@ actor StdioConnection {
         guard running.removeValue(forKey: request.id) != nil else { return }  // cancelled: no answer
         if request.method == "initialize", case .success(let result) = outcome, case .string(let version)? = result["protocolVersion"] {
             initialized = .legacy(version: version, clientCapabilities: request.params["capabilities"] ?? [:])
+            session.actor.client = ToolSession.clientName(request.params["clientInfo"])
         }
         await send(RPCWire.answer(id: request.id, outcome))
     }

@@ -21,10 +21,19 @@ public struct ToolSession: Sendable {
     /// The trace context of the request being answered (its `_meta.traceparent`), carried
     /// into the calls it makes.
     public var traceparent: TraceParent?
+    /// The public URL approvals are linked under, when the call came over HTTP.
+    public var linkBase: String?
 
     public init(tenantID: String, actor: AuditActor, mode: ToolMode) {
         self.tenantID = tenantID
         self.actor = actor
         self.mode = mode
+    }
+}
+
+extension ToolSession {
+    /// The client's name from its `clientInfo` (at most 200 characters), for policies and the audit log.
+    static func clientName(_ clientInfo: JSONValue?) -> String? {
+        clientInfo?["name"]?.stringValue.map { String($0.prefix(200)) }
     }
 }

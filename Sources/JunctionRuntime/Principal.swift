@@ -24,11 +24,14 @@ public struct AuditActor: Sendable, Hashable {
     public var scope: AuditEvent.ActorScope
     /// The request id, if the action came through the API.
     public var requestID: String?
+    /// The MCP client's name (its `clientInfo.name`), for calls over MCP.
+    public var client: String?
 
-    public init(keyID: String, scope: AuditEvent.ActorScope, requestID: String?) {
+    public init(keyID: String, scope: AuditEvent.ActorScope, requestID: String?, client: String? = nil) {
         self.keyID = keyID
         self.scope = scope
         self.requestID = requestID
+        self.client = client
     }
 
     /// Junction itself, e.g. for first-start bootstrap.

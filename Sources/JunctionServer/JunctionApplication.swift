@@ -37,7 +37,7 @@ public struct JunctionApplication: Sendable {
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
         let mcp = MCPHTTPEndpoint(server: MCPToolServer(catalog: runtime.catalog, admission: runtime.admission), sessions: mcpSessions)
-        MCPController(endpoint: mcp, scope: scope, body: body).register(on: router)
+        MCPController(endpoint: mcp, scope: scope, body: body, publicURL: configuration.publicURL).register(on: router)
         HookController(triggers: runtime.triggers, body: body).register(on: router)
         OAuthController(
             oauth: runtime.oauth, keys: runtime.keys, scope: scope, publicURL: configuration.publicURL, body: body.limited(to: 64 << 10)
@@ -54,8 +54,17 @@ public struct JunctionApplication: Sendable {
         AgentController(store: store, agents: runtime.agents, runs: runtime.runs, scope: scope, body: body).register(on: api)
         RunController(store: store, scope: scope).register(on: api)
         DeliveryController(store: store, scope: scope, wakeUps: runtime.workers.runsFinished).register(on: api)
-        InvokeController(invoker: runtime.invoker, admission: runtime.admission, cache: runtime.cache, scope: scope, body: body)
+        InvokeController(
+            invoker: runtime.invoker, admission: runtime.admission, cache: runtime.cache, scope: scope, body: body,
+            publicURL: configuration.publicURL
+        ).register(on: api)
+        PolicyController(
+            store: store, policies: runtime.governance.policies, invoker: runtime.invoker, scope: scope, body: body
+        ).register(on: api)
+        ApprovalController(approvals: runtime.governance.approvals, scope: scope, body: body, publicURL: configuration.publicURL)
             .register(on: api)
+        ApprovalPage(approvals: runtime.governance.approvals, keys: runtime.keys, mode: configuration.mode, body: body.limited(to: 16 << 10))
+            .register(on: router)
         ToolController(catalog: runtime.catalog, scope: scope).register(on: api)
         CatalogController(registry: runtime.registry).register(on: api)
         TemplateController(templates: runtime.templates, scope: scope, body: body.limited(to: configuration.maxImportBytes)).register(on: api)

@@ -7,7 +7,7 @@ import JunctionCore
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
 public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, TriggerStore, AuditStore,
-    OAuthStore
+    OAuthStore, PolicyStore, ApprovalStore
 {
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
@@ -161,8 +161,12 @@ public protocol RunStore: Sendable {
     func renewLease(runID: String, worker: String, until: Date) async throws -> Bool
     /// Records how `worker`'s run ended, queueing its delivery to every enabled outbound
     /// connector linked to its agent in the same transaction; `false` (and nothing is written)
-    /// when the run is no longer its own.
+    /// when the run is no longer its own. A run that waits for an approval keeps its
+    /// checkpoint and is queued again when the approval is decided (`decideApproval`).
     func finishRun(runID: String, worker: String, outcome: RunOutcome, trace: [JSONValue], usage: Run.Usage, at: Date) async throws -> Bool
+    /// Fails every run waiting for an approval that expired undecided before `now`, queueing
+    /// their deliveries; how many.
+    func failRunsWaitingOnExpiredApprovals(now: Date) async throws -> Int
     /// Hands `worker`'s run back to the queue unfinished (its server is stopping), not counting
     /// the attempt; `false` when the run is no longer its own.
     func releaseRun(runID: String, worker: String) async throws -> Bool
@@ -207,9 +211,19 @@ public struct AuditQuery: Sendable, Hashable {
     public var actors: Set<String>
     /// Only events by actors of these scopes (any when empty).
     public var actorScopes: Set<AuditEvent.ActorScope>
+    /// Only events about these targets (a connector's name, a key's id; any when empty).
+    public var targets: Set<String>
+    /// Only events with these outcomes (`ok` or an error code; any when empty).
+    public var outcomes: Set<String>
+    /// Only events at or after this time.
+    public var since: Date?
+    /// Only events before this time.
+    public var until: Date?
     /// Only events older than this sequence number (for paging backwards).
     public var before: Int64?
-    /// At most this many, newest first.
+    /// Only events newer than this sequence number (for reading forwards, oldest first).
+    public var after: Int64?
+    /// At most this many: newest first, or oldest first when `after` is given.
     public var limit: Int
 
     public init(
@@ -217,15 +231,57 @@ public struct AuditQuery: Sendable, Hashable {
         actions: Set<String> = [],
         actors: Set<String> = [],
         actorScopes: Set<AuditEvent.ActorScope> = [],
+        targets: Set<String> = [],
+        outcomes: Set<String> = [],
+        since: Date? = nil,
+        until: Date? = nil,
         before: Int64? = nil,
+        after: Int64? = nil,
         limit: Int = 100
     ) {
         self.tenantID = tenantID
         self.actions = actions
         self.actors = actors
         self.actorScopes = actorScopes
+        self.targets = targets
+        self.outcomes = outcomes
+        self.since = since
+        self.until = until
         self.before = before
+        self.after = after
         self.limit = limit
+    }
+}
+
+/// What checking an audit chain found.
+public struct AuditVerification: Sendable, Hashable {
+    /// A place where the chain does not hold.
+    public struct Problem: Sendable, Hashable {
+        /// The event at fault (`nil`: the chain's end).
+        public var sequence: Int64?
+        /// What is wrong, in a sentence.
+        public var message: String
+
+        public init(sequence: Int64?, message: String) {
+            self.sequence = sequence
+            self.message = message
+        }
+    }
+
+    /// Chained events checked.
+    public var events: Int
+    /// Events written before chaining began (not checked).
+    public var unchained: Int
+    /// The chain's newest digest (hex), to keep elsewhere and compare later.
+    public var head: String?
+    /// The first problem found, `nil` when the chain holds.
+    public var problem: Problem?
+
+    public init(events: Int, unchained: Int, head: String?, problem: Problem?) {
+        self.events = events
+        self.unchained = unchained
+        self.head = head
+        self.problem = problem
     }
 }
 
@@ -300,8 +356,86 @@ public protocol AuditStore: Sendable {
     func recordAudit(_ event: AuditEvent) async throws
     /// Appends several such events in one transaction, in order.
     func recordAudits(_ events: [AuditEvent]) async throws
-    /// Events matching `query`, newest first.
+    /// Events matching `query`, newest first (oldest first when `query.after` is given).
     func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
+    /// Checks the hash chain of one tenant's events (the platform's when `nil`): every event's
+    /// digest recomputed, every link to its predecessor, and the chain's recorded length and head.
+    func verifyAuditChain(tenantID: String?) async throws -> AuditVerification
+}
+
+/// A saved version of a tenant's policy.
+public struct StoredPolicy: Sendable, Hashable {
+    public var tenantID: String
+    /// 1 for the first saved, then one more each save.
+    public var version: Int
+    public var document: JSONValue
+    public var createdAt: Date
+    /// The key that saved it.
+    public var createdBy: String
+
+    public init(tenantID: String, version: Int, document: JSONValue, createdAt: Date, createdBy: String) {
+        self.tenantID = tenantID
+        self.version = version
+        self.document = document
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+}
+
+/// Tenants' policies, every saved version kept.
+public protocol PolicyStore: Sendable {
+    /// Saves `document` as the tenant's next version and answers it. With `expectedVersion`,
+    /// `conflict` unless that is the current version (0: none saved yet).
+    func savePolicy(tenantID: String, document: JSONValue, expectedVersion: Int?, by actor: String, audit: AuditEvent) async throws -> StoredPolicy
+    /// One version of the tenant's policy, the current one when `version` is `nil`.
+    func policy(tenantID: String, version: Int?) async throws -> StoredPolicy?
+    /// Every saved version, newest first.
+    func policyVersions(tenantID: String) async throws -> [StoredPolicy]
+}
+
+/// Which approvals to list.
+public struct ApprovalQuery: Sendable, Hashable {
+    /// One tenant's, or every tenant's when `nil`.
+    public var tenantID: String?
+    /// Only approvals in these states at `now` (any when empty).
+    public var statuses: Set<Approval.Status>
+    /// Only those of this run.
+    public var runID: String?
+    /// At most this many, newest first.
+    public var limit: Int
+
+    public init(tenantID: String?, statuses: Set<Approval.Status> = [], runID: String? = nil, limit: Int = 100) {
+        self.tenantID = tenantID
+        self.statuses = statuses
+        self.runID = runID
+        self.limit = limit
+    }
+}
+
+/// Approvals: requests for a person to let one exact call through.
+public protocol ApprovalStore: Sendable {
+    /// Stores a new approval request and, in the same transaction, queues `notice` for
+    /// delivery to each enabled outbound connector named in `notify` and, for a run's call, to
+    /// those linked to the run's agent.
+    func insertApproval(_ approval: Approval, notify: [Slug], notice: JSONValue, audit: AuditEvent) async throws
+    /// One approval (of one tenant, when given).
+    func approval(tenantID: String?, id: String) async throws -> Approval?
+    /// Approvals matching `query` at `now`, newest first.
+    func approvals(_ query: ApprovalQuery, now: Date) async throws -> [Approval]
+    /// The newest approval for exactly this call that its call has not spent: pending or
+    /// approved and unexpired at `now`, or denied.
+    func openApproval(
+        tenantID: String, connector: Slug, resource: Slug, actor: String, argumentsDigest: String, now: Date
+    ) async throws -> Approval?
+    /// Records a decision on a pending approval and queues the runs waiting for it again (from
+    /// their checkpoints, their attempts reset): `not_found`, or `conflict` when it was decided
+    /// already or has expired.
+    func decideApproval(
+        tenantID: String, id: String, approve: Bool, by actor: String, reason: String?, now: Date, audit: AuditEvent
+    ) async throws -> Approval
+    /// Spends an approval for its call: an approved, unexpired one becomes `used`, a denied one
+    /// is marked answered. `false` when another call spent it first (or it expired).
+    func spendApproval(id: String, now: Date) async throws -> Bool
 }
 
 /// What a refresh token came to when it was used.

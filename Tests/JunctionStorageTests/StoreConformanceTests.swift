@@ -1141,7 +1141,9 @@ extension Store {
         #expect(stored.sequence != nil)
         var expected = event
         expected.sequence = stored.sequence
+        expected.digest = stored.digest
         #expect(stored == expected)
+        #expect(stored.digest?.count == 64)
 
         let storedBare = try #require(events.first)
         #expect(storedBare.tenantID == nil)

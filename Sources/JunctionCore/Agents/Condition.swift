@@ -59,17 +59,10 @@ public struct Condition: Sendable, Hashable {
         guard let (comparison, rightOperand) = comparison else { return Self.isTruthy(value) }
         let right = try Self.value(rightOperand, in: scope)
         switch comparison {
-        case .equal: return Self.equal(value, right)
-        case .notEqual: return !Self.equal(value, right)
+        case .equal: return JSONComparison.equal(value, right)
+        case .notEqual: return !JSONComparison.equal(value, right)
         default:
-            let order: ComparisonResult
-            if let a = value.intValue, let b = right.intValue {
-                order = a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
-            } else if let a = Self.number(value), let b = Self.number(right) {
-                order = a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
-            } else if let a = value.stringValue, let b = right.stringValue {
-                order = a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
-            } else {
+            guard let order = JSONComparison.order(value, right) else {
                 throw .invalidInput("Cannot order \(value.typeName) and \(right.typeName) with \(comparison.rawValue).")
             }
             switch comparison {
@@ -86,18 +79,6 @@ public struct Condition: Sendable, Hashable {
         case .reference(let reference): try reference.resolve(in: scope)
         case .literal(let value): value
         }
-    }
-
-    /// JSON equality with numbers compared by value (`1 == 1.0`).
-    private static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        if let x = a.intValue, let y = b.intValue { return x == y }
-        if let x = a.doubleValue, let y = b.doubleValue { return x == y }
-        return a == b
-    }
-
-    /// A number, or a string that holds one.
-    private static func number(_ value: JSONValue) -> Double? {
-        value.doubleValue ?? value.stringValue.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     private static func isTruthy(_ value: JSONValue) -> Bool {

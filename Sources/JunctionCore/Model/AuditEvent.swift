@@ -34,6 +34,8 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var requestID: String?
     /// Extra facts (never secrets), e.g. the fields a partial update changed.
     public var details: JSONValue?
+    /// The event's digest in its tenant's hash chain (hex), assigned by the store.
+    public var digest: String?
 
     public init(
         at: Date = Timestamp.now(),
@@ -60,7 +62,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case sequence, at, actor, action, target, outcome, details
+        case sequence, at, actor, action, target, outcome, details, digest
         case tenantID = "tenant_id"
         case targetType = "target_type"
         case requestID = "request_id"
@@ -81,5 +83,6 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         try container.encode(outcome, forKey: .outcome)
         try container.encode(requestID, forKey: .requestID)
         try container.encode(details, forKey: .details)
+        try container.encode(digest, forKey: .digest)
     }
 }

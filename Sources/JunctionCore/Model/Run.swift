@@ -1,7 +1,8 @@
 import Foundation
 
 /// One execution of one agent for one trigger event: durable from the moment it is queued,
-/// `queued → running → completed | failed`.
+/// `queued → running → completed | failed`, with `running → waiting_approval → queued` while a
+/// call it makes waits for a person's approval.
 public struct Run: Sendable, Hashable {
     /// Where a run is in its life.
     public enum Status: String, Sendable, Hashable, CaseIterable {
@@ -9,6 +10,9 @@ public struct Run: Sendable, Hashable {
         case running
         case completed
         case failed
+        /// A call the run made waits for an approval; the run goes on from where it stopped
+        /// once the approval is decided.
+        case waitingApproval = "waiting_approval"
 
         /// Whether the run has ended.
         public var isTerminal: Bool { self == .completed || self == .failed }
@@ -76,13 +80,19 @@ public struct Run: Sendable, Hashable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The approval the run waits for (or last waited for).
+    public var approvalID: String?
+    /// Where the run stopped to wait, for its runner to go on from (the runner's own format).
+    public var checkpoint: JSONValue?
 
     public init(
         id: String = Identifier.make("run"), tenantID: String, agent: Slug, trigger: Trigger, input: JSONValue,
         status: Status = .queued, output: JSONValue? = nil, failure: Failure? = nil, trace: [JSONValue] = [],
         usage: Usage = Usage(), attempts: Int = 0, createdAt: Date = Timestamp.now(), startedAt: Date? = nil,
-        finishedAt: Date? = nil
+        finishedAt: Date? = nil, approvalID: String? = nil, checkpoint: JSONValue? = nil
     ) {
+        self.approvalID = approvalID
+        self.checkpoint = checkpoint
         self.id = id
         self.tenantID = tenantID
         self.agent = agent
@@ -104,4 +114,6 @@ public struct Run: Sendable, Hashable {
 public enum RunOutcome: Sendable {
     case completed(output: JSONValue)
     case failed(Run.Failure)
+    /// A call waits for approval `approvalID`; `checkpoint` is where to go on from.
+    case waiting(approvalID: String, checkpoint: JSONValue)
 }

@@ -24,12 +24,15 @@ public struct InvokeRequest: Sendable {
     public var actor: AuditActor
     /// The caller's trace context (`traceparent`), for the audit event, logs and upstreams.
     public var traceparent: TraceParent?
+    /// The agent run making the call, if one is.
+    public var runID: String?
 
     public init(
         tenantID: String, connector: String, resource: String, data: JSONValue, options: InvokeOptions,
-        requestID: String, idempotencyKey: String?, actor: AuditActor, traceparent: TraceParent? = nil
+        requestID: String, idempotencyKey: String?, actor: AuditActor, traceparent: TraceParent? = nil, runID: String? = nil
     ) {
         self.traceparent = traceparent
+        self.runID = runID
         self.tenantID = tenantID
         self.connector = connector
         self.resource = resource
@@ -42,8 +45,9 @@ public struct InvokeRequest: Sendable {
 }
 
 /// The invoke path (DESIGN §3): connector from the tenant cache → resource → input validated
-/// against its schema → credential by priority → mock or execution with timeout and retries →
-/// envelope → audit. Every outcome is an envelope; nothing throws out.
+/// against its schema → policy and approval → mock, or rate limits → credential by priority →
+/// execution with timeout and retries → envelope → audit. Every outcome is an envelope;
+/// nothing throws out.
 public struct Invoker: Sendable {
     let store: any Store
     let registry: ConnectorRegistry
@@ -56,12 +60,15 @@ public struct Invoker: Sendable {
     let templates: TemplateService?
     /// Where each call's audit event goes (written off the request path).
     let auditLog: AuditWriter
+    /// Policies, approvals and rate limits.
+    public let governance: Governance
 
     public init(
         store: any Store, registry: ConnectorRegistry, cache: ConnectorCache, credentials: CredentialService,
-        connectors: ConnectorService, services: ServiceValues, auditLog: AuditWriter, retryPolicy: RetryPolicy = RetryPolicy(),
-        metrics: InvokeMetrics? = nil, templates: TemplateService? = nil
+        connectors: ConnectorService, services: ServiceValues, auditLog: AuditWriter, governance: Governance,
+        retryPolicy: RetryPolicy = RetryPolicy(), metrics: InvokeMetrics? = nil, templates: TemplateService? = nil
     ) {
+        self.governance = governance
         self.store = store
         self.registry = registry
         self.cache = cache
@@ -80,9 +87,9 @@ public struct Invoker: Sendable {
         var metadata = InvokeEnvelope.Metadata(
             connector: request.connector, resource: request.resource, tenant: request.tenantID, requestID: request.requestID)
         let envelope: InvokeEnvelope
-        var connectorType = "unknown"
+        var note = CallNote()
         do {
-            envelope = try await run(request, metadata: &metadata, start: start, connectorType: &connectorType)
+            envelope = try await run(request, metadata: &metadata, start: start, note: &note)
         } catch {
             metadata.durationMilliseconds = Self.milliseconds(since: start)
             let failure: JunctionError
@@ -112,17 +119,28 @@ public struct Invoker: Sendable {
                 "trace.id": .string(request.traceparent.map { String($0.traceID) } ?? ""),
                 "outcome": .string(envelope.error?.code.rawValue ?? "ok"), "duration_ms": .string("\(envelope.metadata.durationMilliseconds)"),
             ])
-        metrics?.record(connectorType: connectorType, envelope: envelope, duration: .now - start)
-        audit(request, envelope: envelope)
+        metrics?.record(connectorType: note.connectorType, envelope: envelope, duration: .now - start)
+        audit(request, envelope: envelope, note: note)
         return envelope
+    }
+
+    /// What the audit event and metrics of a call record besides its envelope.
+    private struct CallNote {
+        var connectorType = "unknown"
+        /// The policy rule that decided (`default` for the tenant default), once one did.
+        var rule: String?
+        var approvalID: String?
+        /// The redacted arguments, when the policy records them.
+        var arguments: JSONValue?
     }
 
     private func run(
         _ request: InvokeRequest, metadata: inout InvokeEnvelope.Metadata, start: ContinuousClock.Instant,
-        connectorType: inout String
+        note: inout CallNote
     ) async throws -> InvokeEnvelope {
         let prepared = try await prepared(tenantID: request.tenantID, name: request.connector)
-        connectorType = prepared.record.type
+        note.connectorType = prepared.record.type
+        let connectorType = prepared.record.type
         guard prepared.record.enabled else {
             throw JunctionError(.connectorDisabled, "Connector '\(request.connector)' is disabled.")
         }
@@ -132,6 +150,24 @@ public struct Invoker: Sendable {
         // Structured input ({path, query, headers, body}) is validated as the flat fields it carries.
         let isStructured = StructuredInput.isStructured(request.data, schema: resource.resource.inputSchema)
         try resource.inputSchema.check(isStructured ? StructuredInput.flattened(request.data) : request.data, field: "data")
+        let policy = try await governance.policies.current(tenantID: request.tenantID).policy
+        let redacted = {
+            ArgumentRedaction(paths: policy.audit.redact).redact(
+                request.data, isStructured: isStructured, inputSchema: resource.resource.inputSchema, secrets: prepared.secrets)
+        }
+        if policy.audit.record { note.arguments = redacted() }
+        let clearance: Governance.Clearance
+        do {
+            clearance = try await governance.clear(
+                request, policy: policy, connector: prepared.record.name, resource: resource, isStructured: isStructured,
+                redactedArguments: redacted)
+        } catch let error as JunctionError {
+            note.rule = error.details?["rule"]?.stringValue ?? (error.code == .policyDenied || error.code == .approvalRequired ? "default" : nil)
+            note.approvalID = error.details?["approval_id"]?.stringValue
+            throw error
+        }
+        note.rule = clearance.decision.rule ?? "default"
+        note.approvalID = clearance.approvalID
         if request.options.mock {
             guard let mock = resource.resource.mock else {
                 throw JunctionError.invalidInput("Resource '\(slug)' has no mock answer.", field: "options.mock")
@@ -140,6 +176,9 @@ public struct Invoker: Sendable {
             metadata.durationMilliseconds = Self.milliseconds(since: start)
             return .success(mock, metadata: metadata)
         }
+        let permit = try await governance.limiter.admit(
+            tenantID: request.tenantID, connector: prepared.record.name.rawValue, limits: policy.limits)
+        defer { governance.limiter.release(permit) }
         let (instance, secrets) = try await instance(for: prepared, override: request.options.credential)
         let timeout = request.options.timeout ?? .milliseconds(prepared.record.timeoutMilliseconds)
         let maxRetries = request.options.retries ?? prepared.record.maxRetries
@@ -252,7 +291,7 @@ public struct Invoker: Sendable {
         return try await credentials.resolve(stored)
     }
 
-    private func audit(_ request: InvokeRequest, envelope: InvokeEnvelope) {
+    private func audit(_ request: InvokeRequest, envelope: InvokeEnvelope, note: CallNote) {
         let digest = HexDigits.lowercase(SHA256.hash(data: request.data.jsonBytes).prefix(8))
         var details: [String: JSONValue] = [
             "resource": .string(request.resource),
@@ -263,6 +302,11 @@ public struct Invoker: Sendable {
             "input_digest": .string(digest),
         ]
         if let traceparent = request.traceparent { details["trace_id"] = .string(String(traceparent.traceID)) }
+        if let rule = note.rule { details["policy_rule"] = .string(rule) }
+        if let approvalID = note.approvalID { details["approval_id"] = .string(approvalID) }
+        if let arguments = note.arguments { details["arguments"] = arguments }
+        if let client = request.actor.client { details["client"] = .string(client) }
+        if let runID = request.runID { details["run_id"] = .string(runID) }
         let event = request.actor.event(
             "connector.invoke", tenantID: request.tenantID, targetType: "connector", target: request.connector,
             details: .object(details))

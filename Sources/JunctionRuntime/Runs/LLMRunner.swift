@@ -49,47 +49,78 @@ public struct LLMRunner: AgentRunning {
                 transcript: [.user(ModelInput(run.input))], tools: tools, outputSchema: agent.outputSchema)
             // The tenant's own agent acts in its name (so the audit log is the tenant's, not the operator's).
             let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .tenant, requestID: run.id)
-            for step in 1...agent.maxSteps {
+            var step = 1
+            // A run that waited for an approval goes on with the turn whose tool call waited.
+            var resumed: (turn: ModelTurn, done: [ToolOutcome])?
+            if let checkpoint = run.checkpoint, checkpoint["kind"] == "llm" {
+                trace = run.trace
+                usage = run.usage
+                exchange.transcript = try (checkpoint["transcript"]?.arrayValue ?? []).map { value throws(JunctionError) in
+                    try ModelMessage(checkpoint: value)
+                }
+                step = checkpoint["step"]?.intValue ?? 1
+                guard case .assistant(let turn)? = exchange.transcript.last else {
+                    throw JunctionError.internal("The run's checkpoint does not end with the model's turn.")
+                }
+                resumed = (turn, try (checkpoint["done"]?.arrayValue ?? []).map { value throws(JunctionError) in try ToolOutcome(checkpoint: value) })
+            }
+            while step <= agent.maxSteps {
                 try Task.checkCancellation()
-                let start = ContinuousClock.now
-                let turn = try await askModel(api, exchange, model: model)
-                usage.inputTokens += turn.usage.inputTokens
-                usage.outputTokens += turn.usage.outputTokens
-                trace.append([
-                    "type": "model", "step": .integer(step), "model": .string(model.description),
-                    "duration_ms": .integer(Self.milliseconds(since: start)),
-                    "input_tokens": .integer(turn.usage.inputTokens), "output_tokens": .integer(turn.usage.outputTokens),
-                    "tool_calls": .array(turn.toolCalls.map { .string($0.name) }),
-                ])
-                if let refusal = turn.refusal {
-                    return RunResult(outcome: .failed(Run.Failure(code: .refused, message: "The model refused: \(refusal.prefix(500))")), trace: trace, usage: usage)
-                }
-                if turn.truncated {
-                    // Never act on a cut-off turn: its tool arguments may be cut off too.
-                    let failure = Run.Failure(code: .outputTruncated, message: "The model's answer was cut off at its token limit.")
-                    return RunResult(outcome: .failed(failure), trace: trace, usage: usage)
-                }
-                guard !turn.toolCalls.isEmpty else {
-                    return RunResult(outcome: try finalOutput(turn.text, agent: agent), trace: trace, usage: usage)
-                }
-                // Tools called in the last step would act with no model left to read their results.
-                guard step < agent.maxSteps else { break }
-                exchange.transcript.append(.assistant(turn))
+                let turn: ModelTurn
                 var outcomes: [ToolOutcome] = []
-                for (index, call) in turn.toolCalls.enumerated() {
+                if let waited = resumed {
+                    (turn, outcomes) = waited
+                    resumed = nil
+                } else {
+                    let start = ContinuousClock.now
+                    turn = try await askModel(api, exchange, model: model)
+                    usage.inputTokens += turn.usage.inputTokens
+                    usage.outputTokens += turn.usage.outputTokens
+                    trace.append([
+                        "type": "model", "step": .integer(step), "model": .string(model.description),
+                        "duration_ms": .integer(Self.milliseconds(since: start)),
+                        "input_tokens": .integer(turn.usage.inputTokens), "output_tokens": .integer(turn.usage.outputTokens),
+                        "tool_calls": .array(turn.toolCalls.map { .string($0.name) }),
+                    ])
+                    if let refusal = turn.refusal {
+                        return RunResult(outcome: .failed(Run.Failure(code: .refused, message: "The model refused: \(refusal.prefix(500))")), trace: trace, usage: usage)
+                    }
+                    if turn.truncated {
+                        // Never act on a cut-off turn: its tool arguments may be cut off too.
+                        let failure = Run.Failure(code: .outputTruncated, message: "The model's answer was cut off at its token limit.")
+                        return RunResult(outcome: .failed(failure), trace: trace, usage: usage)
+                    }
+                    guard !turn.toolCalls.isEmpty else {
+                        return RunResult(outcome: try finalOutput(turn.text, agent: agent), trace: trace, usage: usage)
+                    }
+                    // Tools called in the last step would act with no model left to read their results.
+                    guard step < agent.maxSteps else { break }
+                    exchange.transcript.append(.assistant(turn))
+                }
+                for (index, call) in turn.toolCalls.enumerated() where index >= outcomes.count {
                     try Task.checkCancellation()
                     let start = ContinuousClock.now
-                    let outcome = await invokeTool(
+                    let (outcome, approvalID) = await invokeTool(
                         call, tool: byName[call.name], tenantID: run.tenantID, requestID: "\(run.id).\(step).\(index)", actor: actor)
                     var entry: [String: JSONValue] = [
                         "type": "tool", "step": .integer(step), "tool": .string(call.name), "success": .bool(!outcome.isError),
                         "duration_ms": .integer(Self.milliseconds(since: start)),
                     ]
                     if outcome.isError { entry["error"] = outcome.content }
+                    if let approvalID {
+                        entry["waiting_for"] = .string(approvalID)
+                        trace.append(.object(entry))
+                        let checkpoint: JSONValue = [
+                            "kind": "llm", "step": .integer(step), "transcript": .array(exchange.transcript.map(\.checkpoint)),
+                            "done": .array(outcomes.map(\.checkpoint)),
+                        ]
+                        return RunResult(outcome: .waiting(approvalID: approvalID, checkpoint: checkpoint), trace: trace, usage: usage)
+                    }
                     trace.append(.object(entry))
                     outcomes.append(outcome)
                 }
                 exchange.transcript.append(.toolResults(outcomes))
+                step += 1
             }
             let failure = Run.Failure(
                 code: .maxSteps, message: "The model was still calling tools after \(agent.maxSteps) calls (max_steps).")
@@ -189,21 +220,25 @@ public struct LLMRunner: AgentRunning {
     }
 
     /// Runs one tool call; an unknown tool or bad arguments are errors the model is told about.
+    /// A call waiting for an approval also answers the approval's id: the run waits for it.
     private func invokeTool(
         _ call: ToolCall, tool: ToolDefinition?, tenantID: String, requestID: String, actor: AuditActor
-    ) async -> ToolOutcome {
+    ) async -> (ToolOutcome, approvalID: String?) {
         guard let tool else {
-            return ToolOutcome(call: call, content: Self.error("not_found", "There is no tool named '\(call.name)'."), isError: true)
+            return (ToolOutcome(call: call, content: Self.error("not_found", "There is no tool named '\(call.name)'."), isError: true), nil)
         }
         guard let arguments = call.arguments else {
-            return ToolOutcome(call: call, content: Self.error("invalid_input", "The arguments must be a JSON object."), isError: true)
+            return (ToolOutcome(call: call, content: Self.error("invalid_input", "The arguments must be a JSON object."), isError: true), nil)
         }
-        let envelope = await catalog.call(tool, arguments: arguments, tenantID: tenantID, requestID: requestID, actor: actor)
-        guard envelope.success, envelope.error == nil else {
-            let content = Self.error((envelope.error?.code ?? .internal).rawValue, envelope.error?.message ?? "The call failed.")
-            return ToolOutcome(call: call, content: content, isError: true)
+        let envelope = await catalog.call(
+            tool, arguments: arguments, tenantID: tenantID, requestID: requestID, actor: actor, runID: actor.requestID)
+        if envelope.success, envelope.error == nil {
+            return (ToolOutcome(call: call, content: Self.capped(envelope.payload ?? .value(.null)), isError: false), nil)
         }
-        return ToolOutcome(call: call, content: Self.capped(envelope.payload ?? .value(.null)), isError: false)
+        let error = envelope.error ?? InvokeEnvelope.Failure(code: .internal, message: "The call failed.")
+        let content = Self.error(error.code.rawValue, error.message)
+        let approvalID = error.code == .approvalRequired ? error.details?["approval_id"]?.stringValue : nil
+        return (ToolOutcome(call: call, content: content, isError: true), approvalID)
     }
 
     /// The most of a tool's result the model is given, in bytes of JSON: results are sent again

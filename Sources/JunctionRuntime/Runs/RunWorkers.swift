@@ -36,19 +36,23 @@ public final class RunWorkers: Service, Sendable {
     private let runners: [AgentDefinition.Kind: any AgentRunning]
     private let configuration: Configuration
     private let logger = Logger(label: "junction.runs")
-    private let signal = WakeSignal()
+    /// Wakes idle workers: runs were queued (or an approval a run waited for was decided).
+    private let signal: WakeSignal
     /// Fires whenever a run's result is recorded.
     public let runsFinished: WakeSignal
     private let stopping = Mutex(false)
     private let identity = "worker-\(Identifier.make("w").suffix(8))"
 
-    /// - Parameter runsFinished: fired whenever a run's result is recorded (sync webhooks and
-    ///   outbound deliveries wait on it).
+    /// - Parameters:
+    ///   - runsFinished: fired whenever a run's result is recorded (sync webhooks and
+    ///     outbound deliveries wait on it).
+    ///   - wakeUps: fired when runs may be waiting to be claimed (besides `wake()`).
     public init(
         store: any Store, runners: [AgentDefinition.Kind: any AgentRunning], configuration: Configuration = Configuration(),
-        runsFinished: WakeSignal = WakeSignal()
+        runsFinished: WakeSignal = WakeSignal(), wakeUps: WakeSignal = WakeSignal()
     ) {
         self.runsFinished = runsFinished
+        signal = wakeUps
         self.store = store
         self.runners = runners
         self.configuration = configuration

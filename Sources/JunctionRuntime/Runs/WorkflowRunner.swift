@@ -2,7 +2,9 @@ import JunctionCore
 
 /// Runs `workflow` agents: each step calls its connector resource through the invoke path
 /// (validation, credentials, retries, audit), with `{{…}}` values taken from the run's input
-/// and earlier steps, when its `when` holds.
+/// and earlier steps, when its `when` holds. A step whose call waits for an approval stops the
+/// run with a checkpoint (the steps done and their results); once the approval is decided the
+/// run goes on from that step, so no earlier step is called twice.
 public struct WorkflowRunner: AgentRunning {
     private let invoker: Invoker
 
@@ -14,9 +16,16 @@ public struct WorkflowRunner: AgentRunning {
         var trace: [JSONValue] = []
         var results: [String: JSONValue] = [:]
         var last: JSONValue = .null
+        var first = 0
+        if let checkpoint = run.checkpoint, checkpoint["kind"] == "workflow" {
+            trace = run.trace
+            results = checkpoint["results"]?.objectValue ?? [:]
+            last = checkpoint["last"] ?? .null
+            first = checkpoint["next"]?.intValue ?? 0
+        }
         // The tenant's own agent acts in its name (so the audit log is the tenant's, not the operator's).
         let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .tenant, requestID: run.id)
-        for step in agent.steps {
+        for (index, step) in agent.steps.enumerated() where index >= first {
             let scope: JSONValue = ["input": run.input, "steps": .object(results)]
             do {
                 if let when = step.when, try !when.holds(in: scope) {
@@ -30,12 +39,18 @@ public struct WorkflowRunner: AgentRunning {
                     // A run executed again after a crash sends the same key, so upstreams can
                     // tell a repeated write.
                     options: InvokeOptions(), requestID: "\(run.id).\(step.id)", idempotencyKey: "\(run.id).\(step.id)",
-                    actor: actor))
+                    actor: actor, runID: run.id))
                 var entry: [String: JSONValue] = [
                     "type": "tool", "step": .string(step.id.rawValue), "connector": .string(step.connector.rawValue),
                     "resource": .string(step.resource.rawValue), "success": .bool(envelope.success),
                     "duration_ms": .integer((ContinuousClock.now - start).wholeMilliseconds),
                 ]
+                if let approvalID = envelope.error?.details?["approval_id"]?.stringValue, envelope.error?.code == .approvalRequired {
+                    entry["waiting_for"] = .string(approvalID)
+                    trace.append(.object(entry))
+                    let checkpoint: JSONValue = ["kind": "workflow", "results": .object(results), "last": last, "next": .integer(index)]
+                    return RunResult(outcome: .waiting(approvalID: approvalID, checkpoint: checkpoint), trace: trace)
+                }
                 guard envelope.success, envelope.error == nil else {
                     let code = envelope.error?.code ?? .internal
                     let message = envelope.error?.message ?? "The call failed."

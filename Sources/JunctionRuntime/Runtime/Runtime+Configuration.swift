@@ -32,6 +32,10 @@ extension Runtime {
         public var invokeLimits = InvokeAdmission.Limits()
         /// How long OAuth codes and tokens for remote MCP clients last (see `OAuthAuthority.Lifetimes`).
         public var oauth = OAuthAuthority.Lifetimes()
+        /// The URL people and clients reach this server at (`public_url`), for the approval links
+        /// in answers and notices; without it, answers link under the host a request came to.
+        /// Default: unset.
+        public var publicURL: String?
         /// A PEM file of certificate authorities trusted besides the system's for every outbound
         /// HTTPS call (connectors, deliveries, models, OAuth client metadata). Default: none.
         public var tlsCAFile: String?
@@ -42,7 +46,8 @@ extension Runtime {
         /// `secret_env_prefix`, `secret_files_dir`, `connector_cache_ttl_ms`, `network_deny` (added to
         /// the default denials), `network_allow`, `mcp_commands`, `run_workers`, `run_lease_ms`,
         /// `run_queue_per_connector`, `run_queue_max`, `max_invokes_in_flight`, `max_invokes_per_tenant`,
-        /// `oauth_code_ttl_ms`, `oauth_access_token_ttl_ms`, `oauth_refresh_token_ttl_ms` and `tls_ca_file`.
+        /// `oauth_code_ttl_ms`, `oauth_access_token_ttl_ms`, `oauth_refresh_token_ttl_ms`, `tls_ca_file`
+        /// and `public_url`.
         public init(reading reader: ConfigReader) throws(JunctionError) {
             dataDirectory = reader.string(forKey: "data_dir", default: dataDirectory)
             masterKey = reader.string(forKey: "master_key", isSecret: true)
@@ -60,6 +65,10 @@ extension Runtime {
             invokeLimits.perServer = try reader.integer("max_invokes_in_flight", default: invokeLimits.perServer, in: 1...1_000_000)
             invokeLimits.perTenant = try reader.integer("max_invokes_per_tenant", default: invokeLimits.perTenant, in: 1...1_000_000)
             tlsCAFile = reader.string(forKey: "tls_ca_file")
+            if let url = reader.string(forKey: "public_url") {
+                try URLCheck.check(url, schemes: ["http", "https"], field: "public_url")
+                publicURL = url
+            }
             oauth.code = try reader.milliseconds("oauth_code_ttl_ms", default: oauth.code, in: 10_000...3_600_000)
             oauth.accessToken = try reader.milliseconds("oauth_access_token_ttl_ms", default: oauth.accessToken, in: 60_000...86_400_000)
             oauth.refreshToken = try reader.milliseconds(

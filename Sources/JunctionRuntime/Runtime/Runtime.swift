@@ -40,6 +40,8 @@ public struct Runtime: Sendable {
     public let invoker: Invoker
     /// Bounds the action calls under way from outside.
     public let admission: InvokeAdmission
+    /// Policies, approvals and rate limits of the invoke path.
+    public var governance: Governance { invoker.governance }
     /// The tenant's resources as tools.
     public let catalog: ToolCatalog
     /// Agent definitions and their links.
@@ -69,6 +71,9 @@ public struct Runtime: Sendable {
         return [
             auditLog, workers, deliveries, inbound, purge, CacheSweep(cache: cache),
             PeriodicWork(every: .seconds(3600), "Purging expired OAuth codes and tokens") { try await oauth.purge() },
+            PeriodicWork(every: .seconds(60), "Failing runs whose approval expired") { [store, workers] in
+                if try await store.failRunsWaitingOnExpiredApprovals(now: Timestamp.now()) > 0 { workers.runsFinished.fire() }
+            },
         ]
     }
 
@@ -100,9 +105,18 @@ public struct Runtime: Sendable {
         connectors = ConnectorService(
             store: store, registry: registry, secrets: secrets, cache: cache, templates: templates, services: shared)
         auditLog = AuditWriter(store: store, metrics: metrics)
+        let runsFinished = WakeSignal()
+        // A decided approval queues the runs waiting for it: it wakes the workers.
+        let approvalsDecided = WakeSignal()
+        let governance = Governance(
+            policies: PolicyService(store: store),
+            approvals: ApprovalService(
+                store: store, publicURL: configuration.publicURL, deliveries: runsFinished, decisions: approvalsDecided),
+            limiter: RateLimiter(metrics: metrics))
         invoker = Invoker(
             store: store, registry: registry, cache: cache, credentials: credentials, connectors: connectors,
-            services: shared, auditLog: auditLog, metrics: InvokeMetrics(factory: metrics), templates: templates)
+            services: shared, auditLog: auditLog, governance: governance, metrics: InvokeMetrics(factory: metrics),
+            templates: templates)
         admission = InvokeAdmission(limits: configuration.invokeLimits, metrics: metrics)
         catalog = ToolCatalog(store: store, invoker: invoker)
         agents = AgentService(store: store, invoker: invoker)
@@ -112,7 +126,7 @@ public struct Runtime: Sendable {
                 .workflow: WorkflowRunner(invoker: invoker),
                 .llm: LLMRunner(store: store, credentials: credentials, catalog: catalog, sender: sender),
             ],
-            configuration: configuration.runs)
+            configuration: configuration.runs, runsFinished: runsFinished, wakeUps: approvalsDecided)
         runs = RunService(store: store, workers: workers)
         triggers = TriggerService(
             store: store, registry: registry, invoker: invoker, workers: workers, cache: cache, limits: configuration.runQueue,

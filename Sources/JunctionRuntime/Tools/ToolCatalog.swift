@@ -68,12 +68,13 @@ public struct ToolCatalog: Sendable {
     /// Runs `tool` with `arguments` through the invoke path (a wrapped input unwrapped).
     public func call(
         _ tool: ToolDefinition, arguments: JSONValue, tenantID: String, requestID: String, actor: AuditActor,
-        traceparent: TraceParent? = nil
+        traceparent: TraceParent? = nil, runID: String? = nil
     ) async -> InvokeEnvelope {
         let data = tool.wrapsInput ? (arguments["input"] ?? .null) : arguments
         return await invoker.invoke(InvokeRequest(
             tenantID: tenantID, connector: tool.connector.rawValue, resource: tool.resource.rawValue, data: data,
-            options: InvokeOptions(), requestID: requestID, idempotencyKey: nil, actor: actor, traceparent: traceparent))
+            options: InvokeOptions(), requestID: requestID, idempotencyKey: nil, actor: actor, traceparent: traceparent,
+            runID: runID))
     }
 
     private func tools(of record: ConnectorRecord) async throws -> [ToolDefinition] {

@@ -14,6 +14,8 @@ struct InvokeController: Sendable {
     let cache: ConnectorCache
     let scope: TenantScope
     let body: JSONBodyReader
+    /// For links to approvals a call waits for.
+    let publicURL: String?
 
     func register(on group: RouterGroup<JunctionRequestContext>) {
         group.post("invoke", use: invoke)
@@ -64,10 +66,12 @@ struct InvokeController: Sendable {
         _ request: Request, _ context: JunctionRequestContext, tenantID: String, connector: String, resource: String,
         data: JSONValue, options: InvokeOptions
     ) async throws -> Response {
-        let envelope = await invoker.invoke(InvokeRequest(
-            tenantID: tenantID, connector: connector, resource: resource, data: data, options: options,
-            requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor(),
-            traceparent: request.headers[.traceparent].flatMap(TraceParent.init)))
+        let envelope = ApprovalService.linking(
+            await invoker.invoke(InvokeRequest(
+                tenantID: tenantID, connector: connector, resource: resource, data: data, options: options,
+                requestID: context.requestID, idempotencyKey: request.headers[.idempotencyKey], actor: try context.actor(),
+                traceparent: request.headers[.traceparent].flatMap(TraceParent.init))),
+            base: PublicURL.base(of: request, configured: publicURL))
         let status: HTTPResponse.Status = envelope.success
             ? .ok : (envelope.error?.code ?? .internal).httpStatus
         return JSONResponse.make(envelope, status: status)

@@ -14,6 +14,8 @@ struct MCPController: Sendable {
     let endpoint: MCPHTTPEndpoint
     let scope: TenantScope
     let body: JSONBodyReader
+    /// For links to approvals a call waits for.
+    let publicURL: String?
 
     func register(on router: Router<JunctionRequestContext>) {
         for method in [HTTPRequest.Method.post, .get, .delete] {
@@ -28,9 +30,10 @@ struct MCPController: Sendable {
             throw JunctionError.invalidInput("Must be all or meta.", field: "tools")
         }
         let payload = request.method == .post ? Array(try await body.bytes(request).readableBytesView) : nil
+        var caller = ToolSession(tenantID: tenantID, actor: try context.actor(), mode: mode)
+        caller.linkBase = PublicURL.base(of: request, configured: publicURL)
         let answer = await endpoint.handle(
-            MCPHTTPRequest(method: request.method, headers: request.headers, body: payload),
-            caller: ToolSession(tenantID: tenantID, actor: try context.actor(), mode: mode))
+            MCPHTTPRequest(method: request.method, headers: request.headers, body: payload), caller: caller)
         return Self.response(answer)
     }
 

@@ -174,7 +174,7 @@ struct OAuthController: Sendable {
     }
 
     private static func redirect(_ location: String) -> Response {
-        var headers = ConsentPage.headers
+        var headers = HTMLPage.headers
         headers[.location] = location
         headers[.contentType] = nil
         return Response(status: .found, headers: headers)

@@ -67,6 +67,7 @@ extension Run {
             "created_at": .string(Timestamp.format(createdAt)),
             "started_at": startedAt.map { .string(Timestamp.format($0)) } ?? .null,
             "finished_at": finishedAt.map { .string(Timestamp.format($0)) } ?? .null,
+            "approval_id": approvalID.map(JSONValue.string) ?? .null,
         ]
     }
 }

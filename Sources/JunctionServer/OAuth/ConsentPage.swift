@@ -7,14 +7,6 @@ import JunctionCore
 /// where it will be sent back, and takes the API key of the tenant to act for (a platform key
 /// names the tenant). Nothing on it comes from outside without being escaped.
 enum ConsentPage {
-    /// Headers every page of the authorization endpoint carries: never framed (a framed consent
-    /// page is clickjacking), never cached, no referrer leaking the request's parameters.
-    static let headers: HTTPFields = [
-        .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-        HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-        HTTPField.Name("X-Frame-Options")!: "DENY", HTTPField.Name("Referrer-Policy")!: "no-referrer",
-    ]
-
     /// The consent form for `request`, with `problem` (a refused key) above it.
     static func form(_ request: AuthorizationRequest, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let returnsTo = URLComponents(string: request.redirectURI).flatMap { $0.host ?? $0.scheme } ?? request.redirectURI
@@ -49,29 +41,7 @@ enum ConsentPage {
     }
 
     private static func page(title: String, body: String, status: HTTPResponse.Status) -> Response {
-        let html = """
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title)) · Junction</title>
-            <style>
-              body { font: 16px/1.5 system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; }
-              label { display: block; margin-top: 1rem; font-weight: 600; }
-              input[type=password], input[type=text] { width: 100%; padding: .5rem; font: inherit; box-sizing: border-box; }
-              .actions { margin-top: 1.5rem; display: flex; gap: .75rem; }
-              button { font: inherit; padding: .5rem 1.25rem; }
-              .problem { color: #b00020; font-weight: 600; }
-              .note { color: #555; font-size: .9rem; margin-top: 2rem; }
-            </style>
-            </head>
-            <body>
-            \(body)
-            </body>
-            </html>
-            """
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        HTMLPage.make(title: title, body: body, status: status)
     }
 
     private static func escape(_ text: String) -> String {

@@ -241,6 +241,56 @@ enum SQLiteMigrations {
                 CREATE INDEX oauth_codes_expiry ON oauth_codes(expires_at);
                 """)
         }
+        migrator.registerMigration("v9-governance") { db in
+            // Policies are versioned documents, one row per saved version. Approvals bind one
+            // exact call (its arguments' digest). Audit events form a hash chain per tenant
+            // (the platform's events, with no tenant, form their own): each stores its digest
+            // and its predecessor's, and audit_chains keeps each chain's length and head, so
+            // removing the newest events shows too. Events written before this migration stay
+            // unchained. A run waiting for an approval keeps the approval's id and where it stopped.
+            try db.execute(sql: """
+                CREATE TABLE policies (
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    version INTEGER NOT NULL,
+                    document TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    created_by TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, version)
+                ) WITHOUT ROWID;
+                CREATE TABLE approvals (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    connector TEXT NOT NULL,
+                    resource TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    arguments_digest TEXT NOT NULL,
+                    arguments TEXT NOT NULL,
+                    rule TEXT,
+                    run_id TEXT,
+                    request_id TEXT,
+                    status TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    decided_at DATETIME,
+                    decided_by TEXT,
+                    decision_reason TEXT,
+                    used_at DATETIME
+                );
+                CREATE INDEX approvals_call ON approvals(tenant_id, connector, resource, actor, arguments_digest);
+                CREATE INDEX approvals_tenant ON approvals(tenant_id, created_at);
+                ALTER TABLE audit_events ADD COLUMN previous_digest BLOB;
+                ALTER TABLE audit_events ADD COLUMN digest BLOB;
+                CREATE TABLE audit_chains (
+                    chain TEXT PRIMARY KEY NOT NULL,
+                    length INTEGER NOT NULL,
+                    head BLOB NOT NULL
+                ) WITHOUT ROWID;
+                ALTER TABLE runs ADD COLUMN approval_id TEXT;
+                ALTER TABLE runs ADD COLUMN checkpoint TEXT;
+                CREATE INDEX runs_waiting ON runs(approval_id) WHERE status = 'waiting_approval';
+                """)
+        }
         return migrator
     }
 }

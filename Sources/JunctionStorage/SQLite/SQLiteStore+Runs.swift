@@ -114,17 +114,28 @@ extension SQLiteStore {
     }
 
     public func finishRun(runID: String, worker: String, outcome: RunOutcome, trace: [JSONValue], usage: Run.Usage, at: Date) async throws -> Bool {
+        let traceText = SQLiteJSON.text(.array(trace))
         let (status, output, failure): (Run.Status, String?, Run.Failure?)
         switch outcome {
         case .completed(let value): (status, output, failure) = (.completed, SQLiteJSON.text(value), nil)
         case .failed(let reason): (status, output, failure) = (.failed, nil, reason)
+        case .waiting(let approvalID, let checkpoint):
+            return try await write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE runs SET status = 'waiting_approval', approval_id = ?, checkpoint = ?, trace = ?, input_tokens = ?,
+                            output_tokens = ?, lease_owner = NULL, lease_until = NULL
+                        WHERE id = ? AND status = 'running' AND lease_owner = ?
+                        """,
+                    arguments: [approvalID, SQLiteJSON.text(checkpoint), traceText, usage.inputTokens, usage.outputTokens, runID, worker])
+                return db.changesCount == 1
+            }
         }
-        let traceText = SQLiteJSON.text(.array(trace))
         return try await write { db in
             try db.execute(
                 sql: """
                     UPDATE runs SET status = ?, output = ?, failure_code = ?, failure_message = ?, trace = ?, input_tokens = ?,
-                        output_tokens = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
+                        output_tokens = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL, checkpoint = NULL
                     WHERE id = ? AND status = 'running' AND lease_owner = ?
                     """,
                 arguments: [
@@ -134,6 +145,32 @@ extension SQLiteStore {
             guard db.changesCount == 1 else { return false }
             try Self.queueDeliveries(runID: runID, outcome: outcome, at: at, in: db)
             return true
+        }
+    }
+
+    public func failRunsWaitingOnExpiredApprovals(now: Date) async throws -> Int {
+        try await write { db in
+            let waiting = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.id, a.id AS approval_id, a.expires_at FROM runs r JOIN approvals a ON a.id = r.approval_id
+                    WHERE r.status = 'waiting_approval' AND a.status = 'pending' AND a.expires_at <= ?
+                    """,
+                arguments: [now])
+            for row in waiting {
+                let runID: String = row["id"]
+                let approvalID: String = row["approval_id"]
+                let failure = Run.Failure(
+                    code: .approvalRequired, message: "Approval \(approvalID) expired before anyone decided it; the run stopped waiting.")
+                try db.execute(
+                    sql: """
+                        UPDATE runs SET status = 'failed', failure_code = ?, failure_message = ?, finished_at = ?, checkpoint = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [failure.code.rawValue, failure.message, now, runID])
+                try Self.queueDeliveries(runID: runID, outcome: .failed(failure), at: now, in: db)
+            }
+            return waiting.count
         }
     }
 
@@ -172,6 +209,7 @@ extension SQLiteStore {
             failure: failureCode.map { Run.Failure(code: ErrorCode(rawValue: $0), message: row["failure_message"] ?? "") },
             trace: try SQLiteJSON.value(row["trace"]).arrayValue ?? [],
             usage: Run.Usage(inputTokens: row["input_tokens"], outputTokens: row["output_tokens"]), attempts: row["attempts"],
-            createdAt: date(row, "created_at"), startedAt: optionalDate(row, "started_at"), finishedAt: optionalDate(row, "finished_at"))
+            createdAt: date(row, "created_at"), startedAt: optionalDate(row, "started_at"), finishedAt: optionalDate(row, "finished_at"),
+            approvalID: row["approval_id"], checkpoint: try (row["checkpoint"] as String?).map(SQLiteJSON.value))
     }
 }

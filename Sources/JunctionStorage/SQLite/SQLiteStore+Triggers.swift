@@ -127,6 +127,8 @@ extension SQLiteStore {
             payload["status"] = "failed"
             payload["output"] = .null
             payload["error"] = ["code": .string(failure.code.rawValue), "message": .string(failure.message)]
+        case .waiting:
+            return
         }
         let text = SQLiteJSON.text(.object(payload))
         for target in targets {

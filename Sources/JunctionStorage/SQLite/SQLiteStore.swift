@@ -64,64 +64,6 @@ public final class SQLiteStore: Store {
     }
 }
 
-// MARK: - Audit
-
-extension SQLiteStore {
-    static func insert(_ event: AuditEvent, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO audit_events (at, tenant_id, actor, actor_scope, action, target_type, target, outcome, request_id, details)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        ).execute(arguments: [
-            event.at, event.tenantID, event.actor, event.actorScope.rawValue, event.action, event.targetType, event.target,
-            event.outcome, event.requestID, event.details.map(SQLiteJSON.text),
-        ])
-    }
-
-    public func recordAudit(_ event: AuditEvent) async throws {
-        try await write { db in try Self.insert(event, in: db) }
-    }
-
-    public func recordAudits(_ events: [AuditEvent]) async throws {
-        try await write { db in
-            for event in events { try Self.insert(event, in: db) }
-        }
-    }
-
-    public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
-        try await read { db in
-            var filter = SQLFilter()
-            filter.equal("tenant_id", query.tenantID)
-            filter.oneOf("action", query.actions)
-            filter.oneOf("actor", query.actors)
-            filter.oneOf("actor_scope", Set(query.actorScopes.map(\.rawValue)))
-            filter.less("sequence", query.before)
-            var arguments = filter.arguments
-            arguments += [query.limit]
-            return try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM audit_events \(filter.sql) ORDER BY sequence DESC LIMIT ?",
-                arguments: arguments
-            ).map { row in
-                var event = AuditEvent(
-                    at: Self.date(row, "at"),
-                    tenantID: row["tenant_id"],
-                    actor: row["actor"],
-                    actorScope: AuditEvent.ActorScope(rawValue: row["actor_scope"]) ?? .tenant,
-                    action: row["action"],
-                    targetType: row["target_type"],
-                    target: row["target"],
-                    outcome: row["outcome"],
-                    requestID: row["request_id"],
-                    details: try (row["details"] as String?).map(SQLiteJSON.value)
-                )
-                event.sequence = row["sequence"]
-                return event
-            }
-        }
-    }
-}
-
 /// JSON columns are stored as text.
 enum SQLiteJSON {
     static func text(_ value: JSONValue) -> String {
