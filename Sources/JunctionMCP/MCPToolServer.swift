@@ -128,7 +128,7 @@ public struct MCPToolServer: Sendable {
         }
         let all: [ToolDefinition]
         do {
-            all = try await catalog.tools(tenantID: session.tenantID)
+            all = try await catalog.tools(tenantID: session.tenantID, access: session.actor.access)
         } catch {
             return .failure(.internalError("The tools could not be listed: \((error as? JunctionError)?.message ?? "\(error)")"))
         }

@@ -100,7 +100,7 @@ struct MetaTools {
 
     private func allTools() async throws(RPCError) -> [ToolDefinition] {
         do {
-            return try await server.catalog.tools(tenantID: session.tenantID)
+            return try await server.catalog.tools(tenantID: session.tenantID, access: session.actor.access)
         } catch {
             throw .internalError("The tools could not be listed: \((error as? JunctionError)?.message ?? "\(error)")")
         }

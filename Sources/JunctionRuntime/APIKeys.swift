@@ -33,16 +33,21 @@ public struct APIKeys: Sendable {
     }
 
     /// Generates a key for `scope`. Nothing is stored.
-    public static func generate(scope: APIKey.Scope, name: String) -> Issued {
+    public static func generate(scope: APIKey.Scope, name: String, role: KeyRole = .admin, access: KeyAccess = .unrestricted) -> Issued {
         let id = Identifier.make("key")
         let text = "jk_\(id.dropFirst(4))_\(RandomToken.make())"
-        return Issued(text: text, record: APIKey(id: id, scope: scope, name: name, digest: digest(of: text)))
+        return Issued(text: text, record: APIKey(id: id, scope: scope, name: name, digest: digest(of: text), role: role, access: access))
     }
 
-    /// Stores a new key for `scope`, recording who made it.
-    public func create(scope: APIKey.Scope, name: String, by actor: AuditActor) async throws -> Issued {
-        let issued = Self.generate(scope: scope, name: name)
-        let audit = actor.event("key.create", tenantID: scope.tenantID, targetType: "api_key", target: issued.record.id)
+    /// Stores a new key for `scope` with `role` and `access`, recording who made it.
+    public func create(
+        scope: APIKey.Scope, name: String, role: KeyRole = .admin, access: KeyAccess = .unrestricted, by actor: AuditActor
+    ) async throws -> Issued {
+        let issued = Self.generate(scope: scope, name: name, role: role, access: access)
+        var details: [String: JSONValue] = ["role": .string(role.rawValue)]
+        if access.isRestricted { details["access"] = access.json }
+        let audit = actor.event(
+            "key.create", tenantID: scope.tenantID, targetType: "api_key", target: issued.record.id, details: .object(details))
         try await store.insertKey(issued.record, audit: audit)
         return issued
     }
@@ -65,16 +70,16 @@ public struct APIKeys: Sendable {
             cache.insert(stored, for: id, ifUnchangedSince: deletions)
         }
         guard Self.constantTimeEquals(Self.digest(of: text), record.digest) else { return nil }
-        return Principal(keyID: record.id, scope: record.scope)
+        return Principal(keyID: record.id, scope: record.scope, role: record.role, access: record.access)
     }
 
-    /// Whether the key `id` still exists (read as `authenticate` reads it).
-    public func exists(id: String) async throws -> Bool {
-        if cache.value(for: id) != nil { return true }
+    /// The key `id` if it still exists (read as `authenticate` reads it).
+    public func record(id: String) async throws -> APIKey? {
+        if let cached = cache.value(for: id) { return cached }
         let deletions = cache.version
-        guard let stored = try await store.key(id: id) else { return false }
+        guard let stored = try await store.key(id: id) else { return nil }
         cache.insert(stored, for: id, ifUnchangedSince: deletions)
-        return true
+        return stored
     }
 
     /// Deletes a key (see `APIKeyStore.deleteKey`); it stops authenticating at once.

@@ -19,10 +19,28 @@ public struct CredentialService: Sendable {
         self.cache = cache
     }
 
-    /// Validates a credential body (`name`, `kind` and the kind's fields) and stores it.
-    public func create(tenantID: String, body: JSONValue, by actor: AuditActor) async throws -> Credential {
+    /// Validates a credential body (`name`, `kind`, the kind's fields, and where it may be
+    /// sent: `allowed_hosts`, `allowed_connectors`, or `template`, whose base URL's host it is
+    /// then bound to) and stores it.
+    public func create(tenantID: String, body: JSONValue, by actor: AuditActor, templates: TemplateService? = nil) async throws -> Credential {
         var reader = try FieldReader(body)
         let name = try reader.requiredSlug("name")
+        var binding = CredentialBinding(
+            hosts: try reader.value("allowed_hosts").flatMap { value throws(JunctionError) in
+                value.isNull ? nil : try GlobSet(json: value, field: "allowed_hosts")
+            },
+            connectors: try reader.value("allowed_connectors").flatMap { value throws(JunctionError) in
+                value.isNull ? nil : try GlobSet(json: value, field: "allowed_connectors")
+            })
+        if let slug = try reader.slug("template") {
+            guard let template = try await templates?.template(tenantID: tenantID, slug: slug) else {
+                throw JunctionError.invalidInput("No template named '\(slug)'.", field: "template")
+            }
+            guard let host = template.baseURL.flatMap({ URLComponents(string: $0)?.host }) else {
+                throw JunctionError.invalidInput("Template '\(slug)' has no base URL to bind the credential to.", field: "template")
+            }
+            if binding.hosts == nil { binding.hosts = GlobSet([Glob(host.lowercased())]) }
+        }
         let kindText = try reader.requiredString("kind", maxLength: 64)
         guard let kind = CredentialKind(rawValue: kindText) else {
             throw JunctionError.invalidInput(
@@ -55,10 +73,13 @@ public struct CredentialService: Sendable {
             sealedSecrets: try secrets.sealJSON(
                 fields.filter { secretNames.contains($0.key) },
                 context: Self.sealContext(tenantID: tenantID, id: id)
-            )
+            ),
+            binding: binding
         )
+        var details: [String: JSONValue] = ["kind": .string(kind.rawValue)]
+        if binding.isBound { details["binding"] = binding.json }
         let audit = actor.event("credential.create", tenantID: tenantID, targetType: "credential", target: name.rawValue,
-                                details: ["kind": .string(kind.rawValue)])
+                                details: .object(details))
         try await store.insertCredential(credential, audit: audit)
         return credential
     }

@@ -6,10 +6,16 @@ public struct Principal: Sendable, Hashable {
     public var keyID: String
     /// Platform or one tenant.
     public var scope: APIKey.Scope
+    /// What the key may do in its tenant.
+    public var role: KeyRole
+    /// Which connectors and resources its calls may reach.
+    public var access: KeyAccess
 
-    public init(keyID: String, scope: APIKey.Scope) {
+    public init(keyID: String, scope: APIKey.Scope, role: KeyRole = .admin, access: KeyAccess = .unrestricted) {
         self.keyID = keyID
         self.scope = scope
+        self.role = role
+        self.access = access
     }
 
     /// Whether this is the platform operator's key.
@@ -26,12 +32,17 @@ public struct AuditActor: Sendable, Hashable {
     public var requestID: String?
     /// The MCP client's name (its `clientInfo.name`), for calls over MCP.
     public var client: String?
+    /// Which connectors and resources the actor's key lets it call.
+    public var access: KeyAccess
 
-    public init(keyID: String, scope: AuditEvent.ActorScope, requestID: String?, client: String? = nil) {
+    public init(
+        keyID: String, scope: AuditEvent.ActorScope, requestID: String?, client: String? = nil, access: KeyAccess = .unrestricted
+    ) {
         self.keyID = keyID
         self.scope = scope
         self.requestID = requestID
         self.client = client
+        self.access = access
     }
 
     /// Junction itself, e.g. for first-start bootstrap.

@@ -46,7 +46,8 @@ public struct JunctionApplication: Sendable {
         TenantController(
             store: store, tenants: runtime.tenants, keys: runtime.keys, body: body, mode: configuration.mode
         ).register(on: api)
-        CredentialController(store: store, credentials: runtime.credentials, scope: scope, body: body).register(on: api)
+        CredentialController(store: store, credentials: runtime.credentials, templates: runtime.templates, scope: scope, body: body)
+            .register(on: api)
         ConnectorController(
             store: store, connectors: runtime.connectors, registry: runtime.registry, scope: scope, body: body,
             publicURL: configuration.publicURL
@@ -130,6 +131,8 @@ public func withJunctionServer<T>(
 ) async throws -> sending T {
     let metrics = PrometheusCollectorRegistry()
     var runtimeConfiguration = configuration.runtime
+    // Approval links in answers and notices point where the server says it is.
+    runtimeConfiguration.publicURL = runtimeConfiguration.publicURL ?? configuration.publicURL
     // A shared service's tenants must not reach the servers' own network.
     if configuration.mode == .saas {
         runtimeConfiguration.networkPolicy = runtimeConfiguration.networkPolicy.denyingLocalNetworks()

@@ -26,6 +26,7 @@ public struct JunctionRequestContext: RequestContext {
     /// The actor recorded in audit events for this request.
     func actor() throws -> AuditActor {
         let principal = try requirePrincipal()
-        return AuditActor(keyID: principal.keyID, scope: principal.isPlatform ? .platform : .tenant, requestID: requestID)
+        return AuditActor(
+            keyID: principal.keyID, scope: principal.isPlatform ? .platform : .tenant, requestID: requestID, access: principal.access)
     }
 }

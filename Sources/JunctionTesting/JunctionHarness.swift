@@ -67,7 +67,8 @@ public struct JunctionHarness: Sendable {
         }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
         let text = String(buffer: response.body)
-        let isJSON = response.headers[.contentType]?.contains("json") ?? false
+        let contentType = response.headers[.contentType] ?? ""
+        let isJSON = contentType.contains("json") && !contentType.contains("ndjson")
         let parsed: JSONValue = text.isEmpty || !isJSON ? .null : try JSONCoding.decode(Array(text.utf8))
         let answer = Answer(status: response.status, headers: response.headers, json: parsed, text: text)
         try OpenAPIConformance.shared.check(method: method, path: path, answer: answer)

@@ -128,6 +128,11 @@ func parseBody(_ text: String?) throws -> [String: JSONValue] {
     return object
 }
 
+/// `a, b,c` as the JSON array `["a", "b", "c"]` (for options taking name patterns).
+func commaList(_ text: String) -> JSONValue {
+    .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+}
+
 /// `text` percent-encoded for use as one path segment.
 func segment(_ text: String) -> String {
     ControlPlaneClient.pathSegment(text)

@@ -32,6 +32,7 @@ struct CredentialsCommand: AsyncParsableCommand {
                   junction credentials create stripe --kind bearer --field token=@-        (token read from stdin)
                   junction credentials create crm --kind api_key --field key_name=X-Api-Key --field value=env:CRM_KEY
                   junction credentials create db --kind basic --field username=app --field password=file:/run/secrets/db
+                  junction credentials create slack --kind bearer --field token=@- --template slack   (bound to slack.com)
                 """
         )
         @OptionGroup var options: ClientOptions
@@ -39,12 +40,22 @@ struct CredentialsCommand: AsyncParsableCommand {
         @Option(help: "api_key, bearer, basic, oauth2_client_credentials or headers.") var kind: String
         @Option(name: .customLong("field"), help: "A field as KEY=VALUE (VALUE @- reads stdin, @PATH a file).")
         var fields: [String] = []
+        @Option(name: .customLong("allowed-hosts"), help: "Only send it to these hosts (comma separated patterns, e.g. api.example.com,*.example.com).")
+        var allowedHosts: String?
+        @Option(name: .customLong("allowed-connectors"), help: "Only let these connectors use it (comma separated name patterns).")
+        var allowedConnectors: String?
+        @Option(help: "Bind it to this template's host (its base URL's).") var template: String?
 
         func run() async throws {
             try await runClient {
                 var body = try parseFields(fields, option: "--field", typed: false)
                 body["name"] = .string(name)
                 body["kind"] = .string(kind)
+                for (field, list) in [("allowed_hosts", allowedHosts), ("allowed_connectors", allowedConnectors)] {
+                    guard let list else { continue }
+                    body[field] = commaList(list)
+                }
+                if let template { body["template"] = .string(template) }
                 let credential = try await options.client().send(
                     .post, "/api/v1/credentials", body: .object(body))
                 try options.output(credential, columns: CredentialsCommand.columns)

@@ -40,7 +40,7 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Create, list and revoke API keys.", subcommands: [Create.self, List.self, Delete.self])
 
-    static let columns = [("ID", "id"), ("NAME", "name"), ("TENANT", "tenant_id"), ("CREATED", "created_at")]
+    static let columns = [("ID", "id"), ("NAME", "name"), ("TENANT", "tenant_id"), ("ROLE", "role"), ("CREATED", "created_at")]
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -52,6 +52,10 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Option(help: "A label for the key.") var name = "default"
         @Flag(help: "Make another platform key (only the platform key may).") var platform = false
+        @Option(help: "What the key may do: admin (default), operator (no keys, policies or approvals) or invoke (tool calls only).")
+        var role: String?
+        @Option(help: "Only these connectors (comma separated name patterns, e.g. crm,billing-*).") var connectors: String?
+        @Option(help: "Only these resources (comma separated slug patterns, e.g. get-*,list-*).") var resources: String?
 
         func validate() throws {
             if platform, options.tenant != nil { throw ValidationError("--platform makes a key for no tenant: drop --tenant.") }
@@ -61,6 +65,11 @@ struct KeysCommand: AsyncParsableCommand {
             try await runClient {
                 let client = try await options.client(scoped: !platform)
                 var body: [String: JSONValue] = ["name": .string(name)]
+                if let role { body["role"] = .string(role) }
+                for (field, list) in [("connectors", connectors), ("resources", resources)] {
+                    guard let list else { continue }
+                    body[field] = commaList(list)
+                }
                 if platform {
                     body["platform"] = true
                 } else if let tenant = client.tenant {

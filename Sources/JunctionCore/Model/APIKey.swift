@@ -27,13 +27,22 @@ public struct APIKey: Sendable, Hashable {
     public var digest: [UInt8]
     /// When it was created.
     public var createdAt: Date
+    /// What it may do in its tenant (platform keys are always `admin`).
+    public var role: KeyRole
+    /// Which connectors and resources its calls may reach.
+    public var access: KeyAccess
 
-    public init(id: String, scope: Scope, name: String, digest: [UInt8], createdAt: Date = Timestamp.now()) {
+    public init(
+        id: String, scope: Scope, name: String, digest: [UInt8], createdAt: Date = Timestamp.now(), role: KeyRole = .admin,
+        access: KeyAccess = .unrestricted
+    ) {
         self.id = id
         self.scope = scope
         self.name = name
         self.digest = digest
         self.createdAt = createdAt
+        self.role = role
+        self.access = access
     }
 
     /// The tenant id for tenant keys, `nil` for platform keys.

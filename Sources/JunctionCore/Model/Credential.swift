@@ -20,6 +20,8 @@ public struct Credential: Sendable, Hashable {
     public var createdAt: Date
     /// When it was last changed.
     public var updatedAt: Date
+    /// Where it may be sent.
+    public var binding: CredentialBinding
 
     public init(
         id: String = Identifier.make("cred"),
@@ -30,8 +32,10 @@ public struct Credential: Sendable, Hashable {
         hints: [String: JSONValue],
         sealedSecrets: [UInt8],
         createdAt: Date = Timestamp.now(),
-        updatedAt: Date? = nil
+        updatedAt: Date? = nil,
+        binding: CredentialBinding = .unbound
     ) {
+        self.binding = binding
         self.id = id
         self.tenantID = tenantID
         self.name = name

@@ -147,6 +147,11 @@ public struct Invoker: Sendable {
         guard let slug = Slug(request.resource), let resource = prepared.resources[slug] else {
             throw JunctionError(.notFound, "Connector '\(request.connector)' has no resource '\(request.resource.prefix(80))'.", field: "resource")
         }
+        guard request.actor.access.allows(connector: prepared.record.name.rawValue, resource: slug.rawValue) else {
+            throw JunctionError(
+                .policyDenied, "This API key may not call '\(slug)' of connector '\(prepared.record.name)': it is outside the key's allow-lists.",
+                details: ["rule": "key_access"])
+        }
         // Structured input ({path, query, headers, body}) is validated as the flat fields it carries.
         let isStructured = StructuredInput.isStructured(request.data, schema: resource.resource.inputSchema)
         try resource.inputSchema.check(isStructured ? StructuredInput.flattened(request.data) : request.data, field: "data")
@@ -249,13 +254,14 @@ public struct Invoker: Sendable {
         // The connector's own resources override the template's of the same slug.
         let ownSlugs = Set(own.map(\.slug))
         var resources = (template?.resources ?? []).filter { !ownSlugs.contains($0.slug) } + own
+        let url = record.connectionURL ?? template?.baseURL
         var credential = credentialOverride
         if credential == nil, let name = record.credential {
-            credential = try await resolvedCredential(tenantID: record.tenantID, name: name)
+            credential = try await resolvedCredential(tenantID: record.tenantID, name: name, for: record.name, url: url)
         }
         let configuration = ConnectorConfiguration(
             id: record.id, tenantID: record.tenantID, name: record.name,
-            connectionURL: record.connectionURL ?? template?.baseURL, mode: record.mode,
+            connectionURL: url, mode: record.mode,
             options: options, credential: credential, resources: resources,
             timeout: .milliseconds(record.timeoutMilliseconds), maxRetries: record.maxRetries)
         let instance = try type.init(configuration: configuration, context: ConnectorContext(services: services))
@@ -269,7 +275,7 @@ public struct Invoker: Sendable {
         }
         let secretOptions = spec.fields.filter(\.secret).flatMap { options[$0.name]?.secretStrings() ?? [] }
         return PreparedConnector(
-            record: record, spec: spec, instance: instance, resources: prepared, orderedResources: resources,
+            record: record, spec: spec, instance: instance, resources: prepared, orderedResources: resources, url: url,
             secrets: (credential?.secretValues ?? []) + secretOptions)
     }
 
@@ -280,14 +286,17 @@ public struct Invoker: Sendable {
         guard let stored = try await store.credential(tenantID: prepared.record.tenantID, name: override) else {
             throw JunctionError.invalidInput("No credential named '\(override)'.", field: "options.credential")
         }
+        if let refusal = stored.binding.refusal(credential: override, connector: prepared.record.name, url: prepared.url) { throw refusal }
         let rebuilt = try await prepare(prepared.record, credentialOverride: try await credentials.resolve(stored))
         return (rebuilt.instance, rebuilt.secrets)
     }
 
-    private func resolvedCredential(tenantID: String, name: Slug) async throws -> ResolvedCredential {
+    /// The connector's own credential, opened, if it may be used by `connector` reaching `url`.
+    private func resolvedCredential(tenantID: String, name: Slug, for connector: Slug, url: String?) async throws -> ResolvedCredential {
         guard let stored = try await store.credential(tenantID: tenantID, name: name) else {
             throw JunctionError(.authenticationFailed, "The connector's credential '\(name)' no longer exists.")
         }
+        if let refusal = stored.binding.refusal(credential: name, connector: connector, url: url) { throw refusal }
         return try await credentials.resolve(stored)
     }
 

@@ -19,6 +19,8 @@ public struct PreparedConnector: Sendable {
     public let resources: [Slug: PreparedResource]
     /// Resources in definition order, for listings.
     public let orderedResources: [Resource]
+    /// Where it connects: its own connection URL, else its template's base URL.
+    public let url: String?
     /// The secret values the instance holds (its credential's, its secret options), redacted
     /// from whatever the upstream echoes back.
     public let secrets: [String]

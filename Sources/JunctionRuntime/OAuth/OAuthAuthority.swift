@@ -246,8 +246,9 @@ public struct OAuthAuthority: Sendable {
             // Not if a grant was revoked meanwhile: the record read may be that grant's.
             accessCache.insert(stored, for: key, ifUnchangedSince: revocations)
         }
-        guard try await keys.exists(id: grant.keyID) else { return nil }
-        return (Principal(keyID: grant.id, scope: .tenant(grant.tenantID)), grant)
+        // The token acts with its key's role and allow-lists, and ends with the key.
+        guard let key = try await keys.record(id: grant.keyID) else { return nil }
+        return (Principal(keyID: grant.id, scope: .tenant(grant.tenantID), role: key.role, access: key.access), grant)
     }
 
     /// Forgets what expired a day ago or more.

@@ -16,10 +16,16 @@ public struct ToolCatalog: Sendable {
     }
 
     /// The tools of a tenant's enabled connectors, or of one connector, in connector then
-    /// resource order. A connector that cannot be prepared (its credential is gone, its MCP
-    /// server is down) is left out of a tenant-wide listing and logged; asked for by name, its
-    /// error is thrown.
-    public func tools(tenantID: String, connector: Slug? = nil) async throws -> [ToolDefinition] {
+    /// resource order, that `access` (the caller's key's allow-lists) lets it call. A connector
+    /// that cannot be prepared (its credential is gone, its MCP server is down) is left out of a
+    /// tenant-wide listing and logged; asked for by name, its error is thrown.
+    public func tools(tenantID: String, connector: Slug? = nil, access: KeyAccess = .unrestricted) async throws -> [ToolDefinition] {
+        let all = try await everyTool(tenantID: tenantID, connector: connector)
+        guard access.isRestricted else { return all }
+        return all.filter { access.allows(connector: $0.connector.rawValue, resource: $0.resource.rawValue) }
+    }
+
+    private func everyTool(tenantID: String, connector: Slug?) async throws -> [ToolDefinition] {
         if let connector {
             guard let record = try await store.connector(tenantID: tenantID, name: connector) else {
                 throw JunctionError(.notFound, "No connector named '\(connector)'.", field: "connector")

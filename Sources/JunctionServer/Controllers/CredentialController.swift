@@ -7,6 +7,8 @@ import JunctionStorage
 struct CredentialController: Sendable {
     let store: any Store
     let credentials: CredentialService
+    /// For credentials bound to a template's host.
+    let templates: TemplateService
     let scope: TenantScope
     let body: JSONBodyReader
 
@@ -26,7 +28,7 @@ struct CredentialController: Sendable {
     @Sendable func create(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
         let credential = try await credentials.create(
-            tenantID: tenantID, body: try await body.read(request), by: try context.actor())
+            tenantID: tenantID, body: try await body.read(request), by: try context.actor(), templates: templates)
         return JSONResponse.make(credential.representation, status: .created)
     }
 

@@ -74,7 +74,11 @@ struct InvokeController: Sendable {
             base: PublicURL.base(of: request, configured: publicURL))
         let status: HTTPResponse.Status = envelope.success
             ? .ok : (envelope.error?.code ?? .internal).httpStatus
-        return JSONResponse.make(envelope, status: status)
+        var response = JSONResponse.make(envelope, status: status)
+        if let wait = envelope.error?.details?["retry_after_ms"]?.intValue {
+            response.headers[.retryAfter] = String(max(1, (wait + 999) / 1000))
+        }
+        return response
     }
 
     @Sendable func resources(_ request: Request, context: JunctionRequestContext) async throws -> Response {

@@ -50,6 +50,8 @@ extension Credential {
         object["kind"] = .string(kind.rawValue)
         object["created_at"] = .string(Timestamp.format(createdAt))
         object["updated_at"] = .string(Timestamp.format(updatedAt))
+        object["allowed_hosts"] = binding.json["hosts"] ?? .null
+        object["allowed_connectors"] = binding.json["connectors"] ?? .null
         return .object(object)
     }
 }
@@ -67,6 +69,9 @@ extension APIKey {
             "name": .string(name),
             "tenant_id": tenantID.map(JSONValue.string) ?? .null,
             "created_at": .string(Timestamp.format(createdAt)),
+            "role": .string(role.rawValue),
+            "connectors": access.json["connectors"] ?? .null,
+            "resources": access.json["resources"] ?? .null,
         ]
     }
 }

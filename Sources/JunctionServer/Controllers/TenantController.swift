@@ -67,7 +67,18 @@ struct TenantController: Sendable {
         }
         let named = try reader.string("tenant", maxLength: 200)
         let platform = try reader.bool("platform") ?? false
+        var role = KeyRole.admin
+        if let text = try reader.string("role", maxLength: 20) {
+            guard let named = KeyRole(rawValue: text) else { throw JunctionError.invalidInput("Must be admin, operator or invoke.", field: "role") }
+            role = named
+        }
+        var lists: [String: JSONValue] = [:]
+        for name in ["connectors", "resources"] { lists[name] = reader.value(name) }
+        let access = try KeyAccess(json: .object(lists))
         try reader.finish()
+        if platform, role != .admin || access.isRestricted {
+            throw JunctionError.invalidInput("A platform key is an admin of everything: drop `role`, `connectors` and `resources`.", field: "role")
+        }
         let query = request.tenantParameter
         if let named, let query, named != query {
             throw JunctionError.invalidInput("The body names tenant '\(named.prefix(80))' and ?tenant= another.", field: "tenant")
@@ -107,7 +118,7 @@ struct TenantController: Sendable {
             }
             scope = .tenant(tenant.id)
         }
-        let issued = try await keys.create(scope: scope, name: name, by: try context.actor())
+        let issued = try await keys.create(scope: scope, name: name, role: role, access: access, by: try context.actor())
         var representation = issued.record.representation.objectValue ?? [:]
         representation["api_key"] = .string(issued.text)
         return JSONResponse.make(JSONValue.object(representation), status: .created)

@@ -36,7 +36,7 @@ struct ToolController: Sendable {
             kind = known
         }
         let limit = try query["limit"].map { try ListParameters.limit($0, default: 500) }
-        var tools = try await catalog.tools(tenantID: tenantID, connector: connector)
+        var tools = try await catalog.tools(tenantID: tenantID, connector: connector, access: try context.requirePrincipal().access)
         if let kind { tools = tools.filter { $0.kind == kind } }
         if let text = query["q"].map(String.init) {
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty, text.count <= 500 else {

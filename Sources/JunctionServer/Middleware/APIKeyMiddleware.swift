@@ -9,6 +9,8 @@ import Logging
 /// and records the caller in the context. Segments are compared as the router sees them
 /// (empty segments skipped), so `//api/v1/…` is guarded too.
 ///
+/// A key whose role is below what the route needs (`RoleRequirement`) is refused with 403.
+///
 /// `/mcp` also takes the access tokens of Junction's OAuth authorization server, each acting
 /// for its grant's one tenant, and its 401 names its protected resource metadata (RFC 9728),
 /// from which an MCP client finds where to authorize.
@@ -55,6 +57,13 @@ struct APIKeyMiddleware: RouterMiddleware {
             return response
         }
         context.logger[metadataKey: "api_key.id"] = .string(context.principal?.keyID ?? "")
+        if let principal = context.principal {
+            let needed = RoleRequirement.role(for: request.method, path: request.uri.path)
+            guard principal.role >= needed else {
+                throw JunctionError(
+                    .forbidden, "This key's role is \(principal.role.rawValue); \(request.method) \(request.uri.path.prefix(100)) needs \(needed.rawValue).")
+            }
+        }
         return try await next(request, context)
     }
 

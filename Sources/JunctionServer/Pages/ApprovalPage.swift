@@ -37,9 +37,11 @@ struct ApprovalPage: Sendable {
             return Self.page(approval, approvals: approvals, problem: "Choose Approve or Deny.", status: .badRequest)
         }
         guard let key = fields["api_key"], let principal = try await keys.authenticate(Substring(key)),
-              principal.scope == .tenant(approval.tenantID) || (principal.isPlatform && mode == .invpc)
+              principal.scope == .tenant(approval.tenantID) || (principal.isPlatform && mode == .invpc), principal.role == .admin
         else {
-            return Self.page(approval, approvals: approvals, problem: "That key cannot decide approvals of this tenant.", status: .forbidden)
+            return Self.page(
+                approval, approvals: approvals, problem: "That key cannot decide approvals of this tenant (an admin key of the tenant can).",
+                status: .forbidden)
         }
         let actor = AuditActor(keyID: principal.keyID, scope: principal.isPlatform ? .platform : .tenant, requestID: context.requestID)
         do {
@@ -64,7 +66,7 @@ struct ApprovalPage: Sendable {
     /// `value` as indented JSON, keys sorted.
     private static func pretty(_ value: JSONValue) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(value.jsonBytes), options: [.fragmentsAllowed]),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
         else { return value.jsonText }
         return String(decoding: data, as: UTF8.self)
     }
@@ -93,7 +95,7 @@ struct ApprovalPage: Sendable {
             <form method="post" action="/approvals/\(e(approval.id))">
               <label for="reason">Reason (recorded in the audit log)</label>
               <textarea id="reason" name="reason" rows="2" maxlength="1000"></textarea>
-              <label for="api_key">An API key of this tenant</label>
+              <label for="api_key">An admin API key of this tenant</label>
               <input id="api_key" name="api_key" type="password" autocomplete="off" required>
               <div class="actions">
                 <button type="submit" name="decision" value="approve">Approve</button>

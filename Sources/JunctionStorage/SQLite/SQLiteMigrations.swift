@@ -248,6 +248,8 @@ enum SQLiteMigrations {
             // and its predecessor's, and audit_chains keeps each chain's length and head, so
             // removing the newest events shows too. Events written before this migration stay
             // unchained. A run waiting for an approval keeps the approval's id and where it stopped.
+            // Keys get a role and optional allow-lists (existing keys stay admins); credentials
+            // the hosts and connectors they may be sent to (existing ones stay unbound).
             try db.execute(sql: """
                 CREATE TABLE policies (
                     tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
@@ -286,6 +288,9 @@ enum SQLiteMigrations {
                     length INTEGER NOT NULL,
                     head BLOB NOT NULL
                 ) WITHOUT ROWID;
+                ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+                ALTER TABLE api_keys ADD COLUMN access TEXT;
+                ALTER TABLE credentials ADD COLUMN binding TEXT;
                 ALTER TABLE runs ADD COLUMN approval_id TEXT;
                 ALTER TABLE runs ADD COLUMN checkpoint TEXT;
                 CREATE INDEX runs_waiting ON runs(approval_id) WHERE status = 'waiting_approval';

@@ -8,13 +8,14 @@ extension SQLiteStore {
             do {
                 try db.execute(
                     sql: """
-                        INSERT INTO credentials (id, tenant_id, name, kind, config, hints, sealed_secrets, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO credentials (id, tenant_id, name, kind, config, hints, sealed_secrets, created_at, updated_at, binding)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         credential.id, credential.tenantID, credential.name.rawValue, credential.kind.rawValue,
                         SQLiteJSON.text(credential.config), SQLiteJSON.text(credential.hints),
                         Data(credential.sealedSecrets), credential.createdAt, credential.updatedAt,
+                        credential.binding.isBound ? SQLiteJSON.text(credential.binding.json) : nil,
                     ]
                 )
             } catch where Self.isUniqueViolation(error) {
@@ -83,7 +84,8 @@ extension SQLiteStore {
             hints: try SQLiteJSON.object(row["hints"]),
             sealedSecrets: Array(sealed),
             createdAt: Self.date(row, "created_at"),
-            updatedAt: Self.date(row, "updated_at")
+            updatedAt: Self.date(row, "updated_at"),
+            binding: try (row["binding"] as String?).map { text throws in try CredentialBinding(json: SQLiteJSON.value(text)) } ?? .unbound
         )
     }
 }

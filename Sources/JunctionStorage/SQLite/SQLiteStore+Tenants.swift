@@ -39,8 +39,11 @@ extension SQLiteStore {
 
     static func insert(_ key: APIKey, in db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO api_keys (id, tenant_id, name, digest, created_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [key.id, key.tenantID, key.name, Data(key.digest), key.createdAt]
+            sql: "INSERT INTO api_keys (id, tenant_id, name, digest, created_at, role, access) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                key.id, key.tenantID, key.name, Data(key.digest), key.createdAt, key.role.rawValue,
+                key.access.isRestricted ? SQLiteJSON.text(key.access.json) : nil,
+            ]
         )
     }
 
@@ -87,15 +90,20 @@ extension SQLiteStore {
         }
     }
 
-    private static func key(from row: Row) -> APIKey {
+    private static func key(from row: Row) throws -> APIKey {
         let tenantID: String? = row["tenant_id"]
         let digest: Data = row["digest"]
+        guard let role = KeyRole(rawValue: row["role"]) else {
+            throw JunctionError.internal("Stored API key has unknown role \(row["role"] as String).")
+        }
         return APIKey(
             id: row["id"],
             scope: tenantID.map(APIKey.Scope.tenant) ?? .platform,
             name: row["name"],
             digest: Array(digest),
-            createdAt: Self.date(row, "created_at")
+            createdAt: Self.date(row, "created_at"),
+            role: role,
+            access: try (row["access"] as String?).map { text throws in try KeyAccess(json: SQLiteJSON.value(text)) } ?? .unrestricted
         )
     }
 }
