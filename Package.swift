@@ -130,6 +130,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "junction-policy-evaluation",
+            dependencies: ["JunctionCore"],
+            path: "Benchmarks/PolicyEvaluation",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "junction",
             dependencies: [
                 "JunctionCore",

@@ -216,7 +216,10 @@ public struct MCPToolServer: Sendable {
         } catch {
             throw .internalError("The tool could not be found: \(error)")
         }
-        guard let tool = found else { throw .invalidParams("Unknown tool: \(name.prefix(100))") }
+        // A tool the key's allow-lists leave out is unknown, as it is absent from tools/list.
+        guard let tool = found, session.actor.access.allows(connector: tool.connector.rawValue, resource: tool.resource.rawValue) else {
+            throw .invalidParams("Unknown tool: \(name.prefix(100))")
+        }
         do {
             try admission.enter(tenantID: session.tenantID)
         } catch {

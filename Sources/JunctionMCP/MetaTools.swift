@@ -94,7 +94,10 @@ struct MetaTools {
         } catch {
             throw .internalError("The tool could not be read: \((error as? JunctionError)?.message ?? "\(error)")")
         }
-        guard let found else { throw .invalidParams("Unknown tool: \(name.prefix(100)). Use search_tools to find tool names.") }
+        // A tool the key's allow-lists leave out is unknown here, as it is absent from the listing.
+        guard let found, session.actor.access.allows(connector: found.connector.rawValue, resource: found.resource.rawValue) else {
+            throw .invalidParams("Unknown tool: \(name.prefix(100)). Use search_tools to find tool names.")
+        }
         return found
     }
 

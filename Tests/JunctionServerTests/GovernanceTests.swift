@@ -497,6 +497,44 @@ struct GovernanceMCPTests {
         }
     }
 
+    /// Every documented route under `/api/v1` and `/mcp`, with an `invoke` and an `operator`
+    /// key: each is refused by role exactly where this list says it needs more.
+    @Test func everyDocumentedRouteNeedsItsRole() async throws {
+        let invokeRoutes: Set<String> = [
+            "invoke", "invokeResource", "listConnectorResources", "listTools", "listTenants", "mcpPost", "mcpListen", "mcpEndSession",
+        ]
+        let adminRoutes: Set<String> = [
+            "createTenant", "listApiKeys", "createApiKey", "deleteApiKey", "savePolicy", "approveApproval", "denyApproval",
+        ]
+        let document = try JSONCoding.decode(Array(try Data(contentsOf: ReadmeTourTests.repository
+            .appendingPathComponent("Sources/JunctionServer/Resources/openapi.json"))))
+        var operations: [(HTTPRequest.Method, String, String)] = []
+        for (path, item) in document["paths"]?.objectValue ?? [:] where path.hasPrefix("/api/v1") || path == "/mcp" {
+            for (method, operation) in item.objectValue ?? [:] {
+                guard let verb = HTTPRequest.Method(method.uppercased()), let id = operation["operationId"]?.stringValue else { continue }
+                // Path parameters get values that name nothing: the role is checked before anything is looked up.
+                let concrete = path.replacingOccurrences(of: #"\{[a-z_]+\}"#, with: "x-1", options: .regularExpression)
+                operations.append((verb, concrete, id))
+            }
+        }
+        #expect(operations.count >= 55, "\(operations.count) documented operations")
+        let sorted = operations.sorted { $0.2 < $1.2 }
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let invokeKey = try await Self.key(junction, tenant.key, ["name": "bot", "role": "invoke"])
+            let operatorKey = try await Self.key(junction, tenant.key, ["name": "ops", "role": "operator"])
+            for (method, path, id) in sorted {
+                let least: KeyRole = invokeRoutes.contains(id) ? .invoke : adminRoutes.contains(id) ? .admin : .operator
+                for (role, key) in [(KeyRole.invoke, invokeKey), (.operator, operatorKey)] {
+                    let body: JSONValue? = [.post, .put].contains(method) ? [:] : nil
+                    let answer = try await junction.request(method, path, key: key, json: body)
+                    let refusedByRole = answer.status == .forbidden && answer.json["error"]?["message"]?.stringValue?.contains("needs") == true
+                    #expect(refusedByRole == (role < least), "\(role) key, \(method) \(path) (\(id)): \(answer.status) \(answer.text.prefix(200))")
+                }
+            }
+        }
+    }
+
     @Test func allowListsHoldForInvokeToolListingsAndMCP() async throws {
         try await UpstreamServer.with { upstream in
             try await withJunction { junction in
@@ -564,6 +602,29 @@ struct GovernanceMCPTests {
                     "name": "x-token", "kind": "bearer", "token": "t-0123456789", "template": "no-such-template",
                 ])
                 #expect(unknown.errorField == "template")
+            }
+        }
+    }
+}
+
+extension GovernanceMCPTests {
+    /// An MCP session of a key limited to some resources lists and calls only those.
+    @Test(arguments: [MCPClientDriver.Mode.modern, .legacy])
+    func aLimitedKeysSessionSeesOnlyItsTools(_ mode: MCPClientDriver.Mode) async throws {
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await MCPServerTests.prepare(junction, upstream: upstream)
+                let limited = try await ScopedKeyTests.key(junction, tenant.key, ["name": "bot", "role": "invoke", "resources": ["get-*"]])
+                try await MCPModernTests.client(junction, key: limited, mode: mode).use { client in
+                    #expect(try await client.listTools().compactMap { $0["name"]?.stringValue } == ["crm__get-customer"])
+                    let hidden = try await client.callTool("crm__create-customer", arguments: ["email": "rui@example.com"])
+                    #expect(hidden["code"] == -32602, "a tool outside the key's lists is unknown: \(hidden)")
+                    #expect(upstream.count("echo") == 0)
+                }
+                try await MCPModernTests.client(junction, key: limited, mode: mode, query: "?tools=meta").use { client in
+                    let described = try await client.callTool("describe_tool", arguments: ["name": "crm__create-customer"])
+                    #expect(described["code"] == -32602, "\(described)")
+                }
             }
         }
     }

@@ -16,10 +16,11 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     public var description: String { pattern }
 
     /// Whether `name` matches.
-    public func matches(_ name: some StringProtocol) -> Bool {
+    public func matches(_ name: String) -> Bool {
         if isLiteral { return name.utf8.elementsEqual(bytes) }
-        var name = String(name)
-        return name.withUTF8 { matches(utf8: $0) }
+        if let matched = name.utf8.withContiguousStorageIfAvailable({ matches(utf8: $0) }) { return matched }
+        var copy = name
+        return copy.withUTF8 { matches(utf8: $0) }
     }
 
     private func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -56,8 +57,11 @@ public struct GlobSet: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `name` matches any pattern.
-    public func matches(_ name: some StringProtocol) -> Bool {
-        globs.contains { $0.matches(name) }
+    public func matches(_ name: String) -> Bool {
+        globs.withUnsafeBufferPointer { globs in
+            for index in globs.indices where globs[index].matches(name) { return true }
+            return false
+        }
     }
 
     public var description: String { globs.map(\.pattern).joined(separator: ", ") }

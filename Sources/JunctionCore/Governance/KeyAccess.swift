@@ -40,7 +40,7 @@ public struct KeyAccess: Sendable, Hashable {
     public var isRestricted: Bool { connectors != nil || resources != nil }
 
     /// Whether a call to `resource` of `connector` is allowed.
-    public func allows(connector: some StringProtocol, resource: some StringProtocol) -> Bool {
+    public func allows(connector: String, resource: String) -> Bool {
         (connectors?.matches(connector) ?? true) && (resources?.matches(resource) ?? true)
     }
 

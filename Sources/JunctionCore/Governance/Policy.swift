@@ -49,7 +49,12 @@ public struct Policy: Sendable, Hashable {
     }
 
     public var defaults = Defaults()
-    public var rules: [PolicyRule] = []
+    /// The rules, in order.
+    public var rules: [PolicyRule] = [] {
+        didSet { matchers = rules.map(RuleMatcher.init) }
+    }
+    /// The rules' criteria as the invoke path reads them.
+    private var matchers: [RuleMatcher] = []
     public var approvals = Approvals()
     public var limits: [RateLimit] = []
     public var audit = AuditArguments()
@@ -59,6 +64,19 @@ public struct Policy: Sendable, Hashable {
 
     /// The most rules a policy may have.
     public static let maximumRules = 1000
+
+    public static func == (lhs: Policy, rhs: Policy) -> Bool {
+        lhs.defaults == rhs.defaults && lhs.rules == rhs.rules && lhs.approvals == rhs.approvals && lhs.limits == rhs.limits
+            && lhs.audit == rhs.audit
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(defaults)
+        hasher.combine(rules)
+        hasher.combine(approvals)
+        hasher.combine(limits)
+        hasher.combine(audit)
+    }
 }
 
 extension Policy {
@@ -88,6 +106,7 @@ extension Policy {
                 }
                 self.rules.append(rule)
             }
+            matchers = self.rules.map(RuleMatcher.init)
         }
         if let approvals = try reader.object("approvals") {
             var inner = try FieldReader(.object(approvals), field: "approvals")
@@ -217,14 +236,18 @@ extension Policy {
     }
 
     private func decide(_ call: PolicyCall, trace: inout [JSONValue]?) -> PolicyDecision {
-        for (index, rule) in rules.enumerated() {
-            if let failed = rule.mismatch(call) {
-                trace?.append(["rule": .string(rule.id ?? "rules[\(index)]"), "matched": false, "failed": .string(failed)])
-                continue
+        // Each rule's matcher is read through the buffer, in place.
+        let matched = matchers.withUnsafeBufferPointer { matchers -> Int? in
+            for index in matchers.indices {
+                guard let failed = matchers[index].mismatch(call) else { return index }
+                trace?.append(["rule": .string(rules[index].id ?? "rules[\(index)]"), "matched": false, "failed": .string(failed.name)])
             }
-            let name = rule.id ?? "rules[\(index)]"
+            return nil
+        }
+        if let index = matched {
+            let name = rules[index].id ?? "rules[\(index)]"
             trace?.append(["rule": .string(name), "matched": true])
-            return PolicyDecision(effect: rule.effect, ruleIndex: index, rule: name, kind: call.kind)
+            return PolicyDecision(effect: rules[index].effect, ruleIndex: index, rule: name, kind: call.kind)
         }
         return PolicyDecision(effect: call.kind == .write ? defaults.write : defaults.read, ruleIndex: nil, rule: nil, kind: call.kind)
     }

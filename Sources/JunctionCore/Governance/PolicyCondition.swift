@@ -13,7 +13,7 @@ import Foundation
 /// counts as one), `in` and `not in` (an array), `matches` (a name pattern with `*` and `?`),
 /// `exists` and `missing` (no value). `VALUE` is JSON, or text in single quotes. On a member
 /// the call does not have (or `null`), only `missing`, `!=` and `not in` hold.
-public struct PolicyCondition: Sendable, Hashable, CustomStringConvertible {
+public final class PolicyCondition: Sendable, Hashable, CustomStringConvertible {
     /// How the member is tested.
     public enum Operator: String, Sendable, Hashable, CaseIterable {
         case equal = "==", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
@@ -149,6 +149,7 @@ public struct PolicyCondition: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension PolicyCondition {
+    /// Conditions are equal when written alike.
     public static func == (lhs: PolicyCondition, rhs: PolicyCondition) -> Bool { lhs.text == rhs.text }
     public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 }

@@ -45,19 +45,6 @@ public struct PolicyRule: Sendable, Hashable {
         self.clients = clients
         self.conditions = conditions
     }
-
-    /// The first criterion `call` fails, or `nil` when the rule matches it.
-    func mismatch(_ call: PolicyCall) -> String? {
-        if let kind, kind != call.kind { return "kind" }
-        if let connectors, !connectors.matches(call.connector) { return "connector" }
-        if let resources, !resources.matches(call.resource) { return "resource" }
-        if let actors, !actors.matches(call.actor) { return "actor" }
-        if let clients, !(call.client.map { clients.matches($0) } ?? false) { return "client" }
-        for (index, condition) in conditions.enumerated() where !condition.holds(for: call.data, isStructured: call.isStructured) {
-            return "when[\(index)]"
-        }
-        return nil
-    }
 }
 
 extension PolicyRule {
@@ -108,5 +95,59 @@ extension PolicyRule {
         if let clients { members["client"] = clients.json }
         if !conditions.isEmpty { members["when"] = .array(conditions.map { .string($0.text) }) }
         return .object(members)
+    }
+}
+
+/// A rule's criteria in a form the invoke path reads without copying: a shared, immutable
+/// object per rule (a `PolicyRule` copied per call and rule would cost more than its checks).
+final class RuleMatcher: Sendable {
+    let kind: ResourceKind?
+    let connectors: GlobSet?
+    let resources: GlobSet?
+    let actors: GlobSet?
+    let clients: GlobSet?
+    let conditions: [PolicyCondition]
+
+    init(_ rule: PolicyRule) {
+        kind = rule.kind
+        connectors = rule.connectors
+        resources = rule.resources
+        actors = rule.actors
+        clients = rule.clients
+        conditions = rule.conditions
+    }
+
+    /// A criterion a call fails.
+    enum Mismatch {
+        case kind, connector, resource, actor, client
+        /// The condition at this index of `when`.
+        case condition(Int)
+
+        /// As answers name it: `kind`, …, `when[2]`.
+        var name: String {
+            switch self {
+            case .kind: "kind"
+            case .connector: "connector"
+            case .resource: "resource"
+            case .actor: "actor"
+            case .client: "client"
+            case .condition(let index): "when[\(index)]"
+            }
+        }
+    }
+
+    /// The first criterion `call` fails, or `nil` when the rule matches it. Cheap criteria come
+    /// first, and nothing is allocated: this runs for every rule on every call.
+    func mismatch(_ call: PolicyCall) -> Mismatch? {
+        // Optional chaining reads each criterion in place, where `if let` would copy it.
+        if kind != nil, kind != call.kind { return .kind }
+        if connectors?.matches(call.connector) == false { return .connector }
+        if resources?.matches(call.resource) == false { return .resource }
+        if actors?.matches(call.actor) == false { return .actor }
+        if clients != nil, call.client == nil || clients?.matches(call.client!) == false { return .client }
+        for index in conditions.indices where !conditions[index].holds(for: call.data, isStructured: call.isStructured) {
+            return .condition(index)
+        }
+        return nil
     }
 }
