@@ -422,8 +422,8 @@ public protocol ApprovalStore: Sendable {
     func approval(tenantID: String?, id: String) async throws -> Approval?
     /// Approvals matching `query` at `now`, newest first.
     func approvals(_ query: ApprovalQuery, now: Date) async throws -> [Approval]
-    /// The newest approval for exactly this call that its call has not spent: pending or
-    /// approved and unexpired at `now`, or denied.
+    /// The approval for exactly this call that no call has spent — approved and unexpired at
+    /// `now` first, then denied, then pending and unexpired; the newest of its kind.
     func openApproval(
         tenantID: String, connector: Slug, resource: Slug, actor: String, argumentsDigest: String, now: Date
     ) async throws -> Approval?

@@ -61,6 +61,24 @@ struct PolicyTests {
         #expect(flatPath.holds(for: ["path": ["amount": 5000]], isStructured: true))
     }
 
+    /// A member found in several places cannot hide behind a decoy: a rule that denies or asks
+    /// for approval holds if any value matches, one that allows only if all do.
+    @Test func decoyMembersEvadeNoRule() throws {
+        let big = try PolicyCondition(parsing: "data.body.amount > 1000", field: "f")
+        let decoy: JSONValue = ["amount": 5000, "body": ["amount": 1]]
+        #expect(big.holds(for: decoy, isStructured: false, reading: .any))
+        #expect(!big.holds(for: decoy, isStructured: false, reading: .all))
+        let prod = try PolicyCondition(parsing: #"data.account_id in ["prod"]"#, field: "f")
+        let twice: JSONValue = ["path": ["account_id": "prod"], "body": ["account_id": "x"]]
+        #expect(prod.holds(for: twice, isStructured: true, reading: .any))
+        let policy = try Policy(json: ["rules": [
+            ["effect": "allow", "resource": "refund", "when": "data.body.amount <= 100"],
+            ["effect": "deny", "resource": "refund"],
+        ]])
+        #expect(policy.decide(Self.call(data: ["amount": 50])).effect == .allow)
+        #expect(policy.decide(Self.call(data: ["amount": 5000, "body": ["amount": 50]])).effect == .deny, "the decoy does not win the allow")
+    }
+
     @Test func badConditionsNameTheirField() {
         for (text, reason) in [
             ("amount > 5", "path"), ("data.amount", "form"), ("data.amount ~ 5", "operator"), ("data.amount >", "value"),
@@ -147,6 +165,10 @@ struct PolicyTests {
             "password": ["type": "string", "writeOnly": true], "pin": ["type": "string", "format": "password"], "name": ["type": "string"],
         ]]
         let redaction = ArgumentRedaction(paths: [["body", "card"]])
+        let headers = redaction.redact(
+            ["headers": ["Authorization": "Bearer abc", "x-api-KEY": "k", "Accept": "json"], "body": [:]], isStructured: true,
+            inputSchema: ["type": "object"], secrets: [])
+        #expect(headers["headers"] == ["Authorization": "[redacted]", "x-api-KEY": "[redacted]", "Accept": "json"])
         let flat = redaction.redact(
             ["name": "Ana", "password": "hunter2", "pin": "1234", "card": "4111", "note": "token tok-abcdef123"], isStructured: false,
             inputSchema: schema, secrets: ["tok-abcdef123"])

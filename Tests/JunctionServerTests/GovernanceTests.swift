@@ -176,6 +176,32 @@ import Testing
                         "after the denial is told, the call may ask again")
                 #expect(upstream.count("echo") == 1)
 
+                // An approval binds the sending options too: another credential is another call.
+                #expect(try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
+                    "name": "other-token", "kind": "bearer", "token": "other-secret-0123456789",
+                ]).status == .created)
+                let first = try await call(["email": "cy@example.com"], tenant.key)
+                let firstID = try #require(first.json["error"]?["details"]?["approval_id"]?.stringValue)
+                #expect(try await junction.request(.post, "/api/v1/approvals/\(firstID)/approve", key: tenant.key).status == .ok)
+                let swapped = try await InvokeTests.invoke(
+                    junction, key: tenant.key, "create-customer", data: ["email": "cy@example.com"], options: ["credential": "other-token"])
+                #expect(swapped.json["error"]?["code"] == "approval_required", "approved without that credential")
+                #expect(swapped.json["error"]?["details"]?["approval_id"]?.stringValue != firstID)
+                let withCredential = try await junction.request(.get, "/api/v1/approvals/\(swapped.json["error"]?["details"]?["approval_id"]?.stringValue ?? "")", key: tenant.key)
+                #expect(withCredential.json["credential"] == "other-token")
+
+                // A call refused before it runs (here by a rate limit) does not use the approval up.
+                try await GovernanceTests.save(junction, key: tenant.key, [
+                    "rules": [["id": "writes", "effect": "require_approval", "kind": "write"]], "limits": [["connector": "crm", "per_minute": 1]],
+                ])
+                #expect(try await InvokeTests.invoke(junction, key: tenant.key, "get-customer", data: ["id": "1"]).status == .ok)
+                let limited = try await call(["email": "cy@example.com"], tenant.key)
+                #expect(limited.json["error"]?["code"] == "rate_limited")
+                #expect(try await junction.request(.get, "/api/v1/approvals/\(firstID)", key: tenant.key).json["status"] == "approved")
+                try await GovernanceTests.save(junction, key: tenant.key, ["rules": [["id": "writes", "effect": "require_approval", "kind": "write"]]])
+                #expect(try await call(["email": "cy@example.com"], tenant.key).status == .ok, "the approval still lets the call through")
+                #expect(upstream.count("echo") == 3)
+
                 // Another tenant sees none of it.
                 let globex = try await junction.createTenant("globex")
                 #expect(try await junction.request(.get, "/api/v1/approvals/\(id)", key: globex.key).status == .notFound)
@@ -185,7 +211,8 @@ import Testing
                 #expect(Set((audit.json["events"]?.arrayValue ?? []).compactMap { $0["action"]?.stringValue })
                         == ["approval.request", "approval.approve", "approval.deny"])
                 let invokes = try await junction.request(.get, "/api/v1/audit?action=connector.invoke&outcome=ok", key: tenant.key)
-                #expect(invokes.json["events"]?[0]?["details"]?["approval_id"]?.stringValue == id)
+                let spent = (invokes.json["events"]?.arrayValue ?? []).compactMap { $0["details"]?["approval_id"]?.stringValue }
+                #expect(spent == [firstID, id], "each call that went through names the approval it spent")
                 #expect(invokes.json["events"]?[0]?["details"]?["policy_rule"] == "writes")
             }
         }
@@ -335,6 +362,20 @@ import Testing
                 let failed = try await RunAPITests.finished(second, in: junction, key: key)
                 #expect(failed["status"] == "failed")
                 #expect(failed["error"]?["code"] == "policy_denied")
+
+                // An agent edited while its run waits: the run does not go on with other steps.
+                let third = try #require(try await junction.request(
+                    .post, "/api/v1/agents/onboard/runs", key: key, json: ["input": ["customer_id": "c-9"]]).json["id"]?.stringValue)
+                let held = try #require(try await Self.waiting(third, junction, key: key)["approval_id"]?.stringValue)
+                var edited = RunAPITests.workflow(upstream).objectValue ?? [:]
+                let extra: JSONValue = ["id": "extra", "connector": "crm", "resource": "get-customer", "data": ["id": "x"]]
+                edited["steps"] = .array([extra] + (edited["steps"]?.arrayValue ?? []))
+                let replaced = try await junction.request(.put, "/api/v1/agents/onboard", key: key, json: .object(edited))
+                #expect(replaced.status == .ok, "\(replaced.text)")
+                #expect(try await junction.request(.post, "/api/v1/approvals/\(held)/approve", key: key).status == .ok)
+                let stopped = try await RunAPITests.finished(third, in: junction, key: key)
+                #expect(stopped["error"]?["code"] == "conflict", "\(stopped)")
+                #expect(upstream.count("echo") == 4, "nothing more was called")
             }
         }
     }
@@ -349,6 +390,29 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         throw HarnessError("run \(id) did not wait for an approval within 20 s")
+    }
+
+    /// A model key bound to its provider's host is not sent to another `base_url`.
+    @Test func anLLMAgentSendsABoundKeyToNoOtherHost() async throws {
+        try await UpstreamServer.with { upstream in
+            try await ScriptedServer.with(script: []) { model in
+                try await withJunction { junction in
+                    let key = try await LLMAgentTests.setUp(junction, upstream: upstream, model: "openai/gpt-test", base: model.url + "/v1")
+                    #expect(try await junction.request(.post, "/api/v1/credentials", key: key, json: [
+                        "name": "openai-key", "kind": "api_key", "value": "sk-bound-0123456789", "allowed_hosts": ["api.openai.com"],
+                    ]).status == .created)
+                    let agent: JSONValue = [
+                        "name": "helper", "type": "llm", "model": "openai/gpt-test", "base_url": .string(model.url + "/v1"),
+                        "credential": "openai-key", "tools": ["crm__get-customer"],
+                    ]
+                    #expect(try await junction.request(.put, "/api/v1/agents/helper", key: key, json: agent).status == .ok)
+                    let run = try await LLMAgentTests.run(junction, key: key)
+                    #expect(run["status"] == "failed")
+                    #expect(run["error"]?["code"] == "policy_denied", "\(run)")
+                    #expect(model.received.isEmpty, "the key went nowhere")
+                }
+            }
+        }
     }
 
     /// An `llm` run whose tool call needs approval stops, then goes on with the same transcript:
@@ -488,6 +552,9 @@ struct GovernanceMCPTests {
                 }
                 let deleted = try await junction.request(.delete, "/api/v1/keys/\(tenant.key.split(separator: "_")[1])", key: operatorKey)
                 #expect(deleted.status == .forbidden, "an operator revokes no key")
+                let unlimitable = try await junction.request(
+                    .post, "/api/v1/keys", key: tenant.key, json: ["name": "x", "role": "operator", "connectors": ["crm"]])
+                #expect(unlimitable.status == .badRequest, "an operator could get around allow-lists")
                 let bad = try await junction.request(.post, "/api/v1/keys", key: tenant.key, json: ["name": "x", "role": "owner"])
                 #expect(bad.status == .badRequest)
                 #expect(bad.errorField == "role")

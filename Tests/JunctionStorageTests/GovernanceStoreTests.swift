@@ -123,6 +123,10 @@ extension StoreKind {
             UPDATE audit_events SET sequence = 4 WHERE sequence = 100
             """,
             "UPDATE audit_events SET tenant_id = 'ten_b' WHERE sequence = 3",
+            """
+            INSERT INTO audit_events (at, tenant_id, actor, actor_scope, action, target_type, target, outcome)
+            VALUES ('2026-12-03 10:00:00.000', 'ten_a', 'key_x', 'tenant', 'forged', 'thing', 'x', 'ok')
+            """,
         ] {
             let directory = try StoreKind.freshDirectory()
             let store = try kind.make(in: directory)
@@ -144,5 +148,41 @@ extension StoreKind {
             let found = try await store.verifyAuditChain(tenantID: "ten_a")
             #expect(found.problem != nil, "\(tampering) went unnoticed")
         }
+    }
+
+    /// An approval decided before its run recorded the wait (a quick approver) queues the run
+    /// at once instead of leaving it waiting for a decision that already came.
+    @Test(arguments: StoreKind.allCases)
+    func aRunWhoseApprovalWasDecidedFirstIsQueuedAgain(_ kind: StoreKind) async throws {
+        let store = try kind.make()
+        let (tenant, _) = try await store.seedTenant("acme")
+        let run = Run(tenantID: tenant.id, agent: slug("helper"), trigger: Run.Trigger(kind: "api"), input: [:])
+        try await store.insertRuns([run], audit: nil)
+        let now = Date()
+        let claimed = try #require(try await store.claimRun(worker: "w1", now: now, leaseUntil: now.addingTimeInterval(30), maximumAttempts: 3))
+        let approval = Self.approval(tenantID: tenant.id)
+        try await store.insertApproval(approval, notify: [], notice: [:], audit: auditEvent("approval.request", tenantID: tenant.id, target: approval.id))
+        _ = try await store.decideApproval(
+            tenantID: tenant.id, id: approval.id, approve: true, by: "key_admin", reason: nil, now: now,
+            audit: auditEvent("approval.approve", tenantID: tenant.id, target: approval.id))
+        #expect(try await store.finishRun(
+            runID: claimed.id, worker: "w1", outcome: .waiting(approvalID: approval.id, checkpoint: ["kind": "workflow"]), trace: [],
+            usage: Run.Usage(), at: now))
+        let stored = try #require(try await store.run(tenantID: tenant.id, id: run.id))
+        #expect(stored.status == .queued)
+        #expect(stored.attempts == 0)
+        #expect(stored.checkpoint == ["kind": "workflow"])
+
+        // Still pending: the run waits, and the decision queues it.
+        let second = Self.approval(tenantID: tenant.id, digest: "d2")
+        try await store.insertApproval(second, notify: [], notice: [:], audit: auditEvent("approval.request", tenantID: tenant.id, target: second.id))
+        let again = try #require(try await store.claimRun(worker: "w1", now: now, leaseUntil: now.addingTimeInterval(30), maximumAttempts: 3))
+        #expect(try await store.finishRun(
+            runID: again.id, worker: "w1", outcome: .waiting(approvalID: second.id, checkpoint: [:]), trace: [], usage: Run.Usage(), at: now))
+        #expect(try await store.run(tenantID: tenant.id, id: run.id)?.status == .waitingApproval)
+        _ = try await store.decideApproval(
+            tenantID: tenant.id, id: second.id, approve: false, by: "key_admin", reason: nil, now: now,
+            audit: auditEvent("approval.deny", tenantID: tenant.id, target: second.id))
+        #expect(try await store.run(tenantID: tenant.id, id: run.id)?.status == .queued)
     }
 }

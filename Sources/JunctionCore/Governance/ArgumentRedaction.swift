@@ -1,6 +1,8 @@
 /// Removes from a call's arguments what must never be stored (in the audit log or an approval):
 /// the members named by the policy's `audit.redact` paths, the properties the resource's input
-/// schema marks `writeOnly: true` or `format: password`, and any credential value.
+/// schema marks `writeOnly: true` or `format: password`, headers whose names say they carry a
+/// secret (`Authorization`, `Cookie`, `X-API-Key`, any name with `token`, `secret`, `key`,
+/// `session`, `signature`, `password`, in any case), and any credential value.
 public struct ArgumentRedaction: Sendable {
     /// Paths below `data`, read as policy conditions read them (structured and flat alike).
     public var paths: [[String]]
@@ -17,7 +19,16 @@ public struct ArgumentRedaction: Sendable {
         where property["writeOnly"]?.boolValue == true || property["format"]?.stringValue == "password" {
             names.append(name)
         }
+        for (name, property) in inputSchema["properties"]?.objectValue ?? [:]
+        where property["x-in"]?.stringValue == "header" && Self.isSecretHeader(name) {
+            names.append(name)
+        }
         let marker = JSONValue.string(JSONValue.redactionMarker)
+        if isStructured, case .object(var members) = result, case .object(var headers)? = members["headers"] {
+            for header in headers.keys where Self.isSecretHeader(header) { headers[header] = marker }
+            members["headers"] = .object(headers)
+            result = .object(members)
+        }
         for name in names {
             if isStructured {
                 for part in ["path", "query", "headers", "body"] { Self.replace([part, name][...], in: &result, with: marker) }
@@ -38,6 +49,13 @@ public struct ArgumentRedaction: Sendable {
             }
         }
         return secrets.isEmpty ? result : result.redacting(secrets)
+    }
+
+    /// Whether a header of this name likely carries a secret.
+    static func isSecretHeader(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return ["auth", "token", "secret", "key", "cookie", "password", "passwd", "session", "signature", "credential"]
+            .contains { lowered.contains($0) }
     }
 
     /// Replaces the member at `path` when it exists.

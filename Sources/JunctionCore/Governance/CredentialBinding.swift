@@ -20,11 +20,13 @@ public struct CredentialBinding: Sendable, Hashable {
 
     public var isBound: Bool { hosts != nil || connectors != nil }
 
-    /// Why `credential` may not be used by `connector` reaching `url`, or `nil` when it may.
-    public func refusal(credential: Slug, connector: Slug, url: String?) -> JunctionError? {
-        if let connectors, !connectors.matches(connector.rawValue) {
+    /// Why `credential` may not be used by `connector` (`nil`: by no connector, such as an
+    /// `llm` agent's model key) reaching `url`, or `nil` when it may.
+    public func refusal(credential: Slug, connector: Slug?, url: String?) -> JunctionError? {
+        if let connectors, !(connector.map { connectors.matches($0.rawValue) } ?? false) {
+            let user = connector.map { "connector '\($0)'" } ?? "anything but a connector"
             return JunctionError(
-                .policyDenied, "Credential '\(credential)' may not be used by connector '\(connector)' (it is bound to \(connectors)).",
+                .policyDenied, "Credential '\(credential)' may not be used by \(user) (it is bound to \(connectors)).",
                 details: ["rule": "credential_binding"])
         }
         if let hosts {

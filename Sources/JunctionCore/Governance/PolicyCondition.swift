@@ -7,7 +7,9 @@ import Foundation
 /// `PATH` starts with `data.` and names a member of the call's input. Input may come structured
 /// (`{path, query, headers, body}`) or as flat fields, and a path reads both alike, so a rule
 /// cannot be evaded by sending the other form: `data.body.amount` also finds a flat `amount`,
-/// and `data.amount` also finds `body.amount` (or `path.`/`query.`/`headers.`).
+/// and `data.amount` also finds `body.amount` (or `path.`/`query.`/`headers.`). Where a path
+/// finds several values, a rule that denies or asks for approval holds if any of them matches,
+/// one that allows only if all do (`Reading`).
 ///
 /// Operators: `==`, `!=`, `<`, `<=`, `>`, `>=` (numbers by value, a string holding a number
 /// counts as one), `in` and `not in` (an array), `matches` (a name pattern with `*` and `?`),
@@ -82,9 +84,36 @@ public final class PolicyCondition: Sendable, Hashable, CustomStringConvertible 
         glob = nil
     }
 
-    /// Whether the condition holds for `data` (structured or flat, as `isStructured` says).
-    public func holds(for data: JSONValue, isStructured: Bool) -> Bool {
-        guard let value = Self.member(path, of: data, isStructured: isStructured), !value.isNull else {
+    /// How a condition reads a member that the input carries in more than one place (a flat
+    /// `amount` beside a `body.amount`, a `path.id` beside a `body.id`).
+    public enum Reading: Sendable {
+        /// It holds if it holds for any of the values: for rules that deny or ask for approval,
+        /// so that a decoy member cannot evade them.
+        case any
+        /// It holds only if it holds for every one: for rules that allow.
+        case all
+    }
+
+    /// Whether the condition holds for `data` (structured or flat, as `isStructured` says),
+    /// reading every value the path may stand for as `reading` says.
+    public func holds(for data: JSONValue, isStructured: Bool, reading: Reading = .any) -> Bool {
+        var found = false
+        var result = reading == .all
+        Self.forEachMember(path, of: data, isStructured: isStructured) { value in
+            found = true
+            let holds = holds(value)
+            switch reading {
+            case .any: if holds { result = true; return false }
+            case .all: if !holds { result = false; return false }
+            }
+            return true
+        }
+        return found ? result : holds(nil)
+    }
+
+    /// Whether the condition holds for one value (`nil`: the member is missing).
+    private func holds(_ member: JSONValue?) -> Bool {
+        guard let value = member, !value.isNull else {
             return comparison == .missing || comparison == .notIn || comparison == .notEqual
         }
         switch comparison {
@@ -108,19 +137,21 @@ public final class PolicyCondition: Sendable, Hashable, CustomStringConvertible 
 
     private static let parts: [String] = ["path", "query", "headers", "body"]
 
-    /// The member at `path` below `data`, reading structured and flat input alike.
-    static func member(_ path: [String], of data: JSONValue, isStructured: Bool) -> JSONValue? {
+    /// Calls `body` with each value `path` may stand for below `data` — in structured input the
+    /// member itself and, for a flat name, that member of each part; in flat input the member
+    /// itself and, for a path under a part (`body.amount`), the flat member — until `body`
+    /// answers `false`.
+    static func forEachMember(_ path: [String], of data: JSONValue, isStructured: Bool, _ body: (JSONValue) -> Bool) {
+        if let value = walk(path[...], from: data), !body(value) { return }
+        let startsWithPart = parts.contains(path[0])
         if isStructured {
-            if let value = walk(path[...], from: data) { return value }
-            // A flat name finds the member of whichever part carries it (path wins, as when validating).
-            for part in parts.reversed() {
-                if let value = walk(path[...], from: data[part] ?? .null) { return value }
+            guard !startsWithPart else { return }
+            for part in parts {
+                if let value = walk(path[...], from: data[part] ?? .null), !body(value) { return }
             }
-            return nil
+        } else if startsWithPart, path.count > 1, let value = walk(path.dropFirst(), from: data) {
+            _ = body(value)
         }
-        if let value = walk(path[...], from: data) { return value }
-        if path.count > 1, parts.contains(path[0]) { return walk(path.dropFirst(), from: data) }
-        return nil
     }
 
     private static func walk(_ path: ArraySlice<String>, from value: JSONValue) -> JSONValue? {

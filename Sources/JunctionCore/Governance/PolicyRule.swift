@@ -101,6 +101,8 @@ extension PolicyRule {
 /// A rule's criteria in a form the invoke path reads without copying: a shared, immutable
 /// object per rule (a `PolicyRule` copied per call and rule would cost more than its checks).
 final class RuleMatcher: Sendable {
+    /// How its conditions read members found in several places: leniently only when it allows.
+    let reading: PolicyCondition.Reading
     let kind: ResourceKind?
     let connectors: GlobSet?
     let resources: GlobSet?
@@ -109,6 +111,7 @@ final class RuleMatcher: Sendable {
     let conditions: [PolicyCondition]
 
     init(_ rule: PolicyRule) {
+        reading = rule.effect == .allow ? .all : .any
         kind = rule.kind
         connectors = rule.connectors
         resources = rule.resources
@@ -145,7 +148,7 @@ final class RuleMatcher: Sendable {
         if resources?.matches(call.resource) == false { return .resource }
         if actors?.matches(call.actor) == false { return .actor }
         if clients != nil, call.client == nil || clients?.matches(call.client!) == false { return .client }
-        for index in conditions.indices where !conditions[index].holds(for: call.data, isStructured: call.isStructured) {
+        for index in conditions.indices where !conditions[index].holds(for: call.data, isStructured: call.isStructured, reading: reading) {
             return .condition(index)
         }
         return nil

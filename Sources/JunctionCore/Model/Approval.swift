@@ -26,10 +26,13 @@ public struct Approval: Sendable, Hashable {
     public var kind: ResourceKind
     /// Who made the call: `key_…`, `agent:NAME`, `oag_…`.
     public var actor: String
-    /// SHA-256 (hex) of the call's arguments as canonical JSON (keys sorted, compact).
+    /// SHA-256 (hex) of the call's arguments and sending options (`credential`, `headers`) as
+    /// canonical JSON (keys sorted, compact).
     public var argumentsDigest: String
     /// The arguments for the approver to read, redacted as the audit log redacts them.
     public var arguments: JSONValue
+    /// The credential the call asked for instead of the connector's (`options.credential`).
+    public var credential: Slug?
     /// The policy rule that asked for it (`nil`: the tenant default).
     public var rule: String?
     /// The run that made the call, if an agent did.
@@ -50,7 +53,7 @@ public struct Approval: Sendable, Hashable {
 
     public init(
         id: String = Identifier.make("apr"), tenantID: String, connector: Slug, resource: Slug, kind: ResourceKind, actor: String,
-        argumentsDigest: String, arguments: JSONValue, rule: String?, runID: String? = nil, requestID: String? = nil,
+        argumentsDigest: String, arguments: JSONValue, credential: Slug? = nil, rule: String?, runID: String? = nil, requestID: String? = nil,
         status: Status = .pending, createdAt: Date = Timestamp.now(), expiresAt: Date, decidedAt: Date? = nil,
         decidedBy: String? = nil, decisionReason: String? = nil, usedAt: Date? = nil
     ) {
@@ -62,6 +65,7 @@ public struct Approval: Sendable, Hashable {
         self.actor = actor
         self.argumentsDigest = argumentsDigest
         self.arguments = arguments
+        self.credential = credential
         self.rule = rule
         self.runID = runID
         self.requestID = requestID

@@ -39,19 +39,24 @@ public struct ApprovalService: Sendable {
         return linked
     }
 
-    /// The digest binding an approval to its call's arguments: SHA-256 of their canonical JSON.
-    public static func digest(of arguments: JSONValue) -> String {
-        HexDigits.lowercase(SHA256.hash(data: arguments.jsonBytes))
+    /// The digest binding an approval to its call: SHA-256 of the canonical JSON of its
+    /// arguments and of the options that change what it sends (`credential`, `headers`).
+    public static func digest(of request: InvokeRequest) -> String {
+        var bound: [String: JSONValue] = ["data": request.data]
+        if let credential = request.options.credential { bound["credential"] = .string(credential.rawValue) }
+        if !request.options.headers.isEmpty { bound["headers"] = .object(request.options.headers.mapValues(JSONValue.string)) }
+        return HexDigits.lowercase(SHA256.hash(data: JSONValue.object(bound).jsonBytes))
     }
 
-    /// Lets a call that needs approval through if an approval for exactly this call was granted
-    /// (spending it) and answers its id; otherwise throws `approval_required` with the pending
-    /// approval (raising one, and notifying, if there is none) or `policy_denied` for a denial.
-    func pass(
+    /// For a call that needs approval: the approval granted for exactly this call, to spend
+    /// (`spend`) once the call is about to run; otherwise throws `approval_required` with the
+    /// pending approval (raising one, and notifying, if there is none) or, spending a denial,
+    /// `policy_denied` with its reason.
+    func approved(
         _ request: InvokeRequest, connector: Slug, resource: Resource, decision: PolicyDecision, policy: Policy,
         redactedArguments: () -> JSONValue
-    ) async throws -> String {
-        let digest = Self.digest(of: request.data)
+    ) async throws -> Approval {
+        let digest = Self.digest(of: request)
         let now = Timestamp.now()
         if let open = try await store.openApproval(
             tenantID: request.tenantID, connector: connector, resource: resource.slug, actor: request.actor.keyID,
@@ -59,7 +64,7 @@ public struct ApprovalService: Sendable {
         {
             switch open.status {
             case .approved:
-                if try await store.spendApproval(id: open.id, now: now) { return open.id }
+                return open
             case .denied:
                 if try await store.spendApproval(id: open.id, now: now) {
                     let reason = open.decisionReason.map { ": \($0)" } ?? "."
@@ -67,15 +72,15 @@ public struct ApprovalService: Sendable {
                         .policyDenied, "Approval \(open.id) for this call was denied by \(open.decidedBy ?? "an approver")\(reason)",
                         details: ["approval_id": .string(open.id), "rule": decision.rule.map(JSONValue.string) ?? .null])
                 }
+                // Another call told the denial first: this one asks again.
             default:
                 throw required(open, decision: decision)
             }
-            // Another call spent it first: this one needs its own approval.
         }
         let approval = Approval(
             tenantID: request.tenantID, connector: connector, resource: resource.slug, kind: resource.kind,
-            actor: request.actor.keyID, argumentsDigest: digest, arguments: redactedArguments(), rule: decision.rule,
-            runID: request.runID, requestID: request.requestID, createdAt: now,
+            actor: request.actor.keyID, argumentsDigest: digest, arguments: redactedArguments(), credential: request.options.credential,
+            rule: decision.rule, runID: request.runID, requestID: request.requestID, createdAt: now,
             expiresAt: now.addingTimeInterval(policy.approvals.timeToLive.timeInterval))
         let audit = request.actor.event(
             "approval.request", tenantID: request.tenantID, targetType: "approval", target: approval.id,
@@ -87,6 +92,20 @@ public struct ApprovalService: Sendable {
         try await store.insertApproval(approval, notify: policy.approvals.notify, notice: notice, audit: audit)
         deliveries?.fire()
         throw required(approval, decision: decision)
+    }
+
+    /// Spends `approval` for its call, now about to run; if another call spent it first, this
+    /// one needs an approval of its own (`approval_required`).
+    func spend(
+        _ approval: Approval, for request: InvokeRequest, connector: Slug, resource: Resource, decision: PolicyDecision, policy: Policy,
+        redactedArguments: () -> JSONValue
+    ) async throws {
+        var candidate = approval
+        while true {
+            if try await store.spendApproval(id: candidate.id, now: Timestamp.now()) { return }
+            candidate = try await approved(
+                request, connector: connector, resource: resource, decision: decision, policy: policy, redactedArguments: redactedArguments)
+        }
     }
 
     private func required(_ approval: Approval, decision: PolicyDecision) -> JunctionError {
@@ -135,6 +154,7 @@ public struct ApprovalService: Sendable {
             "id": .string(approval.id), "tenant_id": .string(approval.tenantID), "connector": .string(approval.connector.rawValue),
             "resource": .string(approval.resource.rawValue), "kind": .string(approval.kind.rawValue), "actor": .string(approval.actor),
             "arguments_digest": .string(approval.argumentsDigest), "arguments": approval.arguments,
+            "credential": approval.credential.map { .string($0.rawValue) } ?? .null,
             "rule": approval.rule.map(JSONValue.string) ?? .null, "run_id": approval.runID.map(JSONValue.string) ?? .null,
             "request_id": approval.requestID.map(JSONValue.string) ?? .null,
             "status": .string(approval.effectiveStatus(at: now).rawValue),

@@ -14,10 +14,11 @@ public struct Governance: Sendable {
         self.limiter = limiter
     }
 
-    /// What governance let through, for the audit event.
+    /// What governance let through: the deciding rule and, for a call that needed approval,
+    /// the approval to spend once it is about to run.
     struct Clearance {
         var decision: PolicyDecision
-        var approvalID: String?
+        var approval: Approval?
     }
 
     /// Decides `request` to `resource` of `connector`: throws `policy_denied` or
@@ -37,10 +38,22 @@ public struct Governance: Sendable {
             throw JunctionError(.policyDenied, decision.reason, details: ["rule": decision.rule.map(JSONValue.string) ?? .null])
         case .requireApproval:
             guard !request.options.mock else { break }
-            clearance.approvalID = try await approvals.pass(
+            clearance.approval = try await approvals.approved(
                 request, connector: connector, resource: resource.resource, decision: decision, policy: policy,
                 redactedArguments: redactedArguments)
         }
         return clearance
+    }
+
+    /// Spends the clearance's approval, if it has one: the call is about to run (admitted by
+    /// the rate limits, its credential allowed), so a refusal before it does not use a person's approval up.
+    func spend(
+        _ clearance: Clearance, for request: InvokeRequest, policy: Policy, connector: Slug, resource: Resource,
+        redactedArguments: () -> JSONValue
+    ) async throws {
+        guard let approval = clearance.approval else { return }
+        try await approvals.spend(
+            approval, for: request, connector: connector, resource: resource, decision: clearance.decision, policy: policy,
+            redactedArguments: redactedArguments)
     }
 }

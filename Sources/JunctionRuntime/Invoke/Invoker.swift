@@ -172,7 +172,6 @@ public struct Invoker: Sendable {
             throw error
         }
         note.rule = clearance.decision.rule ?? "default"
-        note.approvalID = clearance.approvalID
         if request.options.mock {
             guard let mock = resource.resource.mock else {
                 throw JunctionError.invalidInput("Resource '\(slug)' has no mock answer.", field: "options.mock")
@@ -185,6 +184,15 @@ public struct Invoker: Sendable {
             tenantID: request.tenantID, connector: prepared.record.name.rawValue, limits: policy.limits)
         defer { governance.limiter.release(permit) }
         let (instance, secrets) = try await instance(for: prepared, override: request.options.credential)
+        do {
+            try await governance.spend(
+                clearance, for: request, policy: policy, connector: prepared.record.name, resource: resource.resource, redactedArguments: redacted)
+        } catch let error as JunctionError {
+            // Another call spent the approval first: this one waits for its own.
+            note.approvalID = error.details?["approval_id"]?.stringValue
+            throw error
+        }
+        note.approvalID = clearance.approval?.id
         let timeout = request.options.timeout ?? .milliseconds(prepared.record.timeoutMilliseconds)
         let maxRetries = request.options.retries ?? prepared.record.maxRetries
         var attempt = 0

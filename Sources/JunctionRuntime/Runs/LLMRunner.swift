@@ -44,9 +44,14 @@ public struct LLMRunner: AgentRunning {
             let api = Self.api(for: model.provider)
             let tools = try await tools(of: agent, tenantID: run.tenantID)
             let byName = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let key = try await apiKey(agent.credential, tenantID: run.tenantID)
             var exchange = ModelExchange(
-                model: model, apiKey: try await apiKey(agent.credential, tenantID: run.tenantID), systemPrompt: agent.systemPrompt,
+                model: model, apiKey: key?.value, systemPrompt: agent.systemPrompt,
                 transcript: [.user(ModelInput(run.input))], tools: tools, outputSchema: agent.outputSchema)
+            // A credential bound to hosts goes to the model only if its host is one of them.
+            if let key, let refusal = key.binding.refusal(credential: key.name, connector: nil, url: try api.request(exchange).url) {
+                throw refusal
+            }
             // The tenant's own agent acts in its name (so the audit log is the tenant's, not the operator's).
             let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .tenant, requestID: run.id)
             var step = 1
@@ -163,16 +168,17 @@ public struct LLMRunner: AgentRunning {
         return tools
     }
 
-    /// The provider key in the agent's credential (`api_key` or `bearer`), if it names one.
-    private func apiKey(_ name: Slug?, tenantID: String) async throws -> String? {
+    /// The provider key in the agent's credential (`api_key` or `bearer`), if it names one,
+    /// with where the credential may be sent.
+    private func apiKey(_ name: Slug?, tenantID: String) async throws -> (name: Slug, value: String?, binding: CredentialBinding)? {
         guard let name else { return nil }
         guard let credential = try await store.credential(tenantID: tenantID, name: name) else {
             throw JunctionError(.notFound, "No credential named '\(name)'.", field: "credential")
         }
         let resolved = try await credentials.resolve(credential)
         switch resolved.kind {
-        case .apiKey: return resolved.fields["value"]?.stringValue
-        case .bearer: return resolved.fields["token"]?.stringValue
+        case .apiKey: return (name, resolved.fields["value"]?.stringValue, credential.binding)
+        case .bearer: return (name, resolved.fields["token"]?.stringValue, credential.binding)
         default:
             throw JunctionError.invalidInput(
                 "Credential '\(name)' is \(resolved.kind.rawValue); a model key must be an api_key or bearer credential.",

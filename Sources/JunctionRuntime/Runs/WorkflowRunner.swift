@@ -22,6 +22,13 @@ public struct WorkflowRunner: AgentRunning {
             results = checkpoint["results"]?.objectValue ?? [:]
             last = checkpoint["last"] ?? .null
             first = checkpoint["next"]?.intValue ?? 0
+            // Going on is safe only with the steps the run stopped in: an edited agent could
+            // skip a step or repeat a write.
+            guard first < agent.steps.count, checkpoint["steps"] == Self.stepIDs(agent, through: first) else {
+                let failure = Run.Failure(
+                    code: .conflict, message: "The agent's steps changed while the run waited for approval; start a new run.")
+                return RunResult(outcome: .failed(failure), trace: trace)
+            }
         }
         // The tenant's own agent acts in its name (so the audit log is the tenant's, not the operator's).
         let actor = AuditActor(keyID: "agent:\(agent.name)", scope: .tenant, requestID: run.id)
@@ -48,7 +55,10 @@ public struct WorkflowRunner: AgentRunning {
                 if let approvalID = envelope.error?.details?["approval_id"]?.stringValue, envelope.error?.code == .approvalRequired {
                     entry["waiting_for"] = .string(approvalID)
                     trace.append(.object(entry))
-                    let checkpoint: JSONValue = ["kind": "workflow", "results": .object(results), "last": last, "next": .integer(index)]
+                    let checkpoint: JSONValue = [
+                        "kind": "workflow", "results": .object(results), "last": last, "next": .integer(index),
+                        "steps": Self.stepIDs(agent, through: index),
+                    ]
                     return RunResult(outcome: .waiting(approvalID: approvalID, checkpoint: checkpoint), trace: trace)
                 }
                 guard envelope.success, envelope.error == nil else {
@@ -76,5 +86,10 @@ public struct WorkflowRunner: AgentRunning {
         } catch {
             return RunResult(outcome: .failed(Run.Failure(code: error.code, message: "output: \(error.message)")), trace: trace)
         }
+    }
+
+    /// The ids of the steps up to and including `index`, as a checkpoint records them.
+    private static func stepIDs(_ agent: AgentDefinition, through index: Int) -> JSONValue {
+        .array(agent.steps.prefix(index + 1).map { .string($0.id.rawValue) })
     }
 }

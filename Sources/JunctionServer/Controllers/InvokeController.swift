@@ -84,9 +84,12 @@ struct InvokeController: Sendable {
     @Sendable func resources(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (tenantID, name) = try await scope.target(request, context, noun: "connector")
         let prepared = try await invoker.prepared(tenantID: tenantID, name: name.rawValue)
+        // A key limited by allow-lists sees only what it may call.
+        let access = try context.requirePrincipal().access
+        let shown = prepared.orderedResources.filter { access.allows(connector: name.rawValue, resource: $0.slug.rawValue) }
         return JSONResponse.make(JSONValue.object([
             "connector": .string(name.rawValue),
-            "resources": .array(prepared.orderedResources.map(\.representation)),
+            "resources": .array(shown.map(\.representation)),
         ]))
     }
 

@@ -76,6 +76,10 @@ struct TenantController: Sendable {
         for name in ["connectors", "resources"] { lists[name] = reader.value(name) }
         let access = try KeyAccess(json: .object(lists))
         try reader.finish()
+        if access.isRestricted, role != .invoke {
+            // An operator or admin could get around the lists (through agents, or by editing connectors).
+            throw JunctionError.invalidInput("Allow-lists limit invoke keys only: add \"role\": \"invoke\".", field: "role")
+        }
         if platform, role != .admin || access.isRestricted {
             throw JunctionError.invalidInput("A platform key is an admin of everything: drop `role`, `connectors` and `resources`.", field: "role")
         }

@@ -48,8 +48,8 @@ struct ApprovalPage: Sendable {
             let decided = try await approvals.decide(
                 tenantID: approval.tenantID, id: approval.id, approve: decision == "approve", reason: fields["reason"], by: actor)
             return Self.page(decided, approvals: approvals)
-        } catch let error as JunctionError {
-            return Self.page(approval, approvals: approvals, problem: error.message, status: .conflict)
+        } catch let error as JunctionError where error.code == .conflict || error.code == .invalidInput {
+            return Self.page(approval, approvals: approvals, problem: error.message, status: error.code.httpStatus)
         }
     }
 
@@ -87,6 +87,7 @@ struct ApprovalPage: Sendable {
             ("Expires", Timestamp.format(approval.expiresAt)), ("Status", state.rawValue),
         ]
         if let rule = approval.rule { rows.append(("Policy rule", rule)) }
+        if let credential = approval.credential { rows.append(("With credential", credential.rawValue)) }
         if let runID = approval.runID { rows.append(("Run", runID)) }
         if let by = approval.decidedBy { rows.append(("Decided by", by + (approval.decisionReason.map { ": \($0)" } ?? ""))) }
         let list = rows.map { "<dt>\(e($0.0))</dt><dd>\(e($0.1))</dd>" }.joined(separator: "\n  ")
@@ -102,7 +103,7 @@ struct ApprovalPage: Sendable {
                 <button type="submit" name="decision" value="deny">Deny</button>
               </div>
             </form>
-            <p class="note">Approving lets exactly this call, with these arguments and by this caller, through once before it expires.</p>
+            <p class="note">Approving lets exactly this call, with these arguments, options and caller, through once before it expires.</p>
             """
         let body = """
             <h1>\(state == .pending ? "Approve this call?" : "Approval \(e(state.rawValue))")</h1>

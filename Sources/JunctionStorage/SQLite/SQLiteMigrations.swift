@@ -268,6 +268,7 @@ enum SQLiteMigrations {
                     actor TEXT NOT NULL,
                     arguments_digest TEXT NOT NULL,
                     arguments TEXT NOT NULL,
+                    credential TEXT,
                     rule TEXT,
                     run_id TEXT,
                     request_id TEXT,

@@ -94,9 +94,19 @@ extension SQLiteStore {
             let tenantArguments: StatementArguments = tenantID.map { [$0] } ?? []
             let unchained = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM audit_events WHERE \(tenantClause) AND digest IS NULL", arguments: tenantArguments) ?? 0
+            // Events before chaining began have no digest; one without a digest after it did was put there.
+            let intruder = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(sequence) FROM audit_events WHERE \(tenantClause) AND digest IS NULL
+                      AND sequence > (SELECT MIN(sequence) FROM audit_events WHERE \(tenantClause) AND digest IS NOT NULL)
+                    """,
+                arguments: tenantArguments + tenantArguments)
             var head: [UInt8] = []
             var count = 0
-            var problem: AuditVerification.Problem?
+            var problem: AuditVerification.Problem? = intruder.map {
+                .init(sequence: $0, message: "This event has no digest but lies inside the chain: it was inserted after it was written.")
+            }
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
@@ -105,7 +115,7 @@ extension SQLiteStore {
                     FROM audit_events WHERE \(tenantClause) AND digest IS NOT NULL ORDER BY sequence
                     """,
                 arguments: tenantArguments)
-            while let row = try rows.next() {
+            while problem == nil, let row = try rows.next() {
                 let sequence: Int64 = row["sequence"]
                 let previous = Array((row["previous_digest"] as Data?) ?? Data())
                 let stored = Array((row["digest"] as Data?) ?? Data())

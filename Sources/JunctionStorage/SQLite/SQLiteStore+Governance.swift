@@ -63,13 +63,14 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO approvals (id, tenant_id, connector, resource, kind, actor, arguments_digest, arguments, rule, run_id,
-                                           request_id, status, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO approvals (id, tenant_id, connector, resource, kind, actor, arguments_digest, arguments, credential, rule,
+                                           run_id, request_id, status, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     approval.id, approval.tenantID, approval.connector.rawValue, approval.resource.rawValue, approval.kind.rawValue,
-                    approval.actor, approval.argumentsDigest, SQLiteJSON.text(approval.arguments), approval.rule, approval.runID,
+                    approval.actor, approval.argumentsDigest, SQLiteJSON.text(approval.arguments), approval.credential?.rawValue,
+                    approval.rule, approval.runID,
                     approval.requestID, approval.status.rawValue, approval.createdAt, approval.expiresAt,
                 ])
             try Self.queueNotices(of: approval, notify: notify, notice: notice, in: db)
@@ -165,7 +166,7 @@ extension SQLiteStore {
                     SELECT * FROM approvals
                     WHERE tenant_id = ? AND connector = ? AND resource = ? AND actor = ? AND arguments_digest = ? AND used_at IS NULL
                       AND (status = 'denied' OR (status IN ('pending', 'approved') AND expires_at > ?))
-                    ORDER BY created_at DESC LIMIT 1
+                    ORDER BY CASE status WHEN 'approved' THEN 0 WHEN 'denied' THEN 1 ELSE 2 END, created_at DESC LIMIT 1
                     """),
                 arguments: [tenantID, connector.rawValue, resource.rawValue, actor, argumentsDigest, now]
             ).map(Self.approval)
@@ -218,7 +219,8 @@ extension SQLiteStore {
         return Approval(
             id: row["id"], tenantID: row["tenant_id"], connector: try Slug(validating: row["connector"], field: "connector"),
             resource: try Slug(validating: row["resource"], field: "resource"), kind: kind, actor: row["actor"],
-            argumentsDigest: row["arguments_digest"], arguments: try SQLiteJSON.value(row["arguments"]), rule: row["rule"],
+            argumentsDigest: row["arguments_digest"], arguments: try SQLiteJSON.value(row["arguments"]),
+            credential: (row["credential"] as String?).flatMap(Slug.init), rule: row["rule"],
             runID: row["run_id"], requestID: row["request_id"], status: status, createdAt: date(row, "created_at"),
             expiresAt: date(row, "expires_at"), decidedAt: optionalDate(row, "decided_at"), decidedBy: row["decided_by"],
             decisionReason: row["decision_reason"], usedAt: optionalDate(row, "used_at"))

@@ -121,11 +121,15 @@ extension SQLiteStore {
         case .failed(let reason): (status, output, failure) = (.failed, nil, reason)
         case .waiting(let approvalID, let checkpoint):
             return try await write { db in
+                // Decided before the run got here (by a quick approver, or an approval another
+                // call raised earlier): queued again at once, or nothing would wake it.
                 try db.execute(
                     sql: """
-                        UPDATE runs SET status = 'waiting_approval', approval_id = ?, checkpoint = ?, trace = ?, input_tokens = ?,
-                            output_tokens = ?, lease_owner = NULL, lease_until = NULL
-                        WHERE id = ? AND status = 'running' AND lease_owner = ?
+                        UPDATE runs SET
+                            status = CASE WHEN (SELECT status FROM approvals WHERE id = ?1) = 'pending' THEN 'waiting_approval' ELSE 'queued' END,
+                            attempts = CASE WHEN (SELECT status FROM approvals WHERE id = ?1) = 'pending' THEN attempts ELSE 0 END,
+                            approval_id = ?1, checkpoint = ?2, trace = ?3, input_tokens = ?4, output_tokens = ?5, lease_owner = NULL, lease_until = NULL
+                        WHERE id = ?6 AND status = 'running' AND lease_owner = ?7
                         """,
                     arguments: [approvalID, SQLiteJSON.text(checkpoint), traceText, usage.inputTokens, usage.outputTokens, runID, worker])
                 return db.changesCount == 1
