@@ -43,33 +43,37 @@ struct ApprovalsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Let the call through once.")
+    /// The arguments of `approve` and `deny`.
+    struct Decision: ParsableArguments {
         @OptionGroup var options: ClientOptions
         @Argument(help: "The approval's id.") var id: String
-        @Option(help: "Why (kept in the audit log).") var reason: String?
+        @Option(help: "Why (kept in the audit log; a denial's reason is told to the caller).") var reason: String?
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let the call through once.")
+        @OptionGroup var decision: Decision
 
         func run() async throws {
-            try await decide(options, id: id, reason: reason, verb: "approve")
+            try await ApprovalsCommand.decide(decision, verb: "approve")
         }
     }
 
     struct Deny: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Refuse the call.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The approval's id.") var id: String
-        @Option(help: "Why (kept in the audit log, told to the caller).") var reason: String?
+        @OptionGroup var decision: Decision
 
         func run() async throws {
-            try await decide(options, id: id, reason: reason, verb: "deny")
+            try await ApprovalsCommand.decide(decision, verb: "deny")
         }
     }
 
-    static func decide(_ options: ClientOptions, id: String, reason: String?, verb: String) async throws {
+    static func decide(_ decision: Decision, verb: String) async throws {
         try await runClient {
-            let body: JSONValue = .object(reason.map { ["reason": .string($0)] } ?? [:])
-            let approval = try await options.client().send(.post, "/api/v1/approvals/\(segment(id))/\(verb)", body: body)
-            try options.output(approval, columns: ApprovalsCommand.columns)
+            let body: JSONValue = .object(decision.reason.map { ["reason": .string($0)] } ?? [:])
+            let approval = try await decision.options.client().send(
+                .post, "/api/v1/approvals/\(segment(decision.id))/\(verb)", body: body)
+            try decision.options.output(approval, columns: ApprovalsCommand.columns)
         }
     }
 }

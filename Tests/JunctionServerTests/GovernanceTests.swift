@@ -782,3 +782,68 @@ struct AuditChainAPITests {
         }
     }
 }
+
+/// The governance commands of the CLI, run as the `junction` executable against a live server.
+@Suite(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))
+struct GovernanceCLITests {
+    @Test func policiesApprovalsKeysAndTheAuditLogFromTheCommandLine() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await UpstreamServer.with { upstream in
+            try await withJunction { junction in
+                let tenant = try await GovernanceTests.setUp(junction, upstream: upstream)
+                let cli = { (arguments: [String]) in try ServeProcessTests.cli(arguments, url: junction.baseURL, key: tenant.key) }
+                let policy = directory.appendingPathComponent("policy.yaml")
+                try """
+                    defaults: {write: require_approval}
+                    rules:
+                      - {id: no-tagged, effect: deny, resource: "get-*", when: ["data.tags exists"]}
+                    """.write(to: policy, atomically: true, encoding: .utf8)
+                let (applied, appliedOut, appliedErr) = try cli(["policies", "apply", policy.path])
+                #expect(applied == 0, "\(appliedErr)")
+                #expect(appliedOut.contains("Saved policy version 1."))
+                let bad = directory.appendingPathComponent("bad.yaml")
+                try "rules:\n  - {effect: sometimes}\n".write(to: bad, atomically: true, encoding: .utf8)
+                let (refused, _, refusedErr) = try cli(["policies", "apply", bad.path])
+                #expect(refused == 1)
+                #expect(refusedErr.contains("rules[0].effect"), "\(refusedErr)")
+                let (_, evaluated, _) = try cli(["policies", "evaluate", "crm", "get-customer", "--data", #"{"id":"1","tags":["x"]}"#])
+                #expect(evaluated.hasPrefix("deny: Policy rule 'no-tagged' denies this call."), "\(evaluated)")
+
+                let held = try await InvokeTests.invoke(junction, key: tenant.key, "create-customer", data: ["email": "ana@example.com"])
+                let id = try #require(held.json["error"]?["details"]?["approval_id"]?.stringValue)
+                let (listed, listedOut, _) = try cli(["approvals", "list", "--status", "pending"])
+                #expect(listed == 0)
+                #expect(listedOut.contains(id))
+                let (approved, approvedOut, approvedErr) = try cli(["approvals", "approve", id, "--reason", "checked"])
+                #expect(approved == 0, "\(approvedErr)")
+                #expect(approvedOut.contains("approved"))
+                #expect(try await junction.request(.get, "/api/v1/approvals/\(id)", key: tenant.key).json["reason"] == "checked")
+
+                let (_, keyOut, _) = try cli(["keys", "create", "--name", "bot", "--role", "invoke", "--resources", "get-*,list-*", "--json"])
+                let key = try JSONCoding.decode(Array(keyOut.utf8))
+                #expect(key["role"] == "invoke")
+                #expect(key["resources"] == ["get-*", "list-*"])
+
+                let (verified, verifiedOut, _) = try cli(["audit", "verify"])
+                #expect(verified == 0)
+                #expect(verifiedOut.hasPrefix("The audit log holds:"), "\(verifiedOut)")
+                let exported = directory.appendingPathComponent("audit.jsonl")
+                let (exportedStatus, _, exportErr) = try cli(["audit", "export", "--action", "approval.approve", "--output", exported.path])
+                #expect(exportedStatus == 0, "\(exportErr)")
+                let lines = try String(contentsOf: exported, encoding: .utf8).split(separator: "\n")
+                #expect(lines.count == 1)
+                #expect(lines.first?.contains(#""action":"approval.approve""#) == true)
+
+                let database = try DatabaseQueue(path: junction.dataDirectory.appendingPathComponent("junction.sqlite").path)
+                try await database.write { db in
+                    try db.execute(sql: "DELETE FROM audit_events WHERE action = 'approval.request'")
+                }
+                let (tampered, tamperedOut, _) = try cli(["audit", "verify"])
+                #expect(tampered == 1, "a broken chain fails the command")
+                #expect(tamperedOut.contains("tampered with"), "\(tamperedOut)")
+            }
+        }
+    }
+}

@@ -156,7 +156,8 @@ public struct Invoker: Sendable {
         let isStructured = StructuredInput.isStructured(request.data, schema: resource.resource.inputSchema)
         try resource.inputSchema.check(isStructured ? StructuredInput.flattened(request.data) : request.data, field: "data")
         let policy = try await governance.policies.current(tenantID: request.tenantID).policy
-        let redacted = {
+        // A local function, not a closure value: nothing is allocated unless it is called.
+        func redacted() -> JSONValue {
             ArgumentRedaction(paths: policy.audit.redact).redact(
                 request.data, isStructured: isStructured, inputSchema: resource.resource.inputSchema, secrets: prepared.secrets)
         }
