@@ -25,13 +25,7 @@ public struct CredentialService: Sendable {
     public func create(tenantID: String, body: JSONValue, by actor: AuditActor, templates: TemplateService? = nil) async throws -> Credential {
         var reader = try FieldReader(body)
         let name = try reader.requiredSlug("name")
-        var binding = CredentialBinding(
-            hosts: try reader.value("allowed_hosts").flatMap { value throws(JunctionError) in
-                value.isNull ? nil : try GlobSet(json: value, field: "allowed_hosts")
-            },
-            connectors: try reader.value("allowed_connectors").flatMap { value throws(JunctionError) in
-                value.isNull ? nil : try GlobSet(json: value, field: "allowed_connectors")
-            })
+        var binding = CredentialBinding(hosts: try reader.globs("allowed_hosts"), connectors: try reader.globs("allowed_connectors"))
         if let slug = try reader.slug("template") {
             guard let template = try await templates?.template(tenantID: tenantID, slug: slug) else {
                 throw JunctionError.invalidInput("No template named '\(slug)'.", field: "template")

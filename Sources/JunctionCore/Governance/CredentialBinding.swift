@@ -44,16 +44,15 @@ public struct CredentialBinding: Sendable, Hashable {
     /// `{"hosts": […], "connectors": […]}`, absent lists `null`.
     public var json: JSONValue {
         [
-            "hosts": hosts.map { .array($0.globs.map { .string($0.pattern) }) } ?? .null,
-            "connectors": connectors.map { .array($0.globs.map { .string($0.pattern) }) } ?? .null,
+            "hosts": hosts?.list ?? .null,
+            "connectors": connectors?.list ?? .null,
         ]
     }
 
     /// Reads the stored form.
     public init(json: JSONValue) throws(JunctionError) {
-        hosts = try json["hosts"].flatMap { value throws(JunctionError) in value.isNull ? nil : try GlobSet(json: value, field: "allowed_hosts") }
-        connectors = try json["connectors"].flatMap { value throws(JunctionError) in
-            value.isNull ? nil : try GlobSet(json: value, field: "allowed_connectors")
-        }
+        var reader = try FieldReader(json)
+        hosts = try reader.globs("hosts", field: "allowed_hosts")
+        connectors = try reader.globs("connectors", field: "allowed_connectors")
     }
 }

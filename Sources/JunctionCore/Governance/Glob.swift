@@ -68,7 +68,12 @@ public struct GlobSet: Sendable, Hashable, CustomStringConvertible {
 
     /// The patterns as written: one string, or an array of them.
     public var json: JSONValue {
-        globs.count == 1 ? .string(globs[0].pattern) : .array(globs.map { .string($0.pattern) })
+        globs.count == 1 ? .string(globs[0].pattern) : list
+    }
+
+    /// The patterns as an array.
+    public var list: JSONValue {
+        .array(globs.map { .string($0.pattern) })
     }
 
     /// Reads a pattern or an array of 1–100 patterns (each 1–200 characters) at `field`.
@@ -88,5 +93,13 @@ public struct GlobSet: Sendable, Hashable, CustomStringConvertible {
             globs.append(Glob(text))
         }
         self.init(globs)
+    }
+}
+
+extension FieldReader {
+    /// A member holding a name pattern or an array of them; `nil` when absent or `null`.
+    public mutating func globs(_ key: String, field: String? = nil) throws(JunctionError) -> GlobSet? {
+        guard let value = value(key), !value.isNull else { return nil }
+        return try GlobSet(json: value, field: field ?? path(key))
     }
 }

@@ -47,20 +47,16 @@ public struct KeyAccess: Sendable, Hashable {
     /// The lists as stored and answered: `{"connectors": […], "resources": […]}`, absent ones `null`.
     public var json: JSONValue {
         [
-            "connectors": connectors.map { .array($0.globs.map { .string($0.pattern) }) } ?? .null,
-            "resources": resources.map { .array($0.globs.map { .string($0.pattern) }) } ?? .null,
+            "connectors": connectors?.list ?? .null,
+            "resources": resources?.list ?? .null,
         ]
     }
 
     /// Reads `connectors` and `resources` (each an array of name patterns, or absent).
     public init(json: JSONValue) throws(JunctionError) {
         var reader = try FieldReader(json)
-        connectors = try reader.value("connectors").flatMap { value throws(JunctionError) in
-            value.isNull ? nil : try GlobSet(json: value, field: "connectors")
-        }
-        resources = try reader.value("resources").flatMap { value throws(JunctionError) in
-            value.isNull ? nil : try GlobSet(json: value, field: "resources")
-        }
+        connectors = try reader.globs("connectors")
+        resources = try reader.globs("resources")
         try reader.finish()
     }
 }

@@ -58,10 +58,10 @@ extension PolicyRule {
             throw .invalidInput("Must be allow, deny or require_approval.", field: reader.path("effect"))
         }
         self.effect = effect
-        connectors = try reader.value("connector").map { value throws(JunctionError) in try GlobSet(json: value, field: reader.path("connector")) }
-        resources = try reader.value("resource").map { value throws(JunctionError) in try GlobSet(json: value, field: reader.path("resource")) }
-        actors = try reader.value("actor").map { value throws(JunctionError) in try GlobSet(json: value, field: reader.path("actor")) }
-        clients = try reader.value("client").map { value throws(JunctionError) in try GlobSet(json: value, field: reader.path("client")) }
+        connectors = try reader.globs("connector")
+        resources = try reader.globs("resource")
+        actors = try reader.globs("actor")
+        clients = try reader.globs("client")
         if let kindText = try reader.string("kind", maxLength: 16) {
             guard let kind = ResourceKind(rawValue: kindText) else { throw .invalidInput("Must be read or write.", field: reader.path("kind")) }
             self.kind = kind
