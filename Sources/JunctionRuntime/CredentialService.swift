@@ -42,7 +42,47 @@ public struct CredentialService: Sendable {
                 field: "kind"
             )
         }
-        let fields = try kind.fields.validate(reader.remaining)
+        let id = Identifier.make("cred")
+        let (config, hints, sealed) = try await seal(reader.remaining, kind: kind, tenantID: tenantID, id: id)
+        let credential = Credential(
+            id: id, tenantID: tenantID, name: name, kind: kind, config: config, hints: hints, sealedSecrets: sealed, binding: binding)
+        var details: [String: JSONValue] = ["kind": .string(kind.rawValue)]
+        if binding.isBound { details["binding"] = binding.json }
+        let audit = actor.event("credential.create", tenantID: tenantID, targetType: "credential", target: name.rawValue,
+                                details: .object(details))
+        try await store.insertCredential(credential, audit: audit)
+        return credential
+    }
+
+    /// Replaces a credential's fields with those of `body` (every field its kind needs, as at
+    /// creation; its name, kind and binding stay). Connectors using it use the new values from
+    /// their next call.
+    public func rotate(tenantID: String, name: Slug, body: JSONValue, by actor: AuditActor) async throws -> Credential {
+        guard var credential = try await store.credential(tenantID: tenantID, name: name) else {
+            throw JunctionError.notFound("No credential named '\(name)'.")
+        }
+        var reader = try FieldReader(body)
+        if let kind = try reader.string("kind", maxLength: 64), kind != credential.kind.rawValue {
+            throw JunctionError.invalidInput(
+                "A credential's kind cannot change (this one is \(credential.kind.rawValue)); create a new credential.", field: "kind")
+        }
+        (credential.config, credential.hints, credential.sealedSecrets) = try await seal(
+            reader.remaining, kind: credential.kind, tenantID: tenantID, id: credential.id)
+        credential.updatedAt = Timestamp.now()
+        let audit = actor.event(
+            "credential.rotate", tenantID: tenantID, targetType: "credential", target: name.rawValue,
+            details: ["kind": .string(credential.kind.rawValue)])
+        try await store.replaceCredentialFields(credential, audit: audit)
+        cache?.invalidate(tenantID: tenantID)
+        return credential
+    }
+
+    /// `fields` checked against `kind` and split into public config, masked hints and the
+    /// sealed secrets of credential `id`.
+    private func seal(
+        _ remaining: [String: JSONValue], kind: CredentialKind, tenantID: String, id: String
+    ) async throws -> (config: [String: JSONValue], hints: [String: JSONValue], sealed: [UInt8]) {
+        let fields = try kind.fields.validate(remaining)
         try checkSecretReferences(fields, kind: kind, tenant: try await tenantName(tenantID))
         if kind == .oauth2ClientCredentials, let tokenURL = fields["token_url"]?.stringValue {
             try URLCheck.http(tokenURL, field: "token_url")
@@ -56,26 +96,9 @@ public struct CredentialService: Sendable {
             }
         }
         let secretNames = Set(kind.fields.filter(\.secret).map(\.name))
-        let id = Identifier.make("cred")
-        let credential = Credential(
-            id: id,
-            tenantID: tenantID,
-            name: name,
-            kind: kind,
-            config: fields.filter { !secretNames.contains($0.key) },
-            hints: fields.filter { secretNames.contains($0.key) }.mapValues(SecretMask.hint(for:)),
-            sealedSecrets: try secrets.sealJSON(
-                fields.filter { secretNames.contains($0.key) },
-                context: Self.sealContext(tenantID: tenantID, id: id)
-            ),
-            binding: binding
-        )
-        var details: [String: JSONValue] = ["kind": .string(kind.rawValue)]
-        if binding.isBound { details["binding"] = binding.json }
-        let audit = actor.event("credential.create", tenantID: tenantID, targetType: "credential", target: name.rawValue,
-                                details: .object(details))
-        try await store.insertCredential(credential, audit: audit)
-        return credential
+        let sealed = try secrets.sealJSON(
+            fields.filter { secretNames.contains($0.key) }, context: Self.sealContext(tenantID: tenantID, id: id))
+        return (fields.filter { !secretNames.contains($0.key) }, fields.filter { secretNames.contains($0.key) }.mapValues(SecretMask.hint(for:)), sealed)
     }
 
     /// Deletes a credential; `conflict` naming the connectors that still use it.

@@ -31,8 +31,7 @@ public struct JunctionApplication: Sendable {
         let store = runtime.store
         let router = Router(context: JunctionRequestContext.self)
         router.add(middleware: RequestMiddleware())
-        router.add(middleware: APIKeyMiddleware(
-            keys: runtime.keys, oauth: runtime.oauth, protectedSegments: ["api", "mcp"], publicURL: configuration.publicURL))
+        router.add(middleware: authentication)
         let body = JSONBodyReader(limit: configuration.maxBodyBytes, timeout: configuration.requestBodyTimeout)
         let scope = TenantScope(store: store, mode: configuration.mode)
         HealthController(store: store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
@@ -42,7 +41,44 @@ public struct JunctionApplication: Sendable {
         OAuthController(
             oauth: runtime.oauth, keys: runtime.keys, scope: scope, publicURL: configuration.publicURL, body: body.limited(to: 64 << 10)
         ).register(on: router)
-        let api = router.group("api/v1")
+        registerControlPlane(on: router.group("api/v1"), body: body, scope: scope)
+        ApprovalPage(approvals: runtime.governance.approvals, keys: runtime.keys, mode: configuration.mode, body: body.limited(to: 16 << 10))
+            .register(on: router)
+        if configuration.console.enabled {
+            Console(gate: ConsoleGate(
+                sessions: consoleSessions, api: ConsoleAPI(responder: controlPlaneRouter().buildResponder()), forms: body,
+                publicURL: configuration.publicURL
+            ), importLimit: configuration.maxImportBytes).register(on: router)
+        }
+        return router
+    }
+
+    /// The control plane alone (`/api/v1` and `/metrics`), for the console's in-process calls:
+    /// they arrive with the session's principal, so only the role check runs.
+    func controlPlaneRouter() -> Router<JunctionRequestContext> {
+        let router = Router(context: JunctionRequestContext.self)
+        router.add(middleware: authentication)
+        let body = JSONBodyReader(limit: configuration.maxBodyBytes, timeout: configuration.requestBodyTimeout)
+        let scope = TenantScope(store: runtime.store, mode: configuration.mode)
+        HealthController(store: runtime.store, openAPIDocument: OpenAPIDocument.bytes, metrics: metrics).register(on: router.group())
+        registerControlPlane(on: router.group("api/v1"), body: body, scope: scope)
+        return router
+    }
+
+    private var authentication: APIKeyMiddleware {
+        APIKeyMiddleware(keys: runtime.keys, oauth: runtime.oauth, protectedSegments: ["api", "mcp"], publicURL: configuration.publicURL)
+    }
+
+    /// The console's sign-ins.
+    var consoleSessions: ConsoleSessions {
+        ConsoleSessions(
+            store: runtime.store, keys: runtime.keys, idleTimeout: configuration.console.sessionIdleTimeout,
+            maximumAge: configuration.console.sessionMaximumAge)
+    }
+
+    /// Every `/api/v1` route.
+    private func registerControlPlane(on api: RouterGroup<JunctionRequestContext>, body: JSONBodyReader, scope: TenantScope) {
+        let store = runtime.store
         TenantController(
             store: store, tenants: runtime.tenants, keys: runtime.keys, body: body, mode: configuration.mode
         ).register(on: api)
@@ -64,13 +100,10 @@ public struct JunctionApplication: Sendable {
         ).register(on: api)
         ApprovalController(approvals: runtime.governance.approvals, scope: scope, body: body, publicURL: configuration.publicURL)
             .register(on: api)
-        ApprovalPage(approvals: runtime.governance.approvals, keys: runtime.keys, mode: configuration.mode, body: body.limited(to: 16 << 10))
-            .register(on: router)
         ToolController(catalog: runtime.catalog, scope: scope).register(on: api)
         CatalogController(registry: runtime.registry).register(on: api)
         TemplateController(templates: runtime.templates, scope: scope, body: body.limited(to: configuration.maxImportBytes)).register(on: api)
         AuditController(store: store, auditLog: runtime.auditLog, scope: scope).register(on: api)
-        return router
     }
 
     /// The runnable application with the runtime's services; `onServerRunning` receives the
@@ -110,7 +143,9 @@ public struct JunctionApplication: Sendable {
                 // eighth more are taken before new ones wait to be accepted.
                 availableConnectionsDelegate: MaximumAvailableConnections(acceptedAtMost)),
             // Stopped in reverse order: MCP sessions first, the runtime's audit writer last.
-            services: runtime.services + [mcpSessions],
+            services: runtime.services + [mcpSessions, PeriodicWork(every: .seconds(3600), "Purging ended console sessions") { [consoleSessions] in
+                try await consoleSessions.purge()
+            }],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

@@ -53,6 +53,20 @@ public struct ServerConfiguration: Sendable {
     public var runtime = Runtime.Configuration()
     /// The MCP endpoint's sessions (see `MCPSessions.Configuration`).
     public var mcp = MCPSessions.Configuration()
+    /// The web console at `/console`.
+    public var console = Console()
+
+    /// The web console's settings.
+    public struct Console: Sendable {
+        /// Whether the server serves the console (and `/` sends browsers to it). Default `true`.
+        public var enabled = true
+        /// How long a console session lasts without use. Default 30 minutes.
+        public var sessionIdleTimeout: Duration = .seconds(1800)
+        /// How long a console session lasts however much it is used. Default 12 hours.
+        public var sessionMaximumAge: Duration = .seconds(43_200)
+
+        public init() {}
+    }
 
     public init() {}
 
@@ -65,7 +79,8 @@ public struct ServerConfiguration: Sendable {
     /// The configuration from the environment and the YAML file at `configFile` (see
     /// `ConfigurationSource`): `host`, `port`, `mode`, `max_body_bytes`, `max_import_bytes`, `http_idle_timeout_ms`,
     /// `request_body_timeout_ms`, `request_header_timeout_ms`, `max_connections`, `listen_backlog`, `public_url`,
-    /// `mcp_session_idle_ms`, `mcp_max_sessions`, `mcp_max_sessions_per_tenant` and the runtime's
+    /// `mcp_session_idle_ms`, `mcp_max_sessions`, `mcp_max_sessions_per_tenant`, `console_enabled`,
+    /// `console_session_idle_ms`, `console_session_max_ms` and the runtime's
     /// keys. Command-line flags are applied over the result by the caller.
     public static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment, configFile: String? = nil
@@ -102,6 +117,11 @@ public struct ServerConfiguration: Sendable {
             "mcp_max_sessions", default: configuration.mcp.maximumSessions, in: 1...1_000_000)
         configuration.mcp.maximumSessionsPerTenant = try reader.integer(
             "mcp_max_sessions_per_tenant", default: configuration.mcp.maximumSessionsPerTenant, in: 1...1_000_000)
+        configuration.console.enabled = reader.bool(forKey: "console_enabled", default: configuration.console.enabled)
+        configuration.console.sessionIdleTimeout = try reader.milliseconds(
+            "console_session_idle_ms", default: configuration.console.sessionIdleTimeout, in: 60_000...604_800_000)
+        configuration.console.sessionMaximumAge = try reader.milliseconds(
+            "console_session_max_ms", default: configuration.console.sessionMaximumAge, in: 60_000...2_592_000_000)
         configuration.runtime = try Runtime.Configuration(reading: reader)
         return configuration
     }

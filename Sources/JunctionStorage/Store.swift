@@ -7,7 +7,7 @@ import JunctionCore
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
 public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, TriggerStore, AuditStore,
-    OAuthStore, PolicyStore, ApprovalStore
+    OAuthStore, PolicyStore, ApprovalStore, ConsoleSessionStore
 {
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
@@ -44,6 +44,9 @@ public protocol CredentialStore: Sendable {
     func credential(tenantID: String, name: Slug) async throws -> Credential?
     /// A tenant's credentials (every tenant's when `tenantID` is `nil`), by name.
     func credentials(tenantID: String?) async throws -> [Credential]
+    /// Stores new values for an existing credential's fields (`config`, `hints`,
+    /// `sealedSecrets`, `updatedAt`; its id, name, kind and binding stay): `not_found` when absent.
+    func replaceCredentialFields(_ credential: Credential, audit: AuditEvent) async throws
     /// Deletes a credential: `not_found` when absent, `conflict` naming the connectors that
     /// use it (in `details.connectors`).
     func deleteCredential(tenantID: String, name: Slug, audit: AuditEvent) async throws
@@ -471,4 +474,18 @@ public protocol OAuthStore: Sendable {
     func oauthAccessGrant(digest: [UInt8], now: Date) async throws -> OAuthGrant?
     /// Forgets codes and tokens that expired before `cutoff`.
     func purgeOAuth(expiredBefore cutoff: Date) async throws
+}
+
+/// Web console sessions, stored as digests of their tokens.
+public protocol ConsoleSessionStore: Sendable {
+    /// Stores a new session, recording the sign-in.
+    func insertConsoleSession(_ session: ConsoleSession, audit: AuditEvent) async throws
+    /// The session with this digest if it has not expired at `now`.
+    func consoleSession(digest: [UInt8], now: Date) async throws -> ConsoleSession?
+    /// Stores the session's new expiry and chosen tenant (`not_found` when it is gone).
+    func updateConsoleSession(_ session: ConsoleSession) async throws
+    /// Ends the session with this digest (nothing when there is none), recording the sign-out.
+    func deleteConsoleSession(digest: [UInt8], audit: AuditEvent?) async throws
+    /// Forgets sessions that expired before `cutoff`.
+    func purgeConsoleSessions(expiredBefore cutoff: Date) async throws
 }

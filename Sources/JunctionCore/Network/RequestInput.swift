@@ -37,7 +37,7 @@ public enum RequestInput {
     }
 
     /// `a=1&b=2&b=3` as `{"a":"1","b":["2","3"]}`.
-    static func fields(formEncoded text: String) -> JSONValue {
+    public static func fields(formEncoded text: String) -> JSONValue {
         var fields = FieldCollector()
         for pair in text.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

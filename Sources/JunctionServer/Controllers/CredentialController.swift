@@ -17,6 +17,7 @@ struct CredentialController: Sendable {
         group.post("credentials", use: create)
         group.get("credentials/{name}", use: get)
         group.delete("credentials/{name}", use: delete)
+        group.post("credentials/{name}/rotate", use: rotate)
     }
 
     @Sendable func list(_ request: Request, context: JunctionRequestContext) async throws -> Response {
@@ -37,6 +38,13 @@ struct CredentialController: Sendable {
         guard let credential = try await store.credential(tenantID: tenantID, name: name) else {
             throw JunctionError.notFound("No credential named '\(name)'.")
         }
+        return JSONResponse.make(credential.representation)
+    }
+
+    /// New values for a credential's fields (its name, kind and binding stay).
+    @Sendable func rotate(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let (tenantID, name) = try await scope.target(request, context, noun: "credential")
+        let credential = try await credentials.rotate(tenantID: tenantID, name: name, body: try await body.read(request), by: try context.actor())
         return JSONResponse.make(credential.representation)
     }
 

@@ -29,6 +29,11 @@ struct APIKeyMiddleware: RouterMiddleware {
         guard let first = request.uri.path.split(separator: "/", maxSplits: 1).first, protectedSegments.contains(first) else {
             return try await next(request, context)
         }
+        // The console's in-process calls come with their session's principal: only its role is checked.
+        if let principal = context.principal {
+            try Self.requireRole(of: principal, for: request)
+            return try await next(request, context)
+        }
         let isMCP = first == "mcp"
         let credential = Self.bearer(request.headers[.authorization])
         var context = context
@@ -57,14 +62,17 @@ struct APIKeyMiddleware: RouterMiddleware {
             return response
         }
         context.logger[metadataKey: "api_key.id"] = .string(context.principal?.keyID ?? "")
-        if let principal = context.principal {
-            let needed = RoleRequirement.role(for: request.method, path: request.uri.path)
-            guard principal.role >= needed else {
-                throw JunctionError(
-                    .forbidden, "This key's role is \(principal.role.rawValue); \(request.method) \(request.uri.path.prefix(100)) needs \(needed.rawValue).")
-            }
-        }
+        if let principal = context.principal { try Self.requireRole(of: principal, for: request) }
         return try await next(request, context)
+    }
+
+    /// `forbidden` naming the role needed when the principal's is below what the route needs.
+    private static func requireRole(of principal: Principal, for request: Request) throws {
+        let needed = RoleRequirement.role(for: request.method, path: request.uri.path)
+        guard principal.role >= needed else {
+            throw JunctionError(
+                .forbidden, "This key's role is \(principal.role.rawValue); \(request.method) \(request.uri.path.prefix(100)) needs \(needed.rawValue).")
+        }
     }
 
     /// The credential of an `Authorization: Bearer …` header.

@@ -63,14 +63,6 @@ struct ApprovalPage: Sendable {
         }
     }
 
-    /// `value` as indented JSON, keys sorted.
-    private static func pretty(_ value: JSONValue) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(value.jsonBytes), options: [.fragmentsAllowed]),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-        else { return value.jsonText }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     private static var missing: Response {
         HTMLPage.make(title: "Approval", body: "<h1>No such approval</h1>\n<p>The link is wrong, or the approval was removed with its tenant.</p>", status: .notFound)
     }
@@ -111,7 +103,7 @@ struct ApprovalPage: Sendable {
               \(list)
             </dl>
             <h2>Arguments</h2>
-            <pre>\(e(Self.pretty(approval.arguments)))</pre>
+            <pre>\(e(approval.arguments.prettyText))</pre>
             \(alert)
             \(form)
             """

@@ -297,6 +297,21 @@ enum SQLiteMigrations {
                 CREATE INDEX runs_waiting ON runs(approval_id) WHERE status = 'waiting_approval';
                 """)
         }
+        migrator.registerMigration("v10-console") { db in
+            // Web console sessions: the digest of the cookie's token, the key acting, and the
+            // tenant a platform key chose. A session ends with its key or its tenant.
+            try db.execute(sql: """
+                CREATE TABLE console_sessions (
+                    digest BLOB PRIMARY KEY NOT NULL,
+                    key_id TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+                    tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    ends_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -25,6 +25,19 @@ extension SQLiteStore {
         }
     }
 
+    public func replaceCredentialFields(_ credential: Credential, audit: AuditEvent) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE credentials SET config = ?, hints = ?, sealed_secrets = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+                arguments: [
+                    SQLiteJSON.text(credential.config), SQLiteJSON.text(credential.hints), Data(credential.sealedSecrets),
+                    credential.updatedAt, credential.tenantID, credential.id,
+                ])
+            guard db.changesCount == 1 else { throw JunctionError.notFound("No credential named '\(credential.name)'.") }
+            try Self.insert(audit, in: db)
+        }
+    }
+
     public func credential(tenantID: String, name: Slug) async throws -> Credential? {
         try await read { db in
             try Row.fetchOne(

@@ -1,0 +1,19 @@
+import HTTPTypes
+import Hummingbird
+
+/// The web console: server-rendered pages under `/console` over the REST API (see `ConsoleAPI`),
+/// signed in with an API key (see `ConsoleSessions`).
+struct Console: Sendable {
+    let gate: ConsoleGate
+    /// The largest API description the import page accepts.
+    let importLimit: Int
+
+    func register(on router: Router<JunctionRequestContext>) {
+        let routes = ConsoleRoutes(router: router, gate: gate)
+        let api = gate.api
+        SessionPages(gate: gate).register(on: routes)
+        OverviewPage(api: api).register(on: routes)
+        ConnectorPages(api: api).register(on: routes)
+        CredentialPages(api: api).register(on: routes)
+    }
+}
