@@ -10,11 +10,14 @@ public struct JunctionRequestContext: RequestContext {
     public var principal: Principal?
     /// The request id: the caller's `X-Request-Id` when sane, otherwise generated.
     public var requestID: String
+    /// The client acting for the key, recorded in audit events (`console` for the web console).
+    public var client: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
         self.requestID = ""
+        self.client = nil
     }
 
     /// The caller, or `unauthorized` when the route was reached without authentication.
@@ -27,6 +30,7 @@ public struct JunctionRequestContext: RequestContext {
     func actor() throws -> AuditActor {
         let principal = try requirePrincipal()
         return AuditActor(
-            keyID: principal.keyID, scope: principal.isPlatform ? .platform : .tenant, requestID: requestID, access: principal.access)
+            keyID: principal.keyID, scope: principal.isPlatform ? .platform : .tenant, requestID: requestID, client: client,
+            access: principal.access)
     }
 }

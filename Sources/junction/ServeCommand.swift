@@ -59,6 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let app = junction.application(logger: Logger(label: "junction")) { url in
                 say("Junction listening on \(url)")
+                if configuration.console.enabled {
+                    let shown = (configuration.publicURL ?? url).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                    say("Web console: \(shown)/console (sign in with an API key, such as the admin key in \(bootstrap.adminKeyPath))")
+                }
                 say(Self.nextSteps(url: url, adminKeyPath: bootstrap.adminKeyPath, dataDirectory: directory))
             }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

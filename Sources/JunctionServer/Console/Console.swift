@@ -15,5 +15,13 @@ struct Console: Sendable {
         OverviewPage(api: api).register(on: routes)
         ConnectorPages(api: api).register(on: routes)
         CredentialPages(api: api).register(on: routes)
+        TemplatePages(api: api, importReader: gate.forms.limited(to: importLimit)).register(on: routes)
+        ToolPages(api: api).register(on: routes)
+        AgentPages(api: api).register(on: routes)
+        RunPages(api: api).register(on: routes)
+        DeliveryPages(api: api).register(on: routes)
+        ApprovalPages(api: api).register(on: routes)
+        AuditPages(api: api).register(on: routes)
+        KeyPages(api: api).register(on: routes)
     }
 }

@@ -74,6 +74,24 @@ struct ConsoleAPI: Sendable {
         _ method: HTTPRequest.Method, _ path: String, query: [(String, String)] = [], body: ByteBuffer? = nil,
         contentType: String? = nil, inTenant: Bool = true, as caller: ConsoleCaller
     ) async throws -> Answer {
+        try await Self.answer(from: try await forward(method, path, query: query, body: body, contentType: contentType, inTenant: inTenant, as: caller))
+    }
+
+    /// `response` read into memory.
+    static func answer(from response: Response) async throws -> Answer {
+        let collector = BodyCollector()
+        try await response.body.write(collector)
+        let type = response.headers[.contentType] ?? ""
+        let isJSON = type.hasPrefix("application/json") && collector.buffer.readableBytes > 0
+        let json = isJSON ? (try? JSONCoding.decode(collector.buffer.readableBytesView) as JSONValue) ?? .null : .null
+        return Answer(status: response.status, headers: response.headers, body: collector.buffer, json: json)
+    }
+
+    /// The API's response itself, its body not yet read (to stream an export to the browser).
+    func forward(
+        _ method: HTTPRequest.Method, _ path: String, query: [(String, String)] = [], body: ByteBuffer? = nil,
+        contentType: String? = nil, inTenant: Bool = true, as caller: ConsoleCaller
+    ) async throws -> Response {
         var query = query
         if inTenant, caller.principal.isPlatform, let tenantID = caller.tenantID { query.append(("tenant", tenantID)) }
         let target = query.isEmpty ? path : path + "?" + FormFields.encode(query)
@@ -84,18 +102,12 @@ struct ConsoleAPI: Sendable {
         let head = HTTPRequest(method: method, scheme: "http", authority: caller.request.head.authority, path: target, headerFields: headers)
         var context = caller.context
         context.principal = caller.principal
-        let response: Response
+        context.client = "console"
         do {
-            response = try await responder.respond(to: Request(head: head, body: RequestBody(buffer: body ?? ByteBuffer())), context: context)
+            return try await responder.respond(to: Request(head: head, body: RequestBody(buffer: body ?? ByteBuffer())), context: context)
         } catch {
-            response = ErrorBody.response(RequestMiddleware.junctionError(from: error))
+            return ErrorBody.response(RequestMiddleware.junctionError(from: error))
         }
-        let collector = BodyCollector()
-        try await response.body.write(collector)
-        let type = response.headers[.contentType] ?? ""
-        let isJSON = type.hasPrefix("application/json") && collector.buffer.readableBytes > 0
-        let json = isJSON ? (try? JSONCoding.decode(collector.buffer.readableBytesView) as JSONValue) ?? .null : .null
-        return Answer(status: response.status, headers: response.headers, body: collector.buffer, json: json)
     }
 
     /// What the API reads from the browser's request to build URLs it hands out.

@@ -88,8 +88,7 @@ enum ConsoleStylesheet {
     .trace { list-style: none; padding: 0; margin: 0 0 1rem; border-left: 3px solid var(--line); }
     .trace li { margin: 0 0 .75rem; padding-left: .9rem; }
     .trace .step { display: flex; gap: .75rem; flex-wrap: wrap; align-items: baseline; }
-    .bar { height: .5rem; background: var(--soft); border-radius: 4px; overflow: hidden; min-width: 6rem; }
-    .bar span { display: block; height: 100%; background: var(--accent); }
+    .trace meter { width: 10rem; height: .6rem; }
     .editor { display: grid; grid-template-columns: auto 1fr; border: 1px solid #b8bcc4; border-radius: 6px; overflow: hidden; }
     .editor .lines { margin: 0; padding: .4rem .5rem; background: var(--soft); color: var(--muted); text-align: right; user-select: none; max-height: none; border-radius: 0; overflow: hidden; }
     .editor textarea { border: none; border-radius: 0; }
