@@ -57,10 +57,11 @@ struct ServeCommand: AsyncParsableCommand {
                 say("Platform admin API key (shown once, saved to \(bootstrap.adminKeyPath)):")
                 say("  \(adminKey)")
             }
+            let (console, publicURL) = (configuration.console.enabled, configuration.publicURL)
             let app = junction.application(logger: Logger(label: "junction")) { url in
                 say("Junction listening on \(url)")
-                if configuration.console.enabled {
-                    let shown = (configuration.publicURL ?? url).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                if console {
+                    let shown = (publicURL ?? url).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
                     say("Web console: \(shown)/console (sign in with an API key, such as the admin key in \(bootstrap.adminKeyPath))")
                 }
                 say(Self.nextSteps(url: url, adminKeyPath: bootstrap.adminKeyPath, dataDirectory: directory))
