@@ -117,6 +117,12 @@ struct ConsoleRoutes {
     }
 
     private static func guarded(_ caller: ConsoleCaller, section: ConsoleSection, _ body: () async throws -> Response) async -> Response {
+        if section.needsTenant, caller.tenantID == nil {
+            return ConsolePage.make(section.title, section: section, caller: caller, """
+                <h1>\(section.title)</h1>
+                <p>Choose the tenant to work in with the switcher above, or manage <a href="/console/tenants">tenants and keys</a>.</p>
+                """)
+        }
         do {
             return try await body()
         } catch {
