@@ -39,17 +39,34 @@ public struct WebBrowser: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("junction-chromium-\(UUID().uuidString)")
+        do {
+            let result = try await session(port: port, profile: profile, body)
+            await stop(process)
+            try? FileManager.default.removeItem(at: profile)
+            return result
+        } catch {
+            await stop(process)
+            try? FileManager.default.removeItem(at: profile)
+            throw error
         }
+    }
+
+    /// Sends SIGTERM, waits up to 3 s (without blocking a thread), then SIGKILL.
+    private static func stop(_ process: Process) async {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<60 where process.isRunning {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    private static func session<T: Sendable>(port: Int, profile: URL, _ body: @Sendable (WebBrowser) async throws -> T) async throws -> T {
         for _ in 0..<200 where !PythonPeer.canConnect(port: port) {
-            guard process.isRunning else { throw HarnessError("chromedriver did not start") }
             try await Task.sleep(for: .milliseconds(50))
         }
         let driver = "http://127.0.0.1:\(port)"
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("junction-chromium-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: profile) }
         let capabilities: JSONValue = [
             "capabilities": ["alwaysMatch": [
                 "browserName": "chrome",
@@ -63,7 +80,7 @@ public struct WebBrowser: Sendable {
             ]],
         ]
         let created = try await send(.POST, "\(driver)/session", capabilities)
-        guard let session = created["sessionId"]?.stringValue else { throw HarnessError("chromedriver made no session: \(created.jsonText)") }
+        guard let session = created["value"]?["sessionId"]?.stringValue else { throw HarnessError("chromedriver made no session: \(created.jsonText)") }
         let browser = WebBrowser(driver: driver, session: session)
         do {
             let result = try await body(browser)
@@ -94,7 +111,7 @@ public struct WebBrowser: Sendable {
 
     /// The rendered text of the page's body.
     public func pageText() async throws -> String {
-        try await text("body")
+        try await execute("return document.body ? document.body.innerText : '';").stringValue ?? ""
     }
 
     /// The page's markup as the browser has it.
@@ -165,10 +182,16 @@ public struct WebBrowser: Sendable {
 
     /// Chooses the option with `value` in the select matching `selector` (and tells the page).
     public func choose(_ selector: String, value: String) async throws {
-        let id = try await element(selector)
-        try await execute(
-            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
-            [["element-6066-11e4-a52f-4d52f7b3d6ef": .string(id)], .string(value)])
+        _ = try await element(selector)
+        let chosen = try await execute(
+            """
+            const select = document.querySelector(arguments[0]);
+            if (![...select.options].some(option => option.value === arguments[1])) return false;
+            select.value = arguments[1];
+            select.dispatchEvent(new Event('change', {bubbles: true}));
+            return true;
+            """, [.string(selector), .string(value)])
+        guard chosen == true else { throw HarnessError("'\(selector)' has no option '\(value)'") }
     }
 
     /// The rendered text of the element matching `selector`.

@@ -51,6 +51,7 @@ enum ConsoleStylesheet {
     .problem .code { font-family: ui-monospace, monospace; font-size: .85rem; }
     form.stack { display: grid; gap: .9rem; max-width: 44rem; }
     form.inline, .actions { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; margin: 0 0 1rem; }
+    .actions form, .heading form { margin: 0; }
     form.inline label { display: grid; gap: .2rem; font-size: .85rem; color: var(--muted); }
     .field { display: grid; gap: .25rem; }
     .field > label, fieldset legend { font-weight: 600; }

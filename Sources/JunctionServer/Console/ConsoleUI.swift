@@ -25,7 +25,7 @@ enum ConsoleUI {
         guard let status else { return "<span class=\"badge\">unknown</span>" }
         let tone: String
         switch status {
-        case "healthy", "succeeded", "delivered", "approved", "ok", "success", "enabled", "valid": tone = " good"
+        case "healthy", "completed", "delivered", "approved", "ok", "success", "enabled", "valid": tone = " good"
         case "unhealthy", "failed", "dead", "denied", "error", "expired", "disabled", "invalid", "failure", "cancelled": tone = " bad"
         case "queued", "running", "pending", "waiting_approval", "degraded", "scheduled", "retrying": tone = " warn"
         default: tone = ""
@@ -111,5 +111,13 @@ enum ConsoleUI {
     static func nextPage(_ path: String, _ query: [(String, String?)], parameter: String, value: String?) -> HTML {
         guard let value else { return .empty }
         return "<div class=\"pager\"><a href=\"\(link(path, query.filter { $0.0 != parameter } + [(parameter, value)]))\">Next page →</a></div>"
+    }
+}
+
+extension Optional where Wrapped == JSONValue {
+    /// The value unless it is absent or JSON `null`.
+    var nonNull: JSONValue? {
+        guard let value = self, !value.isNull else { return nil }
+        return value
     }
 }

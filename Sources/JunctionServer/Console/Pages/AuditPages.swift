@@ -42,7 +42,7 @@ struct AuditPages: Sendable {
                 "\(event["sequence"]?.intValue ?? 0)", ConsoleUI.time(event["at"]?.stringValue), "<code>\(event["action"]?.stringValue ?? "")</code>",
                 "\(event["target_type"]?.stringValue ?? "") \(event["target"]?.stringValue ?? "")", ConsoleUI.badge(event["outcome"]?.stringValue),
                 "<code class=\"small\">\(event["actor"]?.stringValue ?? "")</code>",
-                event["details"].flatMap { $0 == .null ? nil : $0 }.map { "<details><summary>details</summary><pre><code>\($0.prettyText)</code></pre></details>" } ?? .empty,
+                event["details"].nonNull.map { "<details><summary>details</summary><pre><code>\($0.prettyText)</code></pre></details>" } ?? .empty,
             ]
         }
         let value = { (name: String) in filters.first { $0.0 == name }?.1 }

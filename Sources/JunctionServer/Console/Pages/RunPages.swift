@@ -9,7 +9,7 @@ import JunctionRuntime
 struct RunPages: Sendable {
     let api: ConsoleAPI
 
-    static let statuses = ["queued", "running", "waiting_approval", "succeeded", "failed", "cancelled"]
+    static let statuses = Run.Status.allCases.map(\.rawValue)
 
     func register(on routes: ConsoleRoutes) {
         routes.get("console/runs", section: .runs, list)
@@ -66,7 +66,7 @@ struct RunPages: Sendable {
         let trace = run["trace"]?.arrayValue ?? []
         let longest = max(1, trace.compactMap { $0["duration_ms"]?.intValue }.max() ?? 1)
         let steps = trace.map { entry -> HTML in Self.traceEntry(entry, longest: longest) }
-        let error: HTML = run["error"].flatMap { $0 == .null ? nil : $0 }.map { error in
+        let error: HTML = run["error"].nonNull.map { error in
             "<div class=\"problem\" role=\"alert\"><strong>\(error["message"]?.stringValue ?? "")</strong> <span class=\"code small\">\(error["code"]?.stringValue ?? "")</span></div>"
         } ?? .empty
         let approval: HTML = run["approval_id"]?.stringValue.map { approvalID in
@@ -88,7 +88,7 @@ struct RunPages: Sendable {
                 ("Took", Self.elapsed(run)),
             ]))
             <h2>Trace</h2>
-            \(steps.isEmpty ? "<p class=\"muted\">Nothing has happened yet.</p>" : "<ol class=\"trace\">\(steps)</ol>")
+            \(steps.isEmpty ? "<p class=\"muted\">Nothing has happened yet.</p>" : "<ol class=\"trace\">\(steps)</ol>" as HTML)
             <h2>Input</h2>
             \(ConsoleUI.json(run["input"]))
             <h2>Output</h2>
