@@ -226,6 +226,9 @@ public struct WebBrowser: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Content-Type", value: "application/json")
+        // chromedriver closes kept-alive connections at will; a pooled one found closed fails
+        // the command ("I/O on closed channel"), so each command has its own.
+        request.headers.add(name: "Connection", value: "close")
         if let body { request.body = .bytes(ByteBuffer(bytes: body.jsonBytes)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 64 << 20)

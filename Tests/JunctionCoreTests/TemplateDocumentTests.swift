@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import JunctionConnectors
 @testable import JunctionCore
 
 /// A template's stored form keeps the component schemas its resources share once, and reads
@@ -55,5 +56,25 @@ struct TemplateDocumentTests {
             authRequired: false, authentication: nil, resources: [first, second], source: .imported)
         let read = try Template(document: template.document, bindingFields: [], source: .imported)
         #expect(read.resources.map(\.inputSchema) == [first.inputSchema, second.inputSchema])
+    }
+}
+
+/// Definitions written back as YAML read as they were.
+@Suite struct YAMLWritingTests {
+    @Test func aDocumentWrittenAsYAMLReadsBackTheSame() throws {
+        let value: JSONValue = [
+            "version": "1.0", "name": "triage", "type": "llm", "max_steps": 8, "temperature": 0.5, "strict": true, "nothing": nil,
+            "system_prompt": "Line one.\nLine two: with a colon.\n", "tools": ["crm", "billing__list"],
+            "tricky": ["true", "123", "null", "- dash", "# hash", "key: value", "", " padded "],
+            "steps": [["id": "a", "data": ["id": "{{input.id}}"]]],
+        ]
+        let yaml = DocumentText.yaml(value, keyOrder: ["version", "name", "type"])
+        let read = try DocumentText.parse(Array(yaml.utf8))
+        for (key, expected) in value.objectValue ?? [:] {
+            #expect(read[key] == expected, "\(key) in:\n\(yaml)")
+        }
+        #expect(read == value)
+        #expect(yaml.hasPrefix("version: "))
+        #expect(yaml.contains("system_prompt: |"))
     }
 }

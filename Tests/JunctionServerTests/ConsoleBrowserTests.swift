@@ -135,6 +135,11 @@ struct ConsoleBrowserTests {
         try await browser.waitForText("Linked orders.")
         #expect(try await browser.text(".flow .column").contains("orders"))
         try await browser.screenshot("12-connector-flow")
+        // Run now: the run's page, which follows it until it is done.
+        try await browser.fill("#input", #"{"customer": "9"}"#)
+        try await browser.click("form[action='/console/agents/lookup/runs'] button[type=submit]")
+        try await browser.waitForText("completed", timeout: .seconds(20))
+        #expect(try await browser.pageText().contains("/echo/customers/9"))
 
         // An event starts a run, whose trace the run page shows.
         let hookPath = String(webhookURL.dropFirst(base.count))
@@ -183,12 +188,21 @@ struct ConsoleBrowserTests {
         try await browser.waitForText("Connector crm deleted.")
         #expect(try await junction.request(.get, "/api/v1/connectors/crm", key: key).status == .notFound)
 
+        // An API description uploaded from a file becomes a template.
+        try await browser.open("\(base)/console/templates")
+        try await browser.fill("#slug", "billing")
+        try await browser.fill("#document", URL(fileURLWithPath: "examples/billing-openapi.yaml").standardizedFileURL.path)
+        try await browser.click("form[action='/console/templates/import'] button[type=submit]")
+        try await browser.waitForText("Imported")
+        #expect(try await browser.pageText().contains("get-customer"))
+        try await browser.screenshot("17-template-imported")
+
         // The other pages, each answering and pictured.
         for (name, path, text) in [
-            ("17-deliveries", "/console/deliveries", "Deliveries"), ("18-audit", "/console/audit?verify=1", "The audit chain is intact"),
-            ("19-keys", "/console/keys", "API keys"), ("20-templates", "/console/templates", "HubSpot"),
-            ("21-agents", "/console/agents", "lookup"), ("22-connectors", "/console/connectors", "orders"),
-            ("23-overview", "/console", "Calls by connector type"),
+            ("18-deliveries", "/console/deliveries", "Deliveries"), ("19-audit", "/console/audit?verify=1", "The audit chain is intact"),
+            ("20-keys", "/console/keys", "API keys"), ("21-templates", "/console/templates", "HubSpot"),
+            ("22-agents", "/console/agents", "lookup"), ("23-connectors", "/console/connectors", "orders"),
+            ("24-overview", "/console", "Calls by connector"),
         ] {
             try await browser.open("\(base)\(path)")
             try await browser.waitForText(text)
@@ -215,11 +229,11 @@ struct ConsoleBrowserTests {
                 let key = try await browser.text("#new-key")
                 #expect(key.hasPrefix("jk_"))
                 #expect(try await browser.execute("return document.querySelector('button[data-copy=new-key]').hidden;") == false)
-                try await browser.screenshot("24-tenant-created")
+                try await browser.screenshot("25-tenant-created")
                 #expect(try await junction.request(.get, "/api/v1/connectors", key: key).status == .ok)
                 try await browser.open("\(base)/console/tenants")
                 #expect(try await !browser.source().contains(key), "the key is shown once")
-                try await browser.screenshot("25-tenants")
+                try await browser.screenshot("26-tenants")
                 // Choosing the tenant in the header makes every page act on it.
                 try await browser.choose("#tenant-switch", value: try await junction.request(.get, "/api/v1/tenants", key: key).json["tenants"]?[0]?["id"]?.stringValue ?? "")
                 try await browser.waitForText("Overview of globex")

@@ -130,6 +130,11 @@ import Testing
                 "name": "globex-agent", "type": "workflow",
                 "steps": [["id": "a", "connector": "secret-crm", "resource": "x"]],
             ])
+            // A call through globex's connector is counted by connector, for globex only.
+            try await junction.request(.post, "/api/v1/invoke", key: globex.key, json: ["connector": "secret-crm", "resource": "x"])
+            let globexConsole = try await ConsoleClient.signIn(junction, key: globex.key)
+            let globexOverview = try await globexConsole.get("/console")
+            #expect(globexOverview.text.contains("<a href=\"/console/connectors/secret-crm\">secret-crm</a>"))
             let console = try await ConsoleClient.signIn(junction, key: acme.key)
             for path in ["/console/connectors/secret-crm", "/console/connectors/secret-crm/edit", "/console/connectors/secret-crm/delete",
                          "/console/agents/globex-agent", "/console/tenants/\(globex.id)", "/console/tools/secret-crm/x"] {
@@ -138,7 +143,7 @@ import Testing
                 #expect(page.status.code < 500, "\(path)")
                 #expect(!page.text.contains("127.0.0.1:9"), "\(path)")
             }
-            for path in ["/console/connectors", "/console/agents", "/console/runs", "/console/audit", "/console/tools"] {
+            for path in ["/console", "/console/connectors", "/console/agents", "/console/runs", "/console/audit", "/console/tools"] {
                 let page = try await console.get(path)
                 #expect(page.status == .ok, "\(path)")
                 #expect(!page.text.contains("secret-crm") && !page.text.contains("globex-agent"), "\(path)")
@@ -239,6 +244,29 @@ import Testing
             let key = try #require(made.text.range(of: #"jk_[0-9a-f]{32}_[A-Za-z0-9_-]+"#, options: .regularExpression).map { String(made.text[$0]) })
             #expect(try await junction.request(.get, "/api/v1/connectors", key: key).status == .ok)
             #expect(!(try await console.get("/console/tenants")).text.contains(key))
+        }
+    }
+
+    @Test func anAgentSavedUnchangedFromTheEditorKeepsItsDefinition() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let definition: JSONValue = [
+                "version": "1.0", "name": "triage", "type": "workflow", "description": "Sorts: tickets, by priority",
+                "steps": [["id": "look", "connector": "crm", "resource": "get", "data": ["id": "{{input.id}}", "flag": "true", "n": "007"]]],
+            ]
+            #expect(try await junction.request(.post, "/api/v1/agents", key: tenant.key, json: definition).status == .created)
+            let console = try await ConsoleClient.signIn(junction, key: tenant.key)
+            let page = try await console.get("/console/agents/triage")
+            let start = try #require(page.text.range(of: #"name="definition" rows="22" spellcheck="false" aria-describedby="definition-hint">"#))
+            let end = try #require(page.text.range(of: "</textarea>", range: start.upperBound..<page.text.endIndex))
+            let yaml = String(page.text[start.upperBound..<end.lowerBound])
+                .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+            #expect(yaml.hasPrefix("version: \"1.0\"\nname: triage\ntype: workflow"))
+            let saved = try await console.post("/console/agents/triage", [("definition", yaml)])
+            #expect(saved.status == .seeOther)
+            let stored = try await junction.request(.get, "/api/v1/agents/triage", key: tenant.key)
+            #expect(stored.json["definition"] == definition)
         }
     }
 }

@@ -114,5 +114,6 @@ import Testing
         #expect(printed.contains("invalid_input"), "the bad input is refused")
         #expect(printed.contains("api-contabil__get-customer"), "the resources are tools")
         #expect(log.contains("Next steps"), "the server says what to do next")
+        #expect(log.contains("Web console: http://127.0.0.1:\(serverPort)/console"), "the server names its console")
     }
 }

@@ -16,7 +16,11 @@ extension DocumentText {
         case .bool(let flag): return Node(flag ? "true" : "false", Tag(.bool))
         case .integer(let number): return Node(String(number), Tag(.int))
         case .number: return Node(value.jsonText, Tag(.float))
-        case .string(let text): return Node(text, Tag(.str), text.contains("\n") ? .literal : .any)
+        case .string(let text):
+            if text.contains("\n") { return Node(text, Tag(.str), .literal) }
+            // Quoted where plain it would read as something else (true, 123, null, "", "a: b").
+            let readsAsText = !text.isEmpty && (try? parse(Array("v: \(text)".utf8)))?["v"] == .string(text)
+            return Node(text, Tag(.str), readsAsText ? .any : .doubleQuoted)
         case .array(let elements): return Node(elements.map { node($0, rank: rank) })
         case .object(let members):
             let keys = members.keys.sorted { left, right in

@@ -70,7 +70,8 @@ enum ConsoleStylesheet {
     button.danger { background: var(--bad); color: #fff; border-color: var(--bad); }
     button.link { border: none; background: none; color: var(--accent); padding: 0; text-decoration: underline; }
     .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: .75rem; margin: 0 0 1.5rem; }
-    .card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; }
+    .card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; color: inherit; text-decoration: none; }
+    a.card:hover { border-color: var(--accent); }
     .card .figure { font-size: 1.6rem; font-weight: 600; font-variant-numeric: tabular-nums; }
     .card .label { color: var(--muted); font-size: .85rem; }
     dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.25rem; margin: 0 0 1rem; }

@@ -20,7 +20,7 @@ struct OverviewPage: Sendable {
                 <h1>Overview</h1>
                 <p>You are signed in with the platform key. Choose a tenant above to see its connectors, agents and runs,
                 or manage <a href="/console/tenants">tenants and keys</a>.</p>
-                \(try await callsByType(caller))
+                \(try await calls(caller, tenantID: nil))
                 """)
         }
         async let connectors = api.get("/api/v1/connectors", as: caller)
@@ -55,7 +55,7 @@ struct OverviewPage: Sendable {
             <h1>Overview of \(caller.tenantName ?? "this tenant")</h1>
             <div class="cards">\(cards)</div>
             \(unhealthyList)
-            \(try await callsByType(caller))
+            \(try await calls(caller, tenantID: caller.tenantID))
             """)
     }
 
@@ -64,15 +64,27 @@ struct OverviewPage: Sendable {
         return "<a class=\"card\" href=\"\(link)\"><div class=\"figure\">\(figure)</div><div class=\"label\">\(label)</div>\(noteHTML)</a>"
     }
 
-    /// Calls, errors and latency by connector type since the server started, from `/metrics`.
-    private func callsByType(_ caller: ConsoleCaller) async throws -> HTML {
+    /// Calls, errors and latency since the server started, from `/metrics`: by connector of
+    /// the tenant `tenantID` (when given), and by connector type for every tenant.
+    private func calls(_ caller: ConsoleCaller, tenantID: String?) async throws -> HTML {
         let answer = try await api.send(.get, "/metrics", inTenant: false, as: caller)
         let metrics = PrometheusText(String(buffer: answer.body))
-        let figures = CallFigures.byLabel("connector_type", in: metrics, calls: "junction_invoke_total", duration: "junction_invoke_duration_seconds")
+        let byType = CallFigures.byLabel("connector_type", in: metrics, calls: "junction_invoke_total", duration: "junction_invoke_duration_seconds")
+        var byConnector: HTML = .empty
+        if let tenantID {
+            let own = metrics.only(label: "tenant", value: tenantID)
+            let figures = CallFigures.byLabel(
+                "connector", in: own, calls: "junction_connector_invoke_total", duration: "junction_connector_invoke_duration_seconds")
+            byConnector = """
+                <h2>Calls by connector</h2>
+                \(Self.table(figures, label: "Connector", link: { "/console/connectors/\(ConsoleAPI.segment($0))" }))
+                """
+        }
         return """
+            \(byConnector)
             <h2>Calls by connector type</h2>
             <p class="muted small">Every tenant's calls through this server since it started, from <a href="/metrics">/metrics</a>.</p>
-            \(Self.table(figures, label: "Connector type"))
+            \(Self.table(byType, label: "Connector type"))
             """
     }
 
