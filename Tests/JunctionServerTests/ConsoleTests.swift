@@ -269,4 +269,22 @@ import Testing
             #expect(stored.json["definition"] == definition)
         }
     }
+
+    @Test func aCredentialIsRotatedInPlaceThroughTheAPIAndTheConsole() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: ["name": "k", "kind": "bearer", "token": "old-token-000000001111"])
+            let rotated = try await junction.request(.post, "/api/v1/credentials/k/rotate", key: tenant.key, json: ["token": "new-token-000000002222"])
+            #expect(rotated.status == .ok)
+            #expect(rotated.json["token"] == "••••2222")
+            let otherKind = try await junction.request(.post, "/api/v1/credentials/k/rotate", key: tenant.key, json: ["kind": "basic", "username": "a", "password": "b"])
+            #expect(otherKind.status == .badRequest && otherKind.errorField == "kind")
+            #expect(try await junction.request(.post, "/api/v1/credentials/none/rotate", key: tenant.key, json: ["token": "x"]).status == .notFound)
+            let console = try await ConsoleClient.signIn(junction, key: tenant.key)
+            #expect(try await console.post("/console/credentials/k/rotate", [("bearer.token", "console-token-000003333")]).status == .seeOther)
+            #expect(try await junction.request(.get, "/api/v1/credentials/k", key: tenant.key).json["token"] == "••••3333")
+            let audit = try await junction.request(.get, "/api/v1/audit?action=credential.rotate", key: tenant.key)
+            #expect(audit.json["events"]?.arrayValue?.count == 2)
+        }
+    }
 }
