@@ -230,8 +230,17 @@ public struct WebBrowser: Sendable {
         // the command ("I/O on closed channel"), so each command has its own.
         request.headers.add(name: "Connection", value: "close")
         if let body { request.body = .bytes(ByteBuffer(bytes: body.jsonBytes)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        return try JSONCoding.decode(bytes.readableBytesView)
+        // A command that found its connection closed before it was sent never reached the
+        // driver, so it is sent again (twice at most).
+        for attempt in 1...3 {
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                let bytes = try await response.body.collect(upTo: 64 << 20)
+                return try JSONCoding.decode(bytes.readableBytesView)
+            } catch ChannelError.ioOnClosedChannel where attempt < 3 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        throw HarnessError("unreachable")
     }
 }

@@ -202,7 +202,7 @@ struct ConsoleBrowserTests {
             ("18-deliveries", "/console/deliveries", "Deliveries"), ("19-audit", "/console/audit?verify=1", "The audit chain is intact"),
             ("20-keys", "/console/keys", "API keys"), ("21-templates", "/console/templates", "HubSpot"),
             ("22-agents", "/console/agents", "lookup"), ("23-connectors", "/console/connectors", "orders"),
-            ("24-overview", "/console", "Calls by connector"),
+            ("24-overview", "/console", "Calls by connector type"),
         ] {
             try await browser.open("\(base)\(path)")
             try await browser.waitForText(text)

@@ -119,7 +119,7 @@ public struct Invoker: Sendable {
                 "trace.id": .string(request.traceparent.map { String($0.traceID) } ?? ""),
                 "outcome": .string(envelope.error?.code.rawValue ?? "ok"), "duration_ms": .string("\(envelope.metadata.durationMilliseconds)"),
             ])
-        metrics?.record(connectorType: note.connectorType, envelope: envelope, duration: .now - start, connector: note.callMetrics)
+        metrics?.record(connectorType: note.connectorType, envelope: envelope, duration: .now - start)
         audit(request, envelope: envelope, note: note)
         return envelope
     }
@@ -127,8 +127,6 @@ public struct Invoker: Sendable {
     /// What the audit event and metrics of a call record besides its envelope.
     private struct CallNote {
         var connectorType = "unknown"
-        /// The connector's metrics, once it was found.
-        var callMetrics: ConnectorCallMetrics?
         /// The policy rule that decided (`default` for the tenant default), once one did.
         var rule: String?
         var approvalID: String?
@@ -142,7 +140,6 @@ public struct Invoker: Sendable {
     ) async throws -> InvokeEnvelope {
         let prepared = try await prepared(tenantID: request.tenantID, name: request.connector)
         note.connectorType = prepared.record.type
-        note.callMetrics = prepared.callMetrics
         let connectorType = prepared.record.type
         guard prepared.record.enabled else {
             throw JunctionError(.connectorDisabled, "Connector '\(request.connector)' is disabled.")
@@ -288,8 +285,7 @@ public struct Invoker: Sendable {
         let secretOptions = spec.fields.filter(\.secret).flatMap { options[$0.name]?.secretStrings() ?? [] }
         return PreparedConnector(
             record: record, spec: spec, instance: instance, resources: prepared, orderedResources: resources, url: url,
-            secrets: (credential?.secretValues ?? []) + secretOptions,
-            callMetrics: metrics?.connector(tenantID: record.tenantID, name: record.name.rawValue))
+            secrets: (credential?.secretValues ?? []) + secretOptions)
     }
 
     /// The instance to call and the secrets it holds: the cached one, or one built with the

@@ -24,6 +24,4 @@ public struct PreparedConnector: Sendable {
     /// The secret values the instance holds (its credential's, its secret options), redacted
     /// from whatever the upstream echoes back.
     public let secrets: [String]
-    /// Where its calls are counted, when the invoker has metrics.
-    public let callMetrics: ConnectorCallMetrics?
 }

@@ -23,13 +23,6 @@ struct PrometheusText: Sendable {
         }
     }
 
-    /// Only the samples whose `label` is `value`.
-    func only(label: Substring, value: String) -> PrometheusText {
-        var kept = self
-        kept.samples = samples.filter { $0.labels[label].map { $0 == value } ?? false }
-        return kept
-    }
-
     /// The samples of the metric `name`.
     func samples(_ name: String) -> [Sample] {
         samples.filter { $0.name == name }

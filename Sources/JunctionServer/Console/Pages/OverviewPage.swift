@@ -20,7 +20,7 @@ struct OverviewPage: Sendable {
                 <h1>Overview</h1>
                 <p>You are signed in with the platform key. Choose a tenant above to see its connectors, agents and runs,
                 or manage <a href="/console/tenants">tenants and keys</a>.</p>
-                \(try await calls(caller, tenantID: nil))
+                \(try await calls(caller))
                 """)
         }
         async let connectors = api.get("/api/v1/connectors", as: caller)
@@ -55,7 +55,7 @@ struct OverviewPage: Sendable {
             <h1>Overview of \(caller.tenantName ?? "this tenant")</h1>
             <div class="cards">\(cards)</div>
             \(unhealthyList)
-            \(try await calls(caller, tenantID: caller.tenantID))
+            \(try await calls(caller))
             """)
     }
 
@@ -64,24 +64,13 @@ struct OverviewPage: Sendable {
         return "<a class=\"card\" href=\"\(link)\"><div class=\"figure\">\(figure)</div><div class=\"label\">\(label)</div>\(noteHTML)</a>"
     }
 
-    /// Calls, errors and latency since the server started, from `/metrics`: by connector of
-    /// the tenant `tenantID` (when given), and by connector type for every tenant.
-    private func calls(_ caller: ConsoleCaller, tenantID: String?) async throws -> HTML {
+    /// Calls, errors and latency by connector type since the server started, from `/metrics`
+    /// (which, public, names no tenant or connector).
+    private func calls(_ caller: ConsoleCaller) async throws -> HTML {
         let answer = try await api.send(.get, "/metrics", inTenant: false, as: caller)
         let metrics = PrometheusText(String(buffer: answer.body))
         let byType = CallFigures.byLabel("connector_type", in: metrics, calls: "junction_invoke_total", duration: "junction_invoke_duration_seconds")
-        var byConnector: HTML = .empty
-        if let tenantID {
-            let own = metrics.only(label: "tenant", value: tenantID)
-            let figures = CallFigures.byLabel(
-                "connector", in: own, calls: "junction_connector_invoke_total", duration: "junction_connector_invoke_duration_seconds")
-            byConnector = """
-                <h2>Calls by connector</h2>
-                \(Self.table(figures, label: "Connector", link: { "/console/connectors/\(ConsoleAPI.segment($0))" }))
-                """
-        }
         return """
-            \(byConnector)
             <h2>Calls by connector type</h2>
             <p class="muted small">Every tenant's calls through this server since it started, from <a href="/metrics">/metrics</a>.</p>
             \(Self.table(byType, label: "Connector type"))
@@ -89,10 +78,10 @@ struct OverviewPage: Sendable {
     }
 
     /// `figures` as a table of calls, errors, error rate and latency, busiest first.
-    static func table(_ figures: [String: CallFigures], label: String, link: (String) -> String? = { _ in nil }) -> HTML {
+    static func table(_ figures: [String: CallFigures], label: String) -> HTML {
         let rows = figures.sorted { $0.value.calls > $1.value.calls }.filter { $0.value.calls > 0 }.map { key, figure -> [HTML] in
             let rate = figure.calls > 0 ? figure.errors / figure.calls * 100 : 0
-            let name: HTML = link(key).map { "<a href=\"\($0)\">\(key)</a>" } ?? "\(key)"
+            let name: HTML = "\(key)"
             return [
                 name, "\(Int(figure.calls))", "\(Int(figure.errors))", HTML(trusted: String(format: "%.1f %%", rate)),
                 figure.meanMilliseconds.map { HTML(trusted: String(format: "%.1f ms", $0)) } ?? "—",
