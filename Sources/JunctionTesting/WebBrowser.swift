@@ -226,21 +226,9 @@ public struct WebBrowser: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Content-Type", value: "application/json")
-        // chromedriver closes kept-alive connections at will; a pooled one found closed fails
-        // the command ("I/O on closed channel"), so each command has its own.
-        request.headers.add(name: "Connection", value: "close")
         if let body { request.body = .bytes(ByteBuffer(bytes: body.jsonBytes)) }
-        // A command that found its connection closed before it was sent never reached the
-        // driver, so it is sent again (twice at most).
-        for attempt in 1...3 {
-            do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-                let bytes = try await response.body.collect(upTo: 64 << 20)
-                return try JSONCoding.decode(bytes.readableBytesView)
-            } catch ChannelError.ioOnClosedChannel where attempt < 3 {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        throw HarnessError("unreachable")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return try JSONCoding.decode(bytes.readableBytesView)
     }
 }

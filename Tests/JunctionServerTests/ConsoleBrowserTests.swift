@@ -38,10 +38,15 @@ struct ConsoleBrowserTests {
 
     @Test func aNewUsersJourneyThroughTheConsole() async throws {
         try await UpstreamServer.with { upstream in
-            try await withJunction { junction in
+            // The test's own API client idles while the browser works: longer than the server's
+            // default idle timeout would close its connection under it.
+            try await withJunction(configure: { $0.idleTimeout = .seconds(600) }) { junction in
                 let tenant = try await junction.createTenant("acme")
                 try await WebBrowser.with { browser in
                     try await Self.journey(browser, junction: junction, upstream: upstream, key: tenant.key)
+                    try await browser.click("form[action='/console/sign-out'] button")
+                    try await browser.waitForText("Sign in with an API key")
+                    try await Self.platformAdmin(browser, junction: junction)
                 }
             }
         }
@@ -214,9 +219,9 @@ struct ConsoleBrowserTests {
         #expect(try await browser.execute("return document.querySelector('a.skip').getAttribute('href');") == "#content")
     }
 
-    @Test func thePlatformAdminMakesATenantAndCopiesItsKeyOnce() async throws {
-        try await withJunction { junction in
-            try await WebBrowser.with { browser in
+    /// The platform admin (in the same browser, after the journey signs out): makes a tenant,
+    /// copies its key once, and switches to it.
+    static func platformAdmin(_ browser: WebBrowser, junction: JunctionHarness) async throws {
                 let base = junction.baseURL
                 try await browser.open("\(base)/console/sign-in")
                 try await browser.fill("#api_key", junction.adminKey)
@@ -237,7 +242,5 @@ struct ConsoleBrowserTests {
                 // Choosing the tenant in the header makes every page act on it.
                 try await browser.choose("#tenant-switch", value: try await junction.request(.get, "/api/v1/tenants", key: key).json["tenants"]?[0]?["id"]?.stringValue ?? "")
                 try await browser.waitForText("Overview of globex")
-            }
-        }
     }
 }
