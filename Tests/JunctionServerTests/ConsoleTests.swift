@@ -283,4 +283,19 @@ import Testing
             #expect(audit.json["events"]?.arrayValue?.count == 2)
         }
     }
+
+    @Test func aConnectorIsMadeFromATemplateThroughItsForm() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let console = try await ConsoleClient.signIn(junction, key: tenant.key)
+            let form = try await console.get("/console/connectors/new?template=hubspot")
+            #expect(form.status == .ok && form.text.contains("Leave blank to use the template"))
+            let made = try await console.post("/console/connectors/new?template=hubspot", [("connector_name", "crm")])
+            #expect(made.status == .seeOther)
+            let stored = try await junction.request(.get, "/api/v1/connectors/crm", key: tenant.key)
+            #expect(stored.json["template"] == "hubspot")
+            #expect(stored.json["connector_type"] == "http")
+            #expect(try await console.get("/console/connectors/new?template=no-such").status == .notFound)
+        }
+    }
 }

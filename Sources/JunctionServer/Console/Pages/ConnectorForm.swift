@@ -34,7 +34,6 @@ struct ConnectorForm: Sendable {
                 error: error(for: "connector_name"),
                 "<input type=\"text\" id=\"connector_name\" name=\"connector_name\" required pattern=\"[a-z0-9][a-z0-9-]*\" value=\"\(text("connector_name"))\">"))
         }
-        if let template { parts.append("<input type=\"hidden\" name=\"template\" value=\"\(template)\">") }
         parts.append(textField("display_name", label: "Display name", hint: "A human name for this console."))
         parts.append(textField("description", label: "Description", hint: "What this connector is for."))
         if takesURL != "none" {
@@ -83,7 +82,7 @@ struct ConnectorForm: Sendable {
         let isNew = current == nil
         if isNew {
             body["connector_type"] = spec["type"] ?? .null
-            for name in ["connector_name", "mode", "template"] { if let value = form.trimmed(name) { body[name] = .string(value) } }
+            for name in ["connector_name", "mode"] { if let value = form.trimmed(name) { body[name] = .string(value) } }
         }
         for name in ["display_name", "description", "connection_url", "credential"] {
             if let value = form.trimmed(name) {

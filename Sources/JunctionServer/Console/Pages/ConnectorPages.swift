@@ -132,8 +132,10 @@ struct ConnectorPages: Sendable {
         let spec = try await api.get("/api/v1/connector-types/\(ConsoleAPI.segment(type))", as: caller)
         do {
             var body = try ConnectorForm.body(spec: spec, form: form, current: nil)
-            if template != nil, case .object(var members) = body {
+            // From a template: the template (named by the form's address) gives the type.
+            if let templateSlug, case .object(var members) = body {
                 members["connector_type"] = nil
+                members["template"] = .string(templateSlug)
                 body = .object(members)
             }
             let created = try await api.json(.post, "/api/v1/connectors", body: body, as: caller)
