@@ -223,6 +223,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            exclude: ["TemplateCases"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -87,6 +87,14 @@ public struct CredentialService: Sendable {
         if kind == .oauth2ClientCredentials, let tokenURL = fields["token_url"]?.stringValue {
             try URLCheck.http(tokenURL, field: "token_url")
         }
+        if kind == .oauth2, let app = fields["app"]?.stringValue {
+            let name = try Slug(validating: app, field: "app")
+            guard try await store.oauthApp(tenantID: tenantID, name: name) != nil else {
+                throw JunctionError.invalidInput(
+                    "No OAuth app named '\(name)': create it first (POST /api/v1/oauth/apps with the provider's client id and secret).",
+                    field: "app")
+            }
+        }
         if kind == .apiKey, let keyName = fields["key_name"]?.stringValue {
             let inHeader = fields["in"]?.stringValue != "query"
             guard inHeader ? HTTPHeaderRules.isToken(keyName) : (!keyName.isEmpty && HTTPHeaderRules.isSafeValue(keyName)) else {

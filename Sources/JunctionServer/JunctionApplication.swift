@@ -42,6 +42,7 @@ public struct JunctionApplication: Sendable {
             oauth: runtime.oauth, keys: runtime.keys, scope: scope, publicURL: configuration.publicURL, body: body.limited(to: 64 << 10)
         ).register(on: router)
         registerControlPlane(on: router.group("api/v1"), body: body, scope: scope)
+        connectController(scope: scope, body: body).registerCallback(on: router)
         ApprovalPage(approvals: runtime.governance.approvals, keys: runtime.keys, mode: configuration.mode, body: body.limited(to: 16 << 10))
             .register(on: router)
         if configuration.console.enabled {
@@ -82,8 +83,11 @@ public struct JunctionApplication: Sendable {
         TenantController(
             store: store, tenants: runtime.tenants, keys: runtime.keys, body: body, mode: configuration.mode
         ).register(on: api)
-        CredentialController(store: store, credentials: runtime.credentials, templates: runtime.templates, scope: scope, body: body)
-            .register(on: api)
+        CredentialController(
+            store: store, credentials: runtime.credentials, connect: runtime.oauthConnect, templates: runtime.templates, scope: scope, body: body
+        ).register(on: api)
+        connectController(scope: scope, body: body).register(on: api)
+        OAuthAppController(store: store, apps: runtime.oauthApps, scope: scope, body: body).register(on: api)
         ConnectorController(
             store: store, connectors: runtime.connectors, registry: runtime.registry, scope: scope, body: body,
             publicURL: configuration.publicURL
@@ -104,6 +108,10 @@ public struct JunctionApplication: Sendable {
         CatalogController(registry: runtime.registry).register(on: api)
         TemplateController(templates: runtime.templates, scope: scope, body: body.limited(to: configuration.maxImportBytes)).register(on: api)
         AuditController(store: store, auditLog: runtime.auditLog, scope: scope).register(on: api)
+    }
+
+    private func connectController(scope: TenantScope, body: JSONBodyReader) -> CredentialConnectController {
+        CredentialConnectController(connect: runtime.oauthConnect, scope: scope, body: body, publicURL: configuration.publicURL)
     }
 
     /// The runnable application with the runtime's services; `onServerRunning` receives the

@@ -7,7 +7,7 @@ import JunctionCore
 ///
 /// Drivers: `SQLiteStore` (embedded default). Every driver passes the same conformance suite.
 public protocol Store: TenantStore, APIKeyStore, CredentialStore, ConnectorStore, TemplateStore, AgentStore, RunStore, TriggerStore, AuditStore,
-    OAuthStore, PolicyStore, ApprovalStore, ConsoleSessionStore
+    OAuthStore, PolicyStore, ApprovalStore, ConsoleSessionStore, OAuthConnectionStore
 {
     /// Throws unless the store can serve queries (for `/ready`).
     func checkReadiness() async throws
@@ -488,4 +488,34 @@ public protocol ConsoleSessionStore: Sendable {
     func deleteConsoleSession(digest: [UInt8], audit: AuditEvent?) async throws
     /// Forgets sessions that expired before `cutoff`.
     func purgeConsoleSessions(expiredBefore cutoff: Date) async throws
+}
+
+/// OAuth apps of tenants at providers, the tokens of `oauth2` credentials, and authorizations
+/// under way (Junction as an OAuth client).
+public protocol OAuthConnectionStore: Sendable {
+    /// Inserts an app: `conflict` on a duplicate name in the tenant.
+    func insertOAuthApp(_ app: OAuthApp, audit: AuditEvent) async throws
+    /// One app by tenant and name.
+    func oauthApp(tenantID: String, name: Slug) async throws -> OAuthApp?
+    /// A tenant's apps, by name.
+    func oauthApps(tenantID: String) async throws -> [OAuthApp]
+    /// Stores an existing app's new settings: `not_found` when absent.
+    func replaceOAuthApp(_ app: OAuthApp, audit: AuditEvent) async throws
+    /// Deletes an app: `not_found` when absent, `conflict` naming the credentials that use it.
+    func deleteOAuthApp(tenantID: String, name: Slug, audit: AuditEvent) async throws
+    /// Stores an authorization under way.
+    func insertConnectAttempt(_ attempt: OAuthConnectAttempt) async throws
+    /// Takes (deletes and answers) the unexpired attempt with this state digest: each is used once.
+    func takeConnectAttempt(stateDigest: [UInt8], now: Date) async throws -> OAuthConnectAttempt?
+    /// The token state of an `oauth2` credential (`nil`: never connected).
+    func oauthTokenState(credentialID: String) async throws -> OAuthTokenState?
+    /// Stores `state` if the stored version is still `expectedVersion` (`nil`: none stored);
+    /// `false`, storing nothing, when another writer changed it first. `notice` is queued for
+    /// delivery to the outbound connectors named in `notify`, and `audit` recorded, in the
+    /// same transaction.
+    func storeOAuthTokenState(
+        _ state: OAuthTokenState, expectedVersion: Int?, audit: AuditEvent?, notify: [Slug], notice: JSONValue?
+    ) async throws -> Bool
+    /// Forgets attempts that expired before `cutoff`.
+    func purgeConnectAttempts(expiredBefore cutoff: Date) async throws
 }

@@ -7,7 +7,7 @@ import JunctionCore
 /// connector's credential > none. A header set by the call is never overwritten here.
 enum HTTPAuthentication {
     /// Adds what `credential` sends, skipping any header the call already set.
-    /// - Parameter bearerToken: the OAuth2 access token, for `oauth2_client_credentials`.
+    /// - Parameter bearerToken: the OAuth2 access token, for `oauth2_client_credentials` and `oauth2`.
     static func apply(
         _ credential: ResolvedCredential,
         bearerToken: String?,
@@ -39,7 +39,7 @@ enum HTTPAuthentication {
         case .basic:
             let pair = "\(fields["username"]?.stringValue ?? ""):\(fields["password"]?.stringValue ?? "")"
             set("Authorization", "Basic \(Data(pair.utf8).base64EncodedString())")
-        case .oauth2ClientCredentials:
+        case .oauth2ClientCredentials, .oauth2:
             if let bearerToken { set("Authorization", "Bearer \(bearerToken)") }
         case .headers:
             for (name, value) in (fields["headers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {

@@ -32,6 +32,9 @@ struct HTTPTransport: Sendable {
     /// The connector's name, for messages.
     let name: String
     private let baseURL: String
+    /// The connection URL as given, requested as it is when a resource adds no path (a SOAP
+    /// endpoint ending in `/`).
+    private let connectionURL: String
     private let host: String
     /// The host's address when the URL names it by IP (no look-up needed).
     private let literalAddress: [UInt8]?
@@ -40,6 +43,7 @@ struct HTTPTransport: Sendable {
     private let clients: HTTPClients
     private let insecure: Bool
     private let tokens: OAuth2TokenCache?
+    private let accessTokens: (any AccessTokenSource)?
     private let addressGuard: AddressGuard
 
     private static let logger = Logger(label: "junction.http")
@@ -60,6 +64,7 @@ struct HTTPTransport: Sendable {
         self.configuration = configuration
         self.name = configuration.name.rawValue
         self.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.connectionURL = url
         self.host = host
         self.literalAddress = IPAddressBytes.parse(host)
         let options = configuration.options
@@ -74,6 +79,7 @@ struct HTTPTransport: Sendable {
         self.clients = clients
         self.insecure = insecure
         self.tokens = context.services[OAuth2TokenCacheKey.self]
+        self.accessTokens = context.services[AccessTokenSourceKey.self]
         self.addressGuard = context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy())
     }
 
@@ -113,27 +119,36 @@ struct HTTPTransport: Sendable {
         }
         var answer = try await perform(
             method: method, path: path, query: query, headers: headers, body: body, address: address, call: call)
-        // An OAuth2 token the upstream refuses is fetched again, once.
-        if answer.status == 401, let credential, credential.kind == .oauth2ClientCredentials, let tokens,
-           !callHeaders.contains("authorization")
-        {
-            await tokens.invalidate(key: tokenKey, token: token)
-            let token = try await bearerToken(for: credential, key: tokenKey, call: call)
-            HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
+        // An OAuth2 token the upstream refuses is replaced (fetched or refreshed), once.
+        if answer.status == 401, let credential, let token, !callHeaders.contains("authorization") {
+            let replacement = try await bearerToken(for: credential, key: tokenKey, call: call, replacing: token)
+            HTTPAuthentication.apply(credential, bearerToken: replacement, headers: &headers, query: &query, callHeaders: callHeaders)
             answer = try await perform(
                 method: method, path: path, query: query, headers: headers, body: body, address: address, call: call)
         }
         return answer
     }
 
-    private func bearerToken(for credential: ResolvedCredential, key: String, call: CallContext) async throws -> String? {
-        guard credential.kind == .oauth2ClientCredentials else { return nil }
-        guard let tokens else { throw JunctionError.internal("OAuth2 credentials need the token cache.") }
-        // (A token_url without a host fails in the fetch, saying so.)
-        let tokenHost = credential.fields["token_url"]?.stringValue.flatMap { URLComponents(string: $0)?.host } ?? ""
-        let address = tokenHost.isEmpty ? nil : try await addressGuard.check(host: tokenHost)
-        return try await clients.withClient(for: tokenHost, at: address) { client in
-            try await tokens.token(for: credential, key: key, client: client, deadline: call.deadline)
+    /// The access token an OAuth2 credential sends (`nil` for other kinds); with `rejected`,
+    /// one other than that token, which the upstream refused.
+    private func bearerToken(
+        for credential: ResolvedCredential, key: String, call: CallContext, replacing rejected: String? = nil
+    ) async throws -> String? {
+        switch credential.kind {
+        case .oauth2ClientCredentials:
+            guard let tokens else { throw JunctionError.internal("OAuth2 credentials need the token cache.") }
+            if let rejected { await tokens.invalidate(key: key, token: rejected) }
+            return try await tokens.token(
+                for: credential, key: key, sender: HTTPSender(clients: clients, addressGuard: addressGuard), deadline: call.deadline)
+        case .oauth2:
+            guard let accessTokens else { throw JunctionError.internal("OAuth2 credentials need the token broker.") }
+            let tenantID = configuration.tenantID
+            if let rejected {
+                return try await accessTokens.accessToken(tenantID: tenantID, credential: credential, replacing: rejected, deadline: call.deadline)
+            }
+            return try await accessTokens.accessToken(tenantID: tenantID, credential: credential, deadline: call.deadline)
+        default:
+            return nil
         }
     }
 
@@ -141,7 +156,7 @@ struct HTTPTransport: Sendable {
         method: HTTPMethod, path: String, query: [(String, String)], headers: [(String, String)], body: Body?,
         address: [UInt8]?, call: CallContext
     ) async throws -> Answer {
-        var url = baseURL + (path.isEmpty || path.hasPrefix("/") ? path : "/" + path)
+        var url = path.isEmpty ? connectionURL : baseURL + (path.hasPrefix("/") ? path : "/" + path)
         if !query.isEmpty {
             url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?")
                 + query.map { "\(PercentEncoding.encodeComponent($0.0))=\(PercentEncoding.encodeComponent($0.1))" }

@@ -1,8 +1,6 @@
-import AsyncHTTPClient
 import Foundation
 import JunctionCore
 import NIOCore
-import NIOHTTP1
 
 /// Access tokens from OAuth2 client-credentials grants, cached until shortly before they
 /// expire, with at most one token request in flight per credential however many calls wait.
@@ -24,10 +22,11 @@ public actor OAuth2TokenCache {
         self.refreshMargin = refreshMargin
     }
 
-    /// A valid access token for `credential`, fetched from its `token_url` when none is cached.
+    /// A valid access token for `credential`, fetched from its `token_url` through `sender`
+    /// when none is cached.
     ///
-    /// - Parameter key: identifies the credential and its version, e.g. `tenant:id:updated_at`.
-    public func token(for credential: ResolvedCredential, key: String, client: HTTPClient, deadline: ContinuousClock.Instant) async throws -> String {
+    /// - Parameter key: identifies the credential, e.g. `tenant:id`.
+    public func token(for credential: ResolvedCredential, key: String, sender: HTTPSender, deadline: ContinuousClock.Instant) async throws -> String {
         if let token = tokens[key], token.expires - token.margin > .now {
             return token.value
         }
@@ -35,7 +34,7 @@ public actor OAuth2TokenCache {
             return try await running.value.value
         }
         let margin = refreshMargin
-        let task = Task { try await Self.fetch(credential, client: client, deadline: deadline, margin: margin) }
+        let task = Task { try await Self.fetch(credential, sender: sender, deadline: deadline, margin: margin) }
         inFlight[key] = task
         defer { inFlight[key] = nil }
         let token = try await task.value
@@ -54,7 +53,7 @@ public actor OAuth2TokenCache {
     }
 
     private static func fetch(
-        _ credential: ResolvedCredential, client: HTTPClient, deadline: ContinuousClock.Instant, margin: Duration
+        _ credential: ResolvedCredential, sender: HTTPSender, deadline: ContinuousClock.Instant, margin: Duration
     ) async throws -> Token {
         let fields = credential.fields
         guard let url = fields["token_url"]?.stringValue, let clientID = fields["client_id"]?.stringValue,
@@ -66,34 +65,12 @@ public actor OAuth2TokenCache {
         let scopes = fields["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if !scopes.isEmpty { form.append(("scope", scopes.joined(separator: " "))) }
         if let audience = fields["audience"]?.stringValue { form.append(("audience", audience)) }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Accept", value: "application/json")
-        let basic = Data("\(PercentEncoding.encodeComponent(clientID)):\(PercentEncoding.encodeComponent(secret))".utf8)
-        request.headers.add(name: "Authorization", value: "Basic \(basic.base64EncodedString())")
-        let body = form.map { "\($0.0)=\(PercentEncoding.encodeComponent($0.1))" }.joined(separator: "&")
-        request.body = .bytes(ByteBuffer(string: body))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, deadline: NIODeadline.from(deadline))
-        } catch {
-            throw HTTPFailure.map(error, context: "token endpoint")
-        }
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        guard (200..<300).contains(response.status.code) else {
-            let status = Int(response.status.code)
-            if status >= 500 || status == 429 {
-                throw JunctionError(
-                    .upstreamError, "The token endpoint is unavailable (HTTP \(status)).", retryable: true, upstreamStatus: status)
-            }
-            throw JunctionError(.authenticationFailed, "The token endpoint answered \(status).", upstreamStatus: status)
-        }
-        guard let json = try? JSONCoding.decode(bytes.readableBytesView), let token = json["access_token"]?.stringValue else {
-            throw JunctionError(.authenticationFailed, "The token endpoint's answer has no access_token.")
-        }
-        let lifetime = Duration.seconds(max(1, json["expires_in"]?.intValue ?? 3600))
-        return Token(value: token, expires: .now + lifetime, margin: min(margin, lifetime / 2))
+        let authentication = fields["token_auth_method"]?.stringValue.flatMap(OAuthClientAuthentication.init(rawValue:)) ?? .basic
+        let grant = try await TokenEndpoint.request(
+            url, grant: form, clientID: clientID, clientSecret: secret, authentication: authentication, sender: sender,
+            timeout: max(.milliseconds(1), ContinuousClock.now.duration(to: deadline)))
+        let lifetime = grant.expiresIn ?? .seconds(3600)
+        return Token(value: grant.accessToken, expires: .now + lifetime, margin: min(margin, lifetime / 2))
     }
 }
 

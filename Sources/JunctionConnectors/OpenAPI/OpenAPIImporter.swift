@@ -254,12 +254,15 @@ public enum OpenAPIImporter {
                 "key_name": .string(scheme["name"]?.stringValue ?? "X-API-Key"),
             ]))
         case ("oauth2", _):
+            // A user's authorization (the authorization-code flow) where the document offers one.
             var hints: [String: JSONValue] = [:]
-            if let flow = scheme["flows"]?["clientCredentials"] {
+            let code = scheme["flows"]?["authorizationCode"]
+            if let flow = code ?? scheme["flows"]?["clientCredentials"] {
+                if code != nil { hints["authorize_url"] = flow["authorizationUrl"] ?? .null }
                 hints["token_url"] = flow["tokenUrl"] ?? .null
                 hints["scopes"] = .array((flow["scopes"]?.objectValue?.keys.sorted() ?? []).map(JSONValue.string))
             }
-            return (true, .init(kind: .oauth2ClientCredentials, hints: hints))
+            return (true, .init(kind: code != nil ? .oauth2 : .oauth2ClientCredentials, hints: hints))
         default:
             return (true, nil)
         }

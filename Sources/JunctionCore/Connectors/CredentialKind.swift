@@ -8,6 +8,9 @@ public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
     case basic
     /// OAuth 2.0 client-credentials grant: a token fetched from `token_url`.
     case oauth2ClientCredentials = "oauth2_client_credentials"
+    /// OAuth 2.0 authorization code: a user connects it through an OAuth app (`connect`);
+    /// Junction keeps its access and refresh tokens and refreshes them.
+    case oauth2
     /// A map of custom headers sent as they are.
     case headers
 
@@ -36,6 +39,16 @@ public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
                 FieldSpec("client_secret", .string, required: true, secret: true, description: "The OAuth client secret."),
                 FieldSpec("scopes", .stringArray, default: [], description: "Scopes requested with each token."),
                 FieldSpec("audience", .string, description: "An optional `audience` parameter some providers require."),
+                FieldSpec("token_auth_method", .string, default: .string(OAuthClientAuthentication.basic.rawValue),
+                          allowedValues: OAuthClientAuthentication.allCases.map(\.rawValue),
+                          description: "How the client authenticates at the token endpoint: HTTP Basic, or client_id and client_secret in the form."),
+            ]
+        case .oauth2:
+            [
+                FieldSpec("app", .string, required: true,
+                          description: "The tenant's OAuth app (client id and secret, endpoints) the user authorizes; see /api/v1/oauth/apps."),
+                FieldSpec("scopes", .stringArray,
+                          description: "Scopes to ask for instead of the app's."),
             ]
         case .headers:
             [FieldSpec("headers", .headers, required: true, secret: true,

@@ -25,6 +25,8 @@ public struct Resource: Sendable, Hashable {
     public var isConnectionTest: Bool
     /// Type-specific fields, validated against the type's `resourceFields`.
     public var binding: [String: JSONValue]
+    /// The vendor's documentation of the operation, when known.
+    public var documentation: String?
 
     public init(
         slug: Slug,
@@ -35,8 +37,10 @@ public struct Resource: Sendable, Hashable {
         outputSchema: JSONValue? = nil,
         mock: JSONValue? = nil,
         isConnectionTest: Bool = false,
-        binding: [String: JSONValue] = [:]
+        binding: [String: JSONValue] = [:],
+        documentation: String? = nil
     ) {
+        self.documentation = documentation
         self.slug = slug
         self.name = name ?? slug.rawValue
         self.description = description
@@ -70,12 +74,13 @@ extension Resource {
         let outputSchema = try reader.object("output_schema").map(JSONValue.object)
         let mock = reader.value("mock")
         let isTest = try reader.bool("test") ?? false
+        let documentation = try reader.string("documentation", maxLength: 2048)
         let binding = try bindingFields.validate(reader.remaining, prefix: field)
         let kind = kindText.flatMap(Kind.init(rawValue:)) ?? Self.defaultKind(binding)
         self.init(
             slug: slug, name: name, description: description, kind: kind, inputSchema: inputSchema,
             outputSchema: outputSchema, mock: mock.flatMap { $0.isNull ? nil : $0 }, isConnectionTest: isTest,
-            binding: binding
+            binding: binding, documentation: documentation
         )
     }
 
@@ -103,6 +108,7 @@ extension Resource {
         if let outputSchema { object["output_schema"] = outputSchema }
         if let mock { object["mock"] = mock }
         if isConnectionTest { object["test"] = true }
+        if let documentation { object["documentation"] = .string(documentation) }
         return .object(object)
     }
 

@@ -46,6 +46,11 @@ public struct Template: Sendable, Hashable {
     public var connectorType: String
     /// The service's base URL; a connector's `connection_url` overrides it.
     public var baseURL: String?
+    /// For services with a host per customer (no `baseURL`): what a connection URL looks like,
+    /// with `{placeholders}`, e.g. `https://{subdomain}.amocrm.ru`.
+    public var connectionURLExample: String?
+    /// The vendor's documentation the template was checked against.
+    public var documentation: String?
     /// Whether calls need a credential; public APIs can be called with no connector at all.
     public var authRequired: Bool
     /// The authentication scheme, when there is one.
@@ -69,8 +74,10 @@ public struct Template: Sendable, Hashable {
     public init(
         slug: Slug, displayName: String, description: String, connectorType: String = "http", baseURL: String?,
         authRequired: Bool, authentication: Authentication?, resources: [Resource], source: Source, tenantID: String? = nil,
-        skipped: [ImportFinding] = [], notes: [ImportFinding] = []
+        skipped: [ImportFinding] = [], notes: [ImportFinding] = [], connectionURLExample: String? = nil, documentation: String? = nil
     ) {
+        self.connectionURLExample = connectionURLExample
+        self.documentation = documentation
         self.slug = slug
         self.displayName = displayName
         self.description = description
@@ -95,6 +102,8 @@ extension Template {
             "description": .string(description),
             "connector_type": .string(connectorType),
             "base_url": baseURL.map(JSONValue.string) ?? .null,
+            "connection_url_example": connectionURLExample.map(JSONValue.string) ?? .null,
+            "documentation": documentation.map(JSONValue.string) ?? .null,
             "auth_required": .bool(authRequired),
             "auth": authentication.map { auth in
                 .object(auth.hints.merging(["kind": .string(auth.kind.rawValue)], uniquingKeysWith: { _, kind in kind }))
@@ -138,6 +147,8 @@ extension Template {
         let description = try reader.string("description", maxLength: Self.maximumDescriptionLength) ?? ""
         let connectorType = try reader.string("connector_type", maxLength: 64) ?? "http"
         let baseURL = try reader.string("base_url", maxLength: 2048)
+        let example = try reader.string("connection_url_example", maxLength: 2048)
+        let documentation = try reader.string("documentation", maxLength: 2048)
         let authRequired = try reader.bool("auth_required") ?? true
         var authentication: Authentication?
         if var auth = try reader.object("auth") {
@@ -165,7 +176,7 @@ extension Template {
         self.init(
             slug: slug, displayName: displayName, description: description, connectorType: connectorType, baseURL: baseURL,
             authRequired: authRequired, authentication: authentication, resources: resources, source: source, tenantID: tenantID,
-            skipped: skipped, notes: notes)
+            skipped: skipped, notes: notes, connectionURLExample: example, documentation: documentation)
     }
 
     /// `[{operation, <message>}]` as findings (what is not in that form is left out).

@@ -32,6 +32,12 @@ public struct Runtime: Sendable {
     public let tenants: TenantService
     /// Credentials, sealed at rest.
     public let credentials: CredentialService
+    /// Tenants' OAuth apps at providers.
+    public let oauthApps: OAuthAppService
+    /// Connecting `oauth2` credentials: authorization URL, callback, tokens.
+    public let oauthConnect: OAuthConnectFlow
+    /// The access tokens of `oauth2` credentials, refreshed as needed.
+    public let tokenBroker: OAuthTokenBroker
     /// The template catalog: built in and imported.
     public let templates: TemplateService
     /// Connectors, checked against their type's spec.
@@ -70,7 +76,10 @@ public struct Runtime: Sendable {
         let oauth = oauth
         return [
             auditLog, workers, deliveries, inbound, purge, CacheSweep(cache: cache),
-            PeriodicWork(every: .seconds(3600), "Purging expired OAuth codes and tokens") { try await oauth.purge() },
+            PeriodicWork(every: .seconds(3600), "Purging expired OAuth codes and tokens") { [store] in
+                try await oauth.purge()
+                try await store.purgeConnectAttempts(expiredBefore: Timestamp.now())
+            },
             PeriodicWork(every: .seconds(60), "Failing runs whose approval expired") { [store, workers] in
                 if try await store.failRunsWaitingOnExpiredApprovals(now: Timestamp.now()) > 0 { workers.runsFinished.fire() }
             },
@@ -96,16 +105,20 @@ public struct Runtime: Sendable {
         shared[MCPCommandPolicyKey.self] = configuration.mcpCommands
         keys = APIKeys(store: store)
         let sender = HTTPSender(clients: clients, addressGuard: addressGuard)
+        let runsFinished = WakeSignal()
         oauth = OAuthAuthority(
             store: store, keys: keys, lifetimes: configuration.oauth, documents: ClientMetadataDocuments(sender: sender))
         tenants = TenantService(store: store)
-        credentials = CredentialService(
-            store: store, secrets: secrets, resolver: SecretResolver(policy: configuration.secretReferences), cache: cache)
-        templates = TemplateService(store: store, registry: registry, builtIn: try BuiltInTemplates.load(), cache: cache)
+        let resolver = SecretResolver(policy: configuration.secretReferences)
+        credentials = CredentialService(store: store, secrets: secrets, resolver: resolver, cache: cache)
+        templates = TemplateService(store: store, registry: registry, builtIn: try BuiltInTemplates.load(registry: registry), cache: cache)
+        oauthApps = OAuthAppService(store: store, secrets: secrets, resolver: resolver, templates: templates)
+        tokenBroker = OAuthTokenBroker(store: store, secrets: secrets, apps: oauthApps, sender: sender, deliveries: runsFinished)
+        oauthConnect = OAuthConnectFlow(store: store, secrets: secrets, apps: oauthApps, sender: sender, broker: tokenBroker)
+        shared[AccessTokenSourceKey.self] = tokenBroker
         connectors = ConnectorService(
             store: store, registry: registry, secrets: secrets, cache: cache, templates: templates, services: shared)
         auditLog = AuditWriter(store: store, metrics: metrics)
-        let runsFinished = WakeSignal()
         // A decided approval queues the runs waiting for it: it wakes the workers.
         let approvalsDecided = WakeSignal()
         let governance = Governance(

@@ -7,6 +7,8 @@ import JunctionStorage
 struct CredentialController: Sendable {
     let store: any Store
     let credentials: CredentialService
+    /// The connection state of `oauth2` credentials.
+    let connect: OAuthConnectFlow
     /// For credentials bound to a template's host.
     let templates: TemplateService
     let scope: TenantScope
@@ -22,15 +24,16 @@ struct CredentialController: Sendable {
 
     @Sendable func list(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forReading(try context.requirePrincipal(), requested: request.tenantParameter)
-        let all = try await store.credentials(tenantID: tenantID)
-        return JSONResponse.make(JSONValue.object(["credentials": .array(all.map(\.representation))]))
+        var shown: [JSONValue] = []
+        for credential in try await store.credentials(tenantID: tenantID) { shown.append(try await representation(credential)) }
+        return JSONResponse.make(JSONValue.object(["credentials": .array(shown)]))
     }
 
     @Sendable func create(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let tenantID = try await scope.forWriting(try context.requirePrincipal(), requested: request.tenantParameter)
         let credential = try await credentials.create(
             tenantID: tenantID, body: try await body.read(request), by: try context.actor(), templates: templates)
-        return JSONResponse.make(credential.representation, status: .created)
+        return JSONResponse.make(try await representation(credential), status: .created)
     }
 
     @Sendable func get(_ request: Request, context: JunctionRequestContext) async throws -> Response {
@@ -38,7 +41,7 @@ struct CredentialController: Sendable {
         guard let credential = try await store.credential(tenantID: tenantID, name: name) else {
             throw JunctionError.notFound("No credential named '\(name)'.")
         }
-        return JSONResponse.make(credential.representation)
+        return JSONResponse.make(try await representation(credential))
     }
 
     /// New values for a credential's fields (its name, kind and binding stay).
@@ -46,6 +49,12 @@ struct CredentialController: Sendable {
         let (tenantID, name) = try await scope.target(request, context, noun: "credential")
         let credential = try await credentials.rotate(tenantID: tenantID, name: name, body: try await body.read(request), by: try context.actor())
         return JSONResponse.make(credential.representation)
+    }
+
+    /// The credential as shown, with the connection state of an `oauth2` one.
+    private func representation(_ credential: Credential) async throws -> JSONValue {
+        guard credential.kind == .oauth2 else { return credential.representation }
+        return credential.representation(connection: try await connect.status(of: credential))
     }
 
     @Sendable func delete(_ request: Request, context: JunctionRequestContext) async throws -> Response {

@@ -54,6 +54,20 @@ extension Credential {
         object["allowed_connectors"] = binding.json["connectors"] ?? .null
         return .object(object)
     }
+
+    /// The representation of an `oauth2` credential: `status` (`pending`, `connected`,
+    /// `needs_reauth`), when its token expires, the scopes granted, and why it needs
+    /// re-authorization; never a token.
+    func representation(connection state: OAuthTokenState?) -> JSONValue {
+        guard case .object(var object) = representation else { return representation }
+        object["status"] = .string((state?.status ?? .pending).rawValue)
+        object["expires_at"] = state?.expiresAt.map { .string(Timestamp.format($0)) } ?? .null
+        object["scope"] = state?.scope.map(JSONValue.string) ?? .null
+        object["connected_at"] = state?.connectedAt.map { .string(Timestamp.format($0)) } ?? .null
+        object["last_error"] = state?.lastError.map(JSONValue.string) ?? .null
+        if let instance = state?.extra["instance_url"]?.stringValue { object["instance_url"] = .string(instance) }
+        return .object(object)
+    }
 }
 
 extension Tenant {

@@ -312,6 +312,53 @@ enum SQLiteMigrations {
                 CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
                 """)
         }
+        migrator.registerMigration("v11-oauth-connect") { db in
+            // Junction as an OAuth client: tenants' apps at providers, the tokens of `oauth2`
+            // credentials (sealed, versioned for compare-and-swap refreshes), and authorizations
+            // under way, found by the digest of their state.
+            try db.execute(sql: """
+                CREATE TABLE oauth_apps (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    template TEXT,
+                    client_id TEXT NOT NULL,
+                    sealed_secret BLOB,
+                    secret_hint TEXT,
+                    authorize_url TEXT NOT NULL,
+                    token_url TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (tenant_id, name)
+                );
+                CREATE TABLE oauth_token_states (
+                    credential_id TEXT PRIMARY KEY NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+                    tenant_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    sealed_tokens BLOB NOT NULL,
+                    expires_at DATETIME,
+                    scope TEXT,
+                    extra TEXT NOT NULL,
+                    last_error TEXT,
+                    version INTEGER NOT NULL,
+                    connected_at DATETIME,
+                    refreshed_at DATETIME
+                ) WITHOUT ROWID;
+                CREATE TABLE oauth_connect_attempts (
+                    state_digest BLOB PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+                    sealed_verifier BLOB NOT NULL,
+                    redirect_uri TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    actor_scope TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX oauth_connect_attempts_expiry ON oauth_connect_attempts(expires_at);
+                """)
+        }
         return migrator
     }
 }

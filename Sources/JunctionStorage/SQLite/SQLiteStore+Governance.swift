@@ -81,16 +81,7 @@ extension SQLiteStore {
     /// Queues `notice` for the approval's outbound connectors; a delivery's `run_id` is the
     /// run that made the call, else the approval's id.
     private static func queueNotices(of approval: Approval, notify: [Slug], notice: JSONValue, in db: Database) throws {
-        var targets: [String] = []
-        if !notify.isEmpty {
-            let placeholders = Array(repeating: "?", count: notify.count).joined(separator: ", ")
-            var arguments: StatementArguments = [approval.tenantID]
-            arguments += StatementArguments(notify.map(\.rawValue))
-            targets += try String.fetchAll(
-                db,
-                sql: "SELECT id FROM connectors WHERE tenant_id = ? AND name IN (\(placeholders)) AND mode = 'outbound' AND enabled ORDER BY name",
-                arguments: arguments)
-        }
+        var targets = try outboundConnectorIDs(tenantID: approval.tenantID, names: notify, in: db)
         if let runID = approval.runID {
             targets += try String.fetchAll(
                 db,
@@ -101,18 +92,36 @@ extension SQLiteStore {
                     """,
                 arguments: [runID])
         }
+        try queueDeliveries(
+            of: notice, to: targets, tenantID: approval.tenantID, reference: approval.runID ?? approval.id, at: approval.createdAt, in: db)
+    }
+
+    /// The ids of the enabled outbound connectors of the tenant among `names`.
+    static func outboundConnectorIDs(tenantID: String, names: [Slug], in db: Database) throws -> [String] {
+        guard !names.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        var arguments: StatementArguments = [tenantID]
+        arguments += StatementArguments(names.map(\.rawValue))
+        return try String.fetchAll(
+            db,
+            sql: "SELECT id FROM connectors WHERE tenant_id = ? AND name IN (\(placeholders)) AND mode = 'outbound' AND enabled ORDER BY name",
+            arguments: arguments)
+    }
+
+    /// Queues one delivery of `payload` to each connector of `connectorIDs` (once each); its
+    /// `run_id` column holds `reference`.
+    static func queueDeliveries(
+        of payload: JSONValue, to connectorIDs: [String], tenantID: String, reference: String, at time: Date, in db: Database
+    ) throws {
         var seen: Set<String> = []
-        let text = SQLiteJSON.text(notice)
-        for connectorID in targets where seen.insert(connectorID).inserted {
+        let text = SQLiteJSON.text(payload)
+        for connectorID in connectorIDs where seen.insert(connectorID).inserted {
             try db.execute(
                 sql: """
                     INSERT INTO deliveries (id, tenant_id, connector_id, run_id, status, payload, attempts, next_attempt_at, created_at)
                     VALUES (?, ?, ?, ?, 'pending', ?, 0, ?, ?)
                     """,
-                arguments: [
-                    Identifier.make("dlv"), approval.tenantID, connectorID, approval.runID ?? approval.id, text, approval.createdAt,
-                    approval.createdAt,
-                ])
+                arguments: [Identifier.make("dlv"), tenantID, connectorID, reference, text, time, time])
         }
     }
 

@@ -1,0 +1,266 @@
+import Foundation
+import HTTPTypes
+import JunctionCore
+import JunctionRuntime
+import JunctionTesting
+import Testing
+
+/// Junction as an OAuth client: apps, the connect flow against a real (local) authorization
+/// server, refresh before expiry and after a 401, a rotating refresh token raced by many
+/// callers, and revocation leading to `needs_reauth`.
+@Suite struct OAuthConnectTests {
+    /// Creates the app, an `oauth2` credential and an http connector to the provider's `/api`.
+    static func setUp(_ junction: JunctionHarness, provider: OAuthProviderServer, key: String, method: String = "client_secret_basic", notify: [String] = []) async throws {
+        let app = try await junction.request(.post, "/api/v1/oauth/apps", key: key, json: [
+            "name": "crm-app", "client_id": .string(OAuthProviderServer.client.id), "client_secret": .string(OAuthProviderServer.client.secret),
+            "authorize_url": .string(provider.url + "/authorize"), "token_url": .string(provider.url + "/token"),
+            "scopes": ["read", "write"], "token_auth_method": .string(method), "authorize_params": ["access_type": "offline"],
+            "notify": .array(notify.map(JSONValue.string)),
+        ])
+        #expect(app.status == .created, "\(app.text)")
+        #expect(!app.text.contains(OAuthProviderServer.client.secret))
+        let credential = try await junction.request(.post, "/api/v1/credentials", key: key, json: ["name": "ana", "kind": "oauth2", "app": "crm-app"])
+        #expect(credential.status == .created, "\(credential.text)")
+        #expect(credential.json["status"] == "pending")
+        let connector = try await junction.request(.post, "/api/v1/connectors", key: key, json: [
+            "connector_name": "crm", "connector_type": "http", "connection_url": .string(provider.url + "/api"), "credential": "ana",
+            "max_retries": 0,
+            "options": ["resources": [["slug": "me", "path": "/me"]]],
+        ])
+        #expect(connector.status == .created, "\(connector.text)")
+    }
+
+    /// Connects credential `ana` through the provider, as a user's browser would.
+    static func connect(_ junction: JunctionHarness, key: String) async throws -> JunctionHarness.Answer {
+        let begun = try await junction.request(
+            .post, "/api/v1/credentials/ana/connect", key: key,
+            headers: [HTTPField.Name("X-Forwarded-Host")!: "127.0.0.1:\(junction.port ?? 0)"])
+        #expect(begun.status == .ok, "\(begun.text)")
+        let url = try #require(begun.json["authorization_url"]?.stringValue)
+        let page = try await OAuthProviderServer.authorize(url)
+        #expect(page.status == 200, "\(page.page)")
+        #expect(page.page.contains("Connected"))
+        return begun
+    }
+
+    static func me(_ junction: JunctionHarness, key: String) async throws -> JunctionHarness.Answer {
+        try await junction.request(.post, "/api/v1/invoke", key: key, json: ["connector": "crm", "resource": "me", "data": [:]])
+    }
+
+    @Test func connectingAnswersAnAuthorizationURLWithStateAndPKCEAndTheCallbackStoresTokens() async throws {
+        try await OAuthProviderServer.with { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                try await Self.setUp(junction, provider: provider, key: tenant.key)
+                // Not connected yet: calls say how to connect.
+                let early = try await Self.me(junction, key: tenant.key)
+                #expect(early.json["error"]?["code"] == "authentication_failed")
+                #expect(early.json["error"]?["message"]?.stringValue?.contains("/api/v1/credentials/ana/connect") == true)
+
+                let begun = try await Self.connect(junction, key: tenant.key)
+                let sent = provider.lastAuthorization
+                #expect(sent["state"] == begun.json["state"]?.stringValue)
+                #expect(sent["code_challenge_method"] == "S256")
+                #expect(sent["code_challenge"]?.count == 43)
+                #expect(sent["scope"] == "read write")
+                #expect(sent["access_type"] == "offline")
+                #expect(sent["redirect_uri"] == "http://127.0.0.1:\(junction.port ?? 0)/oauth/callback")
+                #expect(provider.lastTokenForm["code_verifier"]?.count == 43)
+
+                let call = try await Self.me(junction, key: tenant.key)
+                #expect(call.json["success"] == true, "\(call.text)")
+                #expect(call.json["data"]?["name"] == "Ana")
+
+                let shown = try await junction.request(.get, "/api/v1/credentials/ana", key: tenant.key)
+                #expect(shown.json["status"] == "connected")
+                #expect(shown.json["scope"] == "read write")
+                #expect(shown.json["expires_at"]?.stringValue != nil)
+                #expect(!shown.text.contains("access-") && !shown.text.contains("refresh-"))
+
+                // The state is single-use: replaying the callback shows a failure and changes nothing.
+                let replay = try await junction.request(.get, "/oauth/callback?state=\(begun.json["state"]?.stringValue ?? "")&code=x", key: nil)
+                #expect(replay.status == .badRequest)
+                #expect(replay.text.contains("expired or was already used"))
+                #expect(try await Self.me(junction, key: tenant.key).json["success"] == true)
+
+                // Tokens are sealed in the database.
+                let database = try Data(contentsOf: junction.dataDirectory.appendingPathComponent("junction.sqlite"))
+                #expect(database.range(of: Data("access-".utf8)) == nil)
+                #expect(database.range(of: Data(OAuthProviderServer.client.secret.utf8)) == nil)
+
+                let audit = try await junction.request(.get, "/api/v1/audit?action=credential.connect", key: tenant.key)
+                #expect(audit.json["events"]?.arrayValue?.count == 1)
+            }
+        }
+    }
+
+    @Test func aProviderRefusalOnTheCallbackIsShownAndConnectsNothing() async throws {
+        try await OAuthProviderServer.with { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                try await Self.setUp(junction, provider: provider, key: tenant.key)
+                let begun = try await junction.request(.post, "/api/v1/credentials/ana/connect", key: tenant.key)
+                let state = try #require(begun.json["state"]?.stringValue)
+                let denied = try await junction.request(
+                    .get, "/oauth/callback?state=\(state)&error=access_denied&error_description=The%20user%20said%20no", key: nil)
+                #expect(denied.status == .badGateway)
+                #expect(denied.text.contains("access_denied") && denied.text.contains("The user said no"))
+                #expect(try await junction.request(.get, "/api/v1/credentials/ana", key: tenant.key).json["status"] == "pending")
+                let forged = try await junction.request(.get, "/oauth/callback?state=forged&code=abc", key: nil)
+                #expect(forged.status == .badRequest)
+                #expect(provider.count("code") == 0)
+            }
+        }
+    }
+
+    @Test func tokensAreRefreshedBeforeTheyExpireAndAfterA401() async throws {
+        var behaviour = OAuthProviderServer.Behaviour()
+        behaviour.tokenLifetime = 4  // a margin of half the lifetime: refreshed after two seconds
+        behaviour.clientAuthentication = "client_secret_post"
+        try await OAuthProviderServer.with(behaviour) { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                try await Self.setUp(junction, provider: provider, key: tenant.key, method: "client_secret_post")
+                _ = try await Self.connect(junction, key: tenant.key)
+                #expect(provider.lastTokenForm["client_secret"] == OAuthProviderServer.client.secret)
+                #expect(try await Self.me(junction, key: tenant.key).json["success"] == true)
+                #expect(provider.count("refresh") == 0)
+                try await Task.sleep(for: .milliseconds(2200))
+                // Within the margin: refreshed before use, not after a refusal.
+                #expect(try await Self.me(junction, key: tenant.key).json["success"] == true)
+                #expect(provider.count("refresh") == 1)
+                #expect(provider.count("me") == 2)
+
+                // The upstream stops accepting the (unexpired) token: one 401, one refresh, success.
+                provider.update { $0.tokenLifetime = 3600 }
+                try await Task.sleep(for: .milliseconds(2200))
+                _ = try await Self.me(junction, key: tenant.key)
+                let refreshes = provider.count("refresh")
+                provider.expireAccessTokens()
+                let after = try await Self.me(junction, key: tenant.key)
+                #expect(after.json["success"] == true, "\(after.text)")
+                #expect(provider.count("refresh") == refreshes + 1)
+            }
+        }
+    }
+
+    @Test func twentyConcurrentCallsRefreshARotatingTokenExactlyOnce() async throws {
+        var behaviour = OAuthProviderServer.Behaviour()
+        behaviour.tokenDelay = .milliseconds(200)
+        try await OAuthProviderServer.with(behaviour) { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                try await Self.setUp(junction, provider: provider, key: tenant.key)
+                _ = try await Self.connect(junction, key: tenant.key)
+                provider.expireAccessTokens()
+                let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<20 {
+                        group.addTask { try await Self.me(junction, key: tenant.key).json["success"] == true }
+                    }
+                    return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+                #expect(successes == 20)
+                #expect(provider.count("refresh") == 1)
+                #expect(provider.count("refused") == 0)
+                // The rotated refresh token was stored: the next refresh works.
+                provider.expireAccessTokens()
+                #expect(try await Self.me(junction, key: tenant.key).json["success"] == true)
+                #expect(provider.count("refresh") == 2)
+                #expect(provider.count("refused") == 0)
+            }
+        }
+    }
+
+    @Test func aRevokedGrantMarksTheCredentialNeedsReauthEverywhere() async throws {
+        try await OAuthProviderServer.with { provider in
+            try await UpstreamServer.with { hooks in
+                try await withJunction { junction in
+                    let tenant = try await junction.createTenant("acme")
+                    let outbound = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                        "connector_name": "ops", "connector_type": "webhook", "mode": "outbound", "connection_url": .string(hooks.url + "/echo/ops"),
+                    ])
+                    #expect(outbound.status == .created, "\(outbound.text)")
+                    try await Self.setUp(junction, provider: provider, key: tenant.key, notify: ["ops"])
+                    _ = try await Self.connect(junction, key: tenant.key)
+                    provider.revokeAll()
+                    let failed = try await Self.me(junction, key: tenant.key)
+                    #expect(failed.json["error"]?["code"] == "authentication_failed")
+                    let message = failed.json["error"]?["message"]?.stringValue ?? ""
+                    #expect(message.contains("needs re-authorization") && message.contains("invalid_grant"), "\(message)")
+                    let refreshes = provider.count("refresh") + provider.count("refused")
+                    // Later calls do not ask the provider again.
+                    #expect(try await Self.me(junction, key: tenant.key).json["error"]?["code"] == "authentication_failed")
+                    #expect(provider.count("refresh") + provider.count("refused") == refreshes)
+
+                    let shown = try await junction.request(.get, "/api/v1/credentials/ana", key: tenant.key)
+                    #expect(shown.json["status"] == "needs_reauth")
+                    #expect(shown.json["last_error"]?.stringValue?.contains("invalid_grant") == true)
+                    let health = try await junction.request(.post, "/api/v1/connectors/crm/test", key: tenant.key)
+                    #expect(health.json["health_status"] == "unhealthy")
+                    #expect(health.json["last_error"]?.stringValue?.contains("re-authorization") == true)
+                    let audit = try await junction.request(.get, "/api/v1/audit?action=credential.needs_reauth", key: tenant.key)
+                    #expect(audit.json["events"]?.arrayValue?.count == 1)
+                    // The outbound connector hears of it.
+                    var told = false
+                    for _ in 0..<100 where !told {
+                        told = hooks.lastEcho?["body"]?["event"] == "credential.needs_reauth"
+                        if !told { try await Task.sleep(for: .milliseconds(50)) }
+                    }
+                    #expect(told)
+                    #expect(hooks.lastEcho?["body"]?["credential"]?["name"] == "ana")
+
+                    // Connecting again heals it.
+                    _ = try await Self.connect(junction, key: tenant.key)
+                    #expect(try await Self.me(junction, key: tenant.key).json["success"] == true)
+                    #expect(try await junction.request(.get, "/api/v1/credentials/ana", key: tenant.key).json["status"] == "connected")
+                }
+            }
+        }
+    }
+
+    @Test func appsAreValidatedAndCannotBeDeletedWhileCredentialsUseThem() async throws {
+        try await OAuthProviderServer.with { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                let cases: [(JSONValue, String)] = [
+                    (["name": "a", "client_secret": "s", "authorize_url": "https://x/a", "token_url": "https://x/t"], "client_id"),
+                    (["name": "a", "client_id": "c", "client_secret": "s", "token_url": "https://x/t"], "authorize_url"),
+                    (["name": "a", "client_id": "c", "client_secret": "s", "authorize_url": "ftp://x/a", "token_url": "https://x/t"], "authorize_url"),
+                    (["name": "a", "client_id": "c", "authorize_url": "https://x/a", "token_url": "https://x/t"], "client_secret"),
+                    (["name": "a", "client_id": "c", "client_secret": "s", "authorize_url": "https://x/a", "token_url": "https://x/t",
+                      "token_auth_method": "jwt"], "token_auth_method"),
+                    (["name": "a", "client_id": "c", "client_secret": "s", "authorize_url": "https://x/a", "token_url": "https://x/t",
+                      "authorize_params": ["state": "mine"]], "authorize_params.state"),
+                    (["template": "servicenow", "client_id": "c", "client_secret": "s"], "url_parameters"),
+                    (["template": "telegram", "client_id": "c", "client_secret": "s"], "template"),
+                    (["name": "a", "client_id": "c", "client_secret": "s", "authorize_url": "https://x/a", "token_url": "https://x/t", "colour": 1], "colour"),
+                ]
+                for (body, field) in cases {
+                    let answer = try await junction.request(.post, "/api/v1/oauth/apps", key: tenant.key, json: body)
+                    #expect(answer.status == .badRequest, "\(body)")
+                    #expect(answer.errorField == field, "\(body): \(answer.text)")
+                }
+                let unknownApp = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: ["name": "x", "kind": "oauth2", "app": "nope"])
+                #expect(unknownApp.errorField == "app")
+
+                // From a template: its endpoints, with the instance filled in.
+                let fromTemplate = try await junction.request(.post, "/api/v1/oauth/apps", key: tenant.key, json: [
+                    "template": "servicenow", "client_id": "c", "client_secret": "s", "url_parameters": ["instance": "acme"],
+                ])
+                #expect(fromTemplate.status == .created, "\(fromTemplate.text)")
+                #expect(fromTemplate.json["name"] == "servicenow")
+                #expect(fromTemplate.json["authorize_url"] == "https://acme.service-now.com/oauth_auth.do")
+
+                try await Self.setUp(junction, provider: provider, key: tenant.key)
+                let blocked = try await junction.request(.delete, "/api/v1/oauth/apps/crm-app", key: tenant.key)
+                #expect(blocked.status == .conflict)
+                let other = try await junction.createTenant("globex")
+                #expect(try await junction.request(.get, "/api/v1/oauth/apps/crm-app", key: other.key).status == .notFound)
+                #expect(try await junction.request(.post, "/api/v1/credentials/ana/connect", key: other.key).status == .notFound)
+                let updated = try await junction.request(.put, "/api/v1/oauth/apps/crm-app", key: tenant.key, json: ["scopes": ["read"]])
+                #expect(updated.json["scopes"] == ["read"])
+                #expect(updated.json["client_secret"]?.stringValue?.hasPrefix("••••") == true)
+            }
+        }
+    }
+}
