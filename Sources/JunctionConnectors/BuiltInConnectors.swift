@@ -10,6 +10,7 @@ extension ConnectorRegistry {
         registry.register(MCPConnector.self)
         registry.register(WebhookConnector.self)
         registry.register(CronConnector.self)
+        registry.register(LLMConnector.self)
         return registry
     }
 }

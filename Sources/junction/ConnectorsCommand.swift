@@ -96,18 +96,28 @@ struct ConnectorsCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a connector.",
-            discussion: "Example: junction connectors create crm --type http --connection-url https://api.example.com --credential crm-key"
+            discussion: """
+                Examples:
+                  junction connectors create crm --type http --connection-url https://api.example.com --credential crm-key
+                  junction connectors create mail --template gmail --credential ana-gmail
+                """
         )
         @OptionGroup var options: ClientOptions
         @Argument(help: "The connector's name (a slug).") var name: String
-        @Option(help: "The connector type (see 'junction connector-types').") var type: String
+        @Option(help: "The connector type (see 'junction connector-types'); a template gives its own.") var type: String?
+        @Option(help: "A catalog template (see GET /api/v1/templates) whose base URL and resources it takes.") var template: String?
         @OptionGroup var fields: Fields
+
+        func validate() throws {
+            guard type != nil || template != nil else { throw ValidationError("Give --type or --template.") }
+        }
 
         func run() async throws {
             try await runClient {
                 var body = try fields.json()
                 body["connector_name"] = .string(name)
-                body["connector_type"] = .string(type)
+                if let type { body["connector_type"] = .string(type) }
+                if let template { body["template"] = .string(template) }
                 let client = try await options.client()
                 let connector = try await client.send(.post, "/api/v1/connectors", body: .object(body))
                 try await ConnectorsCommand.outputRevealing(connector, client: client, options: options)

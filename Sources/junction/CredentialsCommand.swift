@@ -7,10 +7,10 @@ struct CredentialsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credentials",
         abstract: "Manage credentials (secrets are accepted, never shown again).",
-        subcommands: [List.self, Create.self, Delete.self]
+        subcommands: [List.self, Create.self, Connect.self, Delete.self]
     )
 
-    static let columns = [("NAME", "name"), ("KIND", "kind"), ("CREATED", "created_at")]
+    static let columns = [("NAME", "name"), ("KIND", "kind"), ("STATUS", "status"), ("CREATED", "created_at")]
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List credentials.")
@@ -37,7 +37,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         )
         @OptionGroup var options: ClientOptions
         @Argument(help: "The credential's name (a slug).") var name: String
-        @Option(help: "api_key, bearer, basic, oauth2_client_credentials or headers.") var kind: String
+        @Option(help: "api_key, bearer, basic, oauth2_client_credentials, oauth2 (--field app=NAME) or headers.") var kind: String
         @Option(name: .customLong("field"), help: "A field as KEY=VALUE (VALUE @- reads stdin, @PATH a file).")
         var fields: [String] = []
         @Option(name: .customLong("allowed-hosts"), help: "Only send it to these hosts (comma separated patterns, e.g. api.example.com,*.example.com).")
@@ -59,6 +59,27 @@ struct CredentialsCommand: AsyncParsableCommand {
                 let credential = try await options.client().send(
                     .post, "/api/v1/credentials", body: .object(body))
                 try options.output(credential, columns: CredentialsCommand.columns)
+            }
+        }
+    }
+
+    struct Connect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start connecting an oauth2 credential: prints the provider's authorization URL to open.",
+            discussion: "The provider sends the browser back to Junction's /oauth/callback, which stores the tokens; `credentials list` then shows it connected.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The credential's name.") var name: String
+
+        func run() async throws {
+            try await runClient {
+                let started = try await options.client().send(.post, "/api/v1/credentials/\(segment(name))/connect")
+                if options.json {
+                    try options.output(started, columns: [])
+                } else {
+                    print("Open this URL to authorize \(name) (valid for 10 minutes, once):")
+                    print(started["authorization_url"]?.stringValue ?? "")
+                    print("Register this redirect URI with the provider's app: \(started["redirect_uri"]?.stringValue ?? "")")
+                }
             }
         }
     }

@@ -59,6 +59,12 @@ struct ConformanceFixture: Sendable, CustomTestStringConvertible {
             body: { name, url, credential in connector(name, "mcp", url.map { $0 + "/mcp" }, credential) },
             call: ("add", ["a": 2, "b": 3])),
         ConformanceFixture(
+            type: "llm", upstream: peer { LLMConnectorTests.openAICompatibleServer },
+            body: { name, url, credential in
+                connector(name, "llm", url.map { $0 + "/v1" }, credential, options: ["provider": "openai", "model": "echo"])
+            },
+            call: ("chat", ["prompt": "hi"])),
+        ConformanceFixture(
             type: "webhook", upstream: nil,
             body: { name, _, _ in ["connector_name": .string(name), "connector_type": "webhook", "mode": "inbound"] }),
         ConformanceFixture(

@@ -263,4 +263,44 @@ import Testing
             }
         }
     }
+
+    @Test func aTemplatesAppAsksForItsScopesAndParametersAndTheConsoleConnects() async throws {
+        // Gmail's template sends the client secret in the form, as Google documents it.
+        var behaviour = OAuthProviderServer.Behaviour()
+        behaviour.clientAuthentication = "client_secret_post"
+        try await OAuthProviderServer.with(behaviour) { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                // Gmail's endpoints replaced by the local provider's; scopes and quirks stay the template's.
+                let app = try await junction.request(.post, "/api/v1/oauth/apps", key: tenant.key, json: [
+                    "template": "gmail", "client_id": .string(OAuthProviderServer.client.id),
+                    "client_secret": .string(OAuthProviderServer.client.secret),
+                    "authorize_url": .string(provider.url + "/authorize"), "token_url": .string(provider.url + "/token"),
+                ])
+                #expect(app.status == .created, "\(app.text)")
+                #expect(app.json["authorize_params"]?["access_type"] == "offline")
+                #expect(try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
+                    "name": "ana", "kind": "oauth2", "app": "gmail",
+                ]).status == .created)
+
+                let console = try await ConsoleClient.signIn(junction, key: tenant.key)
+                let list = try await console.get("/console/credentials")
+                #expect(list.text.contains("pending") && list.text.contains(">Connect<"), "\(list.text.prefix(2000))")
+                let page = try await console.post(
+                    "/console/credentials/ana/connect", [],
+                    headers: [HTTPField.Name("X-Forwarded-Host")!: "127.0.0.1:\(junction.port ?? 0)"])
+                #expect(page.status == .ok, "\(page.text.prefix(500))")
+                let link = try #require(page.text.range(of: "href=\"" + provider.url + "/authorize?")
+                    .map { String(page.text[$0.lowerBound...].dropFirst(6).prefix { $0 != "\"" }) })
+                let connected = try await OAuthProviderServer.authorize(link.replacingOccurrences(of: "&amp;", with: "&"))
+                #expect(connected.status == 200 && connected.page.contains("Connected"), "\(connected.status) \(connected.page) \(link)")
+                let sent = provider.lastAuthorization
+                #expect(sent["scope"]?.contains("https://www.googleapis.com/auth/gmail") == true, "\(sent)")
+                #expect(sent["access_type"] == "offline")
+                #expect(sent["prompt"] == "consent")
+                #expect(try await junction.request(.get, "/api/v1/credentials/ana", key: tenant.key).json["status"] == "connected")
+                #expect(try await console.get("/console/credentials").text.contains("connected"))
+            }
+        }
+    }
 }

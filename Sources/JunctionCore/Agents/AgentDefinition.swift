@@ -61,6 +61,12 @@ public struct AgentDefinition: Sendable, Hashable {
         public var baseURL: String?
 
         public var description: String { "\(provider.rawValue)/\(name)" }
+
+        public init(provider: Provider, name: String, baseURL: String? = nil) {
+            self.provider = provider
+            self.name = name
+            self.baseURL = baseURL
+        }
     }
 
     /// One step of a `workflow` agent.

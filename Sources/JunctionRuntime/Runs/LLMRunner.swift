@@ -22,8 +22,7 @@ public struct LLMRunner: AgentRunning {
     private let store: any Store
     private let credentials: CredentialService
     private let catalog: ToolCatalog
-    private let sender: HTTPSender
-    private let configuration: Configuration
+    private let modelCall: ModelCall
 
     public init(
         store: any Store, credentials: CredentialService, catalog: ToolCatalog, sender: HTTPSender,
@@ -32,8 +31,7 @@ public struct LLMRunner: AgentRunning {
         self.store = store
         self.credentials = credentials
         self.catalog = catalog
-        self.sender = sender
-        self.configuration = configuration
+        modelCall = ModelCall(sender: sender, timeout: configuration.modelTimeout, retries: configuration.modelRetries)
     }
 
     public func execute(_ run: Run, agent: AgentDefinition) async -> RunResult {
@@ -41,7 +39,7 @@ public struct LLMRunner: AgentRunning {
         var usage = Run.Usage()
         do {
             guard let model = agent.model else { throw JunctionError.invalidInput("An llm agent needs a model.", field: "model") }
-            let api = Self.api(for: model.provider)
+            let api = ModelCall.api(for: model.provider)
             let tools = try await tools(of: agent, tenantID: run.tenantID)
             let byName = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let key = try await apiKey(agent.credential, tenantID: run.tenantID)
@@ -78,7 +76,7 @@ public struct LLMRunner: AgentRunning {
                     resumed = nil
                 } else {
                     let start = ContinuousClock.now
-                    turn = try await askModel(api, exchange, model: model)
+                    turn = try await modelCall.ask(api, exchange)
                     usage.inputTokens += turn.usage.inputTokens
                     usage.outputTokens += turn.usage.outputTokens
                     trace.append([
@@ -141,14 +139,6 @@ public struct LLMRunner: AgentRunning {
         }
     }
 
-    static func api(for provider: AgentDefinition.Model.Provider) -> any ModelAPI {
-        switch provider {
-        case .openai: OpenAIChat()
-        case .anthropic: AnthropicMessages()
-        case .gemini: GeminiGenerateContent()
-        }
-    }
-
     /// The agent's tools: every resource of each named connector, or the one named resource;
     /// each once (providers refuse a tool declared twice).
     private func tools(of agent: AgentDefinition, tenantID: String) async throws -> [ToolDefinition] {
@@ -184,45 +174,6 @@ public struct LLMRunner: AgentRunning {
                 "Credential '\(name)' is \(resolved.kind.rawValue); a model key must be an api_key or bearer credential.",
                 field: "credential")
         }
-    }
-
-    /// One model call, attempted again after transient failures (refused connections, 429,
-    /// 500, 502–504, Anthropic's 529) with a growing pause.
-    private func askModel(_ api: any ModelAPI, _ exchange: ModelExchange, model: AgentDefinition.Model) async throws -> ModelTurn {
-        let request = try api.request(exchange)
-        let body = Array(try JSONCoding.encode(request.body))
-        let context = "the model provider (\(model.provider.rawValue))"
-        var attempt = 0
-        while true {
-            do {
-                let answer = try await sender.post(
-                    request.url, headers: request.headers, body: body, timeout: configuration.modelTimeout, context: context)
-                guard answer.isSuccess else { throw Self.failure(answer, context: context, apiKey: exchange.apiKey) }
-                guard let json = answer.json else {
-                    throw JunctionError(.upstreamError, "\(context) answered something other than JSON.")
-                }
-                return try api.turn(from: json)
-            } catch let error as JunctionError where error.retryable && attempt < configuration.modelRetries {
-                attempt += 1
-                let pause = error.retryAfter.map { min($0, .seconds(30)) } ?? .milliseconds(500 * (1 << attempt))
-                try await Task.sleep(for: pause)
-            }
-        }
-    }
-
-    /// The error for an unsuccessful answer, with the provider's own message when it gives one
-    /// (the key taken out, should the provider quote it).
-    private static func failure(_ answer: HTTPSender.Answer, context: String, apiKey: String?) -> JunctionError {
-        var error = answer.failure(context: context)
-        error.upstreamBody = nil
-        if answer.status == 500 || answer.status == 529 { error.retryable = true }
-        let json = answer.json
-        let said = json?["error"]?["message"]?.stringValue ?? json?["error"]?.stringValue ?? json?["message"]?.stringValue
-        if var said = said.map({ String($0.prefix(500)) }) {
-            if let apiKey, !apiKey.isEmpty { said = said.replacingOccurrences(of: apiKey, with: "[redacted]") }
-            error.message += " It said: \(said)"
-        }
-        return error
     }
 
     /// Runs one tool call; an unknown tool or bad arguments are errors the model is told about.
@@ -276,24 +227,10 @@ public struct LLMRunner: AgentRunning {
     /// as JSON (a fenced code block allowed) and checked; without one, the text itself.
     private func finalOutput(_ text: String, agent: AgentDefinition) throws -> RunOutcome {
         guard agent.outputSchema != nil else { return .completed(output: .string(text)) }
-        guard let output = Self.json(in: text) else {
+        guard let output = ModelCall.json(in: text) else {
             return .failed(Run.Failure(code: .invalidOutput, message: "The model's answer is not JSON: \(text.prefix(200))"))
         }
         return agent.checkedOutput(output)
-    }
-
-    /// `text` as JSON, also when it is the first Markdown code fence in the text.
-    static func json(in text: String) -> JSONValue? {
-        let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let value = try? JSONCoding.decode(Array(body.utf8)) { return value }
-        guard let open = body.range(of: "```") else { return nil }
-        var fenced = body[open.upperBound...]
-        // The fence's language tag (```json) runs to the end of its line.
-        if let newline = fenced.firstIndex(of: "\n"), !fenced[..<newline].contains("{"), !fenced[..<newline].contains("[") {
-            fenced = fenced[fenced.index(after: newline)...]
-        }
-        if let close = fenced.range(of: "```") { fenced = fenced[..<close.lowerBound] }
-        return try? JSONCoding.decode(Array(fenced.utf8))
     }
 
     private static let logger = Logger(label: "junction.runs")

@@ -17,6 +17,7 @@ struct CredentialPages: Sendable {
         routes.get("console/credentials/{name}/rotate", section: .credentials) { caller in try await rotateForm(caller) }
         routes.post("console/credentials/{name}/rotate", section: .credentials, rotate)
         routes.post("console/credentials/{name}/delete", section: .credentials, delete)
+        routes.post("console/credentials/{name}/connect", section: .credentials, connect)
     }
 
     /// Each kind's fields, as the API's `FieldSpec` JSON.
@@ -35,12 +36,17 @@ struct CredentialPages: Sendable {
                 return "<div><span class=\"muted\">\(field)</span> <code>\(hint.stringValue ?? "••••")</code></div>"
             }
             let bound = [credential["allowed_hosts"], credential["allowed_connectors"]].compactMap { $0?.arrayValue?.compactMap(\.stringValue) }
+            let isOAuth = kind == CredentialKind.oauth2.rawValue
+            let secrets: HTML = isOAuth ? Self.connection(credential) : "\(hints)"
+            let change: HTML = isOAuth
+                ? ConsolePage.form("/console/credentials/\(name)/connect", caller: caller, "<button type=\"submit\" class=\"primary\">\(credential["status"] == "connected" ? "Reconnect" : "Connect")</button>")
+                : "<a class=\"button\" href=\"/console/credentials/\(name)/rotate\">Rotate</a>"
             return [
-                "<strong>\(name)</strong>", "\(kind)", "\(hints)",
+                "<strong>\(name)</strong>", "\(kind)", secrets,
                 bound.isEmpty ? "<span class=\"muted\">anywhere</span>" : "\(bound.flatMap { $0 }.joined(separator: ", "))",
                 ConsoleUI.time(credential["updated_at"]?.stringValue),
                 """
-                <div class="actions"><a class="button" href="/console/credentials/\(name)/rotate">Rotate</a>
+                <div class="actions">\(change)
                 \(ConsolePage.form("/console/credentials/\(name)/delete", caller: caller, confirm: "Delete credential \(name)?", "<button type=\"submit\">Delete</button>"))</div>
                 """,
             ]
@@ -52,6 +58,35 @@ struct CredentialPages: Sendable {
             <p class="muted">Secrets are encrypted at rest and shown only as masked hints.</p>
             \(ConsoleUI.table(["Name", "Kind", "Secrets", "May be sent to", "Changed", ""], rows, empty: "No credentials yet."))
             """)
+    }
+
+    /// An `oauth2` credential's state: its app, status, expiry and why it needs connecting again.
+    private static func connection(_ credential: JSONValue) -> HTML {
+        let status = credential["status"]?.stringValue
+        var lines: [HTML] = ["<div>\(ConsoleUI.badge(status == "needs_reauth" ? "invalid" : status)) <span class=\"muted\">app</span> <code>\(credential["app"]?.stringValue ?? "")</code></div>"]
+        if status == "needs_reauth" { lines.append("<div class=\"muted\">Needs re-authorization: \(credential["last_error"]?.stringValue ?? "")</div>") }
+        if let expires = credential["expires_at"]?.stringValue { lines.append("<div><span class=\"muted\">token until</span> \(ConsoleUI.time(expires))</div>") }
+        return "\(lines)"
+    }
+
+    /// Starts connecting an `oauth2` credential: a page leading to the provider (a link, since
+    /// the console's forms may only lead to the console itself).
+    @Sendable func connect(_ caller: ConsoleCaller, _ form: ConsoleForm) async throws -> Response {
+        let name = try caller.context.parameters.require("name")
+        do {
+            let started = try await api.json(.post, "/api/v1/credentials/\(ConsoleAPI.segment(name))/connect", body: nil, as: caller)
+            let url = started["authorization_url"]?.stringValue ?? ""
+            let host = URLComponents(string: url)?.host ?? url
+            return ConsolePage.make("Connect \(name)", section: .credentials, caller: caller, """
+                <h1>Connect credential \(name)</h1>
+                <p>Authorize Junction at <strong>\(host)</strong>. The provider sends you back to <code>\(started["redirect_uri"]?.stringValue ?? "")</code>,
+                which must be registered with the OAuth app; the link works once, for ten minutes.</p>
+                <div class="actions"><a class="button primary" id="authorize" href="\(url)" rel="noreferrer">Continue to \(host)</a>
+                <a class="button" href="/console/credentials">Cancel</a></div>
+                """)
+        } catch let problem as ConsoleAPI.Problem {
+            return try await list(caller, problem: problem)
+        }
     }
 
     private static func notice(_ caller: ConsoleCaller) -> String? {

@@ -2,8 +2,8 @@ import JunctionCore
 
 /// OpenAI Chat Completions (`POST {base_url}/chat/completions`), also spoken by Ollama, vLLM and
 /// llama.cpp's server; `base_url` defaults to `https://api.openai.com/v1`.
-struct OpenAIChat: ModelAPI {
-    func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
+package struct OpenAIChat: ModelAPI {
+    package func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
         var messages: [JSONValue] = exchange.systemPrompt.map { [["role": "system", "content": .string($0)]] } ?? []
         messages += exchange.messages(
             user: { ["role": "user", "content": Self.content($0)] },
@@ -27,7 +27,11 @@ struct OpenAIChat: ModelAPI {
             headers: headers, body: .object(body))
     }
 
-    func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn {
+    package func assistantMessage(_ text: String) -> JSONValue {
+        ["role": "assistant", "content": .string(text)]
+    }
+
+    package func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn {
         guard let message = answer["choices"]?.arrayValue?.first?["message"], message.objectValue != nil else {
             throw JunctionError(.upstreamError, "The model's answer has no choices[0].message.")
         }

@@ -3,29 +3,43 @@ import JunctionCore
 
 /// One model provider's HTTP protocol: how a conversation becomes a request, and how an answer
 /// becomes a turn. Providers differ only here; the tool-calling loop is ``LLMRunner``'s.
-protocol ModelAPI: Sendable {
+package protocol ModelAPI: Sendable {
     /// The request asking the model for its next turn.
     func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest
     /// The model's turn in a successful answer; `upstream_error` when it has none.
     func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn
+    /// An earlier answer of the model, given as text, in the provider's message format.
+    func assistantMessage(_ text: String) -> JSONValue
 }
 
 /// Everything one model call sends.
-struct ModelExchange: Sendable {
-    var model: AgentDefinition.Model
+package struct ModelExchange: Sendable {
+    package var model: AgentDefinition.Model
     /// The provider key, when the agent names a credential.
-    var apiKey: String?
-    var systemPrompt: String?
-    var transcript: [ModelMessage]
-    var tools: [ToolDefinition]
+    package var apiKey: String?
+    package var systemPrompt: String?
+    package var transcript: [ModelMessage]
+    package var tools: [ToolDefinition]
     /// Sent as the provider's structured-output option.
-    var outputSchema: JSONValue?
+    package var outputSchema: JSONValue?
+
+    package init(
+        model: AgentDefinition.Model, apiKey: String?, systemPrompt: String?, transcript: [ModelMessage], tools: [ToolDefinition] = [],
+        outputSchema: JSONValue? = nil
+    ) {
+        self.model = model
+        self.apiKey = apiKey
+        self.systemPrompt = systemPrompt
+        self.transcript = transcript
+        self.tools = tools
+        self.outputSchema = outputSchema
+    }
 }
 
 extension ModelExchange {
     /// The transcript in a provider's format: user input and tool results as `user` and
     /// `toolResults` render them, model turns as the provider wrote them.
-    func messages(user: (ModelInput) -> JSONValue, toolResults: ([ToolOutcome]) -> [JSONValue]) -> [JSONValue] {
+    package func messages(user: (ModelInput) -> JSONValue, toolResults: ([ToolOutcome]) -> [JSONValue]) -> [JSONValue] {
         var messages: [JSONValue] = []
         for entry in transcript {
             switch entry {
@@ -39,14 +53,14 @@ extension ModelExchange {
 }
 
 /// An HTTP request to a model provider.
-struct ModelRequest: Sendable {
-    var url: String
-    var headers: [(String, String)]
-    var body: JSONValue
+package struct ModelRequest: Sendable {
+    package var url: String
+    package var headers: [(String, String)]
+    package var body: JSONValue
 }
 
 /// One entry of a conversation, in no provider's format.
-enum ModelMessage: Sendable {
+package enum ModelMessage: Sendable {
     /// What the run was given.
     case user(ModelInput)
     /// A turn of the model, sent back as the provider wrote it.
@@ -56,16 +70,16 @@ enum ModelMessage: Sendable {
 }
 
 /// The run's input as the model sees it: text, and files as inline attachments.
-struct ModelInput: Sendable {
+package struct ModelInput: Sendable {
     /// A file the trigger carried (a webhook's multipart upload).
-    struct Attachment: Sendable {
-        var filename: String
-        var mediaType: String
+    package struct Attachment: Sendable {
+        package var filename: String
+        package var mediaType: String
         /// The content, base64.
-        var data: String
+        package var data: String
 
         /// The file for a model that takes only text: a text file's content, else a note.
-        var asText: String {
+        package var asText: String {
             if mediaType.hasPrefix("text/") || mediaType == "application/json", let bytes = Data(base64Encoded: data) {
                 return "Attachment '\(filename)':\n\(String(decoding: bytes, as: UTF8.self))"
             }
@@ -73,11 +87,11 @@ struct ModelInput: Sendable {
         }
     }
 
-    var text: String
-    var attachments: [Attachment]
+    package var text: String
+    package var attachments: [Attachment]
 
     /// A string input as its text; anything else as JSON text, with `_files` taken out as attachments.
-    init(_ input: JSONValue) {
+    package init(_ input: JSONValue) {
         var input = input
         attachments = []
         if case .object(var members) = input, let files = members.removeValue(forKey: RequestInput.filesKey)?.arrayValue {
@@ -98,41 +112,58 @@ struct ModelInput: Sendable {
 }
 
 /// One answer of the model: its text, the tools it calls, and the tokens it used.
-struct ModelTurn: Sendable {
-    var text: String
-    var toolCalls: [ToolCall]
-    var usage: Run.Usage
+package struct ModelTurn: Sendable {
+    package var text: String
+    package var toolCalls: [ToolCall]
+    package var usage: Run.Usage
     /// The provider's own message, sent back unchanged in later requests (it may carry
     /// provider state such as Gemini's thought signatures).
-    var message: JSONValue
+    package var message: JSONValue
     /// Whether the answer was cut off at the token limit.
-    var truncated = false
+    package var truncated = false
     /// Why the model declined to answer, when it did.
-    var refusal: String?
+    package var refusal: String?
+
+    package init(
+        text: String, toolCalls: [ToolCall], usage: Run.Usage, message: JSONValue, truncated: Bool = false, refusal: String? = nil
+    ) {
+        self.text = text
+        self.toolCalls = toolCalls
+        self.usage = usage
+        self.message = message
+        self.truncated = truncated
+        self.refusal = refusal
+    }
 }
 
 /// A tool call the model asked for.
-struct ToolCall: Sendable {
+package struct ToolCall: Sendable {
     /// The provider's id for the call (made up for providers without one).
-    var id: String
-    var name: String
+    package var id: String
+    package var name: String
     /// The arguments, or `nil` when the model's text was not a JSON object.
-    var arguments: JSONValue?
+    package var arguments: JSONValue?
 }
 
 /// What a tool call answered: the data of a successful call, or its error.
-struct ToolOutcome: Sendable {
-    var call: ToolCall
-    var content: JSONValue
-    var isError: Bool
+package struct ToolOutcome: Sendable {
+    package var call: ToolCall
+    package var content: JSONValue
+    package var isError: Bool
+
+    package init(call: ToolCall, content: JSONValue, isError: Bool) {
+        self.call = call
+        self.content = content
+        self.isError = isError
+    }
 
     /// The content as the text most providers take.
-    var text: String { StructuredOutput.text(content) }
+    package var text: String { StructuredOutput.text(content) }
 }
 
 extension ModelRequest {
     /// `base` (or `default` when the agent gives no `base_url`) joined with `path`.
-    static func url(base: String?, default defaultBase: String, path: String) -> String {
+    package static func url(base: String?, default defaultBase: String, path: String) -> String {
         var base = base ?? defaultBase
         while base.hasSuffix("/") { base.removeLast() }
         return base + path

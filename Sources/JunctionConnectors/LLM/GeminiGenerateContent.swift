@@ -1,10 +1,9 @@
-import JunctionConnectors
 import JunctionCore
 
 /// Gemini `generateContent` (`POST {base_url}/models/MODEL:generateContent`); `base_url` defaults
 /// to `https://generativelanguage.googleapis.com/v1beta`.
-struct GeminiGenerateContent: ModelAPI {
-    func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
+package struct GeminiGenerateContent: ModelAPI {
+    package func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
         let contents = exchange.messages(
             user: { input in
                 var parts: [JSONValue] = [["text": .string(input.text)]]
@@ -39,7 +38,11 @@ struct GeminiGenerateContent: ModelAPI {
             headers: headers, body: .object(body))
     }
 
-    func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn {
+    package func assistantMessage(_ text: String) -> JSONValue {
+        ["role": "model", "parts": [["text": .string(text)]]]
+    }
+
+    package func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn {
         guard let content = answer["candidates"]?.arrayValue?.first?["content"], let parts = content["parts"]?.arrayValue else {
             let reason = answer["promptFeedback"]?["blockReason"]?.stringValue
                 ?? answer["candidates"]?.arrayValue?.first?["finishReason"]?.stringValue

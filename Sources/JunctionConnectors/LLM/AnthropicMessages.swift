@@ -3,11 +3,11 @@ import JunctionCore
 
 /// Anthropic Messages (`POST {base_url}/v1/messages`, version `2023-06-01`); `base_url` defaults
 /// to `https://api.anthropic.com`.
-struct AnthropicMessages: ModelAPI {
+package struct AnthropicMessages: ModelAPI {
     /// The most tokens one answer may have (the API requires a limit).
-    static let maxTokens = 4096
+    package static let maxTokens = 4096
 
-    func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
+    package func request(_ exchange: ModelExchange) throws(JunctionError) -> ModelRequest {
         let messages = exchange.messages(
             user: { ["role": "user", "content": Self.content($0)] },
             toolResults: { outcomes in
@@ -33,7 +33,11 @@ struct AnthropicMessages: ModelAPI {
             headers: headers, body: .object(body))
     }
 
-    func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn {
+    package func assistantMessage(_ text: String) -> JSONValue {
+        ["role": "assistant", "content": .string(text)]
+    }
+
+    package func turn(from answer: JSONValue) throws(JunctionError) -> ModelTurn {
         guard let blocks = answer["content"]?.arrayValue else {
             throw JunctionError(.upstreamError, "The model's answer has no content.")
         }

@@ -3,7 +3,7 @@ import JunctionCore
 /// Conversations as JSON, so that an `llm` run waiting for an approval can stop and go on
 /// later, on any server, with the very transcript it had.
 extension ModelMessage {
-    var checkpoint: JSONValue {
+    package var checkpoint: JSONValue {
         switch self {
         case .user(let input):
             return [
@@ -17,7 +17,7 @@ extension ModelMessage {
         }
     }
 
-    init(checkpoint: JSONValue) throws(JunctionError) {
+    package init(checkpoint: JSONValue) throws(JunctionError) {
         if let text = checkpoint["user"]?.stringValue {
             var input = ModelInput(.string(text))
             input.attachments = (checkpoint["attachments"]?.arrayValue ?? []).map {
@@ -35,7 +35,7 @@ extension ModelMessage {
 }
 
 extension ModelTurn {
-    var checkpoint: JSONValue {
+    package var checkpoint: JSONValue {
         [
             "text": .string(text), "tool_calls": .array(toolCalls.map(\.checkpoint)),
             "usage": ["input_tokens": .integer(usage.inputTokens), "output_tokens": .integer(usage.outputTokens)],
@@ -43,7 +43,7 @@ extension ModelTurn {
         ]
     }
 
-    init(checkpoint: JSONValue) throws(JunctionError) {
+    package init(checkpoint: JSONValue) throws(JunctionError) {
         self.init(
             text: checkpoint["text"]?.stringValue ?? "",
             toolCalls: try (checkpoint["tool_calls"]?.arrayValue ?? []).map { value throws(JunctionError) in try ToolCall(checkpoint: value) },
@@ -54,11 +54,11 @@ extension ModelTurn {
 }
 
 extension ToolCall {
-    var checkpoint: JSONValue {
+    package var checkpoint: JSONValue {
         ["id": .string(id), "name": .string(name), "arguments": arguments ?? .null]
     }
 
-    init(checkpoint: JSONValue) throws(JunctionError) {
+    package init(checkpoint: JSONValue) throws(JunctionError) {
         guard let id = checkpoint["id"]?.stringValue, let name = checkpoint["name"]?.stringValue else {
             throw .internal("A run's checkpoint holds a tool call without id or name.")
         }
@@ -68,11 +68,11 @@ extension ToolCall {
 }
 
 extension ToolOutcome {
-    var checkpoint: JSONValue {
+    package var checkpoint: JSONValue {
         ["call": call.checkpoint, "content": content, "is_error": .bool(isError)]
     }
 
-    init(checkpoint: JSONValue) throws(JunctionError) {
+    package init(checkpoint: JSONValue) throws(JunctionError) {
         self.init(
             call: try ToolCall(checkpoint: checkpoint["call"] ?? .null), content: checkpoint["content"] ?? .null,
             isError: checkpoint["is_error"]?.boolValue ?? false)
