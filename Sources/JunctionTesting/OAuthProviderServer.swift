@@ -23,7 +23,8 @@ public final class OAuthProviderServer: Sendable {
         public var tokenLifetime = 3600
         /// Whether a refresh answers a new refresh token (and the old one stops working).
         public var rotatesRefreshTokens = true
-        /// Refusals answered with HTTP 200 and `{"ok": false, "error": …}` (Slack's style).
+        /// Refusals answered with HTTP 200 and `{"ok": false, "error": …}` (Slack's style), and
+        /// answers as form fields rather than JSON.
         public var errorsInOK = false
         /// Each token request waits this long first (to make concurrent callers overlap).
         public var tokenDelay: Duration = .zero
@@ -61,7 +62,8 @@ public final class OAuthProviderServer: Sendable {
         }
     }
 
-    /// How many requests of a kind arrived: `authorize`, `code`, `refresh`, `refused`, `me`.
+    /// How many requests of a kind arrived: `authorize`, `code`, `refresh`, `client` (client
+    /// credentials), `refused`, `me`.
     public func count(_ kind: String) -> Int { box.state.withLock { $0.counts[kind] ?? 0 } }
 
     /// The query of the latest authorization request.
@@ -174,6 +176,11 @@ public final class OAuthProviderServer: Sendable {
                 }
                 box.state.withLock { $0.counts["refresh", default: 0] += 1 }
                 return json(issue(box, behaviour: behaviour, scope: "read write", refresh: refresh))
+            case "client_credentials":
+                box.state.withLock { $0.counts["client", default: 0] += 1 }
+                let access = "access-\(UUID().uuidString)"
+                box.state.withLock { $0.accessTokens[access] = .now + .seconds(behaviour.tokenLifetime) }
+                return json(["access_token": .string(access), "token_type": "Bearer", "expires_in": .integer(behaviour.tokenLifetime)])
             default:
                 return refuse("unsupported_grant_type")
             }

@@ -303,4 +303,59 @@ import Testing
             }
         }
     }
+
+    @Test func aRefusalInsideAn200IsARefusal() async throws {
+        var behaviour = OAuthProviderServer.Behaviour()
+        behaviour.errorsInOK = true
+        try await OAuthProviderServer.with(behaviour) { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                try await Self.setUp(junction, provider: provider, key: tenant.key)
+                _ = try await Self.connect(junction, key: tenant.key)
+                provider.revokeAll()
+                let failed = try await Self.me(junction, key: tenant.key)
+                #expect(failed.json["error"]?["message"]?.stringValue?.contains("invalid_grant") == true, "\(failed.text)")
+                #expect(provider.count("refused") == 1)
+                #expect(try await junction.request(.get, "/api/v1/credentials/ana", key: tenant.key).json["status"] == "needs_reauth")
+            }
+        }
+    }
+
+    @Test func clientCredentialsSendTheSecretInTheFormWithTheProvidersParameters() async throws {
+        var behaviour = OAuthProviderServer.Behaviour()
+        behaviour.clientAuthentication = "client_secret_post"
+        try await OAuthProviderServer.with(behaviour) { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                let credential = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
+                    "name": "service", "kind": "oauth2_client_credentials", "token_url": .string(provider.url + "/token"),
+                    "client_id": .string(OAuthProviderServer.client.id), "client_secret": .string(OAuthProviderServer.client.secret),
+                    "token_auth_method": "client_secret_post",
+                    "token_parameters": ["box_subject_type": "enterprise", "box_subject_id": "12345"],
+                ])
+                #expect(credential.status == .created, "\(credential.text)")
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                    "connector_name": "crm", "connector_type": "http", "connection_url": .string(provider.url + "/api"), "credential": "service",
+                    "options": ["resources": [["slug": "me", "path": "/me"]]],
+                ]).status == .created)
+                let call = try await Self.me(junction, key: tenant.key)
+                #expect(call.json["success"] == true, "\(call.text)")
+                let form = provider.lastTokenForm
+                #expect(form["grant_type"] == "client_credentials")
+                #expect(form["client_secret"] == OAuthProviderServer.client.secret)
+                #expect(form["box_subject_type"] == "enterprise" && form["box_subject_id"] == "12345")
+                #expect(provider.count("client") == 1)
+
+                // The same credential with HTTP Basic is refused by this provider, saying so.
+                #expect(try await junction.request(.post, "/api/v1/credentials/service/rotate", key: tenant.key, json: [
+                    "token_url": .string(provider.url + "/token"), "client_id": .string(OAuthProviderServer.client.id),
+                    "client_secret": .string(OAuthProviderServer.client.secret), "token_auth_method": "client_secret_basic",
+                ]).status == .ok)
+                let refused = try await Self.me(junction, key: tenant.key)
+                #expect(refused.json["error"]?["code"] == "authentication_failed")
+                #expect(refused.json["error"]?["message"]?.stringValue?.contains("invalid_client") == true, "\(refused.text)")
+                #expect(!refused.text.contains(OAuthProviderServer.client.secret))
+            }
+        }
+    }
 }

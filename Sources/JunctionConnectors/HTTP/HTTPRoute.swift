@@ -26,6 +26,9 @@ struct HTTPRoute: Sendable {
     let headerDefaults: [(String, String)]
     /// Body fields sent under another name than their input's (`x-name`).
     let wireNames: [String: String]
+    /// Body fields with one possible value (`const`, or an `enum` of one), sent when the flat
+    /// input leaves them out (WhatsApp's `"messaging_product": "whatsapp"`).
+    let bodyConstants: [(String, JSONValue)]
     /// The resource's input schema, to tell structured input from flat fields.
     let inputSchema: JSONValue
 
@@ -48,6 +51,7 @@ struct HTTPRoute: Sendable {
         var styles: [String: HTTPBodyEncoding.FieldStyle] = [:]
         var headerDefaults: [(String, String)] = []
         var wireNames: [String: String] = [:]
+        var bodyConstants: [(String, JSONValue)] = []
         for (name, property) in (resource.inputSchema["properties"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             let location = property["x-in"]?.stringValue.flatMap(Location.init(rawValue:))
             if let location { placements[name] = location }
@@ -60,6 +64,11 @@ struct HTTPRoute: Sendable {
             {
                 headerDefaults.append((name, Self.text(fixed)))
             }
+            if location == nil || location == .body, let fixed = property["const"] ?? property["enum"]?.arrayValue.flatMap({ $0.count == 1 ? $0[0] : nil }),
+               !fixed.isNull
+            {
+                bodyConstants.append((name, fixed))
+            }
         }
         self.wireNames = wireNames
         var wireStyles: [String: HTTPBodyEncoding.FieldStyle] = [:]
@@ -70,6 +79,8 @@ struct HTTPRoute: Sendable {
             placements[name] = .path
         }
         self.placements = placements
+        let sendsBody = [HTTPMethod.POST, .PUT, .PATCH].contains(method)
+        self.bodyConstants = bodyConstants.filter { placements[$0.0] == .body || (placements[$0.0] == nil && sendsBody) }
         self.inputSchema = resource.inputSchema
     }
 
@@ -117,6 +128,9 @@ struct HTTPRoute: Sendable {
             case .body: body[wireNames[key] ?? key] = value
             case .requestBody: parts.body = value
             }
+        }
+        if parts.body == nil {
+            for (name, value) in bodyConstants where members[name] == nil { body[wireNames[name] ?? name] = value }
         }
         if !body.isEmpty { parts.body = .object(body) }
         addHeaderDefaults(to: &parts)

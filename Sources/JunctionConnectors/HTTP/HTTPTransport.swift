@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import JunctionCore
 import Logging
@@ -43,6 +44,9 @@ struct HTTPTransport: Sendable {
     private let clients: HTTPClients
     private let insecure: Bool
     private let tokens: OAuth2TokenCache?
+    /// The cached token's key: the credential's id and a digest of its fields, so that a
+    /// credential rotated (new secret, token URL or scopes) never reuses an old token.
+    private let tokenKey: String
     private let accessTokens: (any AccessTokenSource)?
     private let addressGuard: AddressGuard
 
@@ -79,6 +83,10 @@ struct HTTPTransport: Sendable {
         self.clients = clients
         self.insecure = insecure
         self.tokens = context.services[OAuth2TokenCacheKey.self]
+        self.tokenKey = configuration.credential.map { credential in
+            let digest = SHA256.hash(data: JSONValue.object(credential.fields).jsonBytes)
+            return "\(configuration.tenantID):\(credential.id):\(HexDigits.lowercase(digest.prefix(8)))"
+        } ?? ""
         self.accessTokens = context.services[AccessTokenSourceKey.self]
         self.addressGuard = context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy())
     }
@@ -110,8 +118,6 @@ struct HTTPTransport: Sendable {
         for (key, value) in call.headers { headers.append((key, value)) }
         let callHeaders = Set(call.headers.keys.map { $0.lowercased() })
         let credential = configuration.credential
-        // Keyed by the credential's id: a re-created credential never reuses an old token.
-        let tokenKey = credential.map { "\(configuration.tenantID):\($0.id)" } ?? ""
         var token: String?
         if let credential {
             token = try await bearerToken(for: credential, key: tokenKey, call: call)

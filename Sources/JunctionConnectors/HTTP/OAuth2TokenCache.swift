@@ -65,6 +65,10 @@ public actor OAuth2TokenCache {
         let scopes = fields["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if !scopes.isEmpty { form.append(("scope", scopes.joined(separator: " "))) }
         if let audience = fields["audience"]?.stringValue { form.append(("audience", audience)) }
+        let reserved: Set<String> = ["grant_type", "client_id", "client_secret", "scope"]
+        for (name, value) in (fields["token_parameters"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) where !reserved.contains(name) {
+            if let text = value.stringValue { form.append((name, text)) }
+        }
         let authentication = fields["token_auth_method"]?.stringValue.flatMap(OAuthClientAuthentication.init(rawValue:)) ?? .basic
         let grant = try await TokenEndpoint.request(
             url, grant: form, clientID: clientID, clientSecret: secret, authentication: authentication, sender: sender,

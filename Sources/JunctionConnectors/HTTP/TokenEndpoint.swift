@@ -10,7 +10,8 @@ public struct TokenGrant: Sendable {
     public var expiresIn: Duration?
     /// The scopes granted, as the provider wrote them.
     public var scope: String?
-    /// The answer's other members, without tokens (Salesforce's `instance_url`, Slack's `team`).
+    /// The answer's members that identify where and for whom the tokens work (Salesforce's
+    /// `instance_url`, Slack's `team`); see `TokenEndpoint.keptMembers`.
     public var extra: [String: JSONValue]
 }
 
@@ -22,6 +23,9 @@ public enum TokenEndpoint {
     /// The error codes (RFC 6749 §5.2) that mean the grant itself is dead: the user must
     /// authorize again.
     public static let deadGrantErrors: Set<String> = ["invalid_grant"]
+
+    /// The token answer's members kept beside the tokens: none of them is a secret.
+    public static let keptMembers: Set<String> = ["instance_url", "team", "enterprise", "bot_user_id", "app_id", "cloud_id"]
 
     /// Exchanges `grant` (e.g. `grant_type=refresh_token`) at `url`.
     ///
@@ -60,14 +64,9 @@ public enum TokenEndpoint {
                 .authenticationFailed, "The token endpoint refused the grant (\(code.prefix(100)))\(described).",
                 details: ["oauth_error": .string(String(code.prefix(100)))], upstreamStatus: answer.status)
         }
-        var extra = document.objectValue ?? [:]
-        for secret in ["access_token", "refresh_token", "id_token", "expires_in", "scope", "token_type"] { extra[secret] = nil }
-        // Nested token objects (Slack's authed_user) keep their non-secret members only.
-        extra = extra.mapValues { value in
-            guard case .object(var inner) = value else { return value }
-            for secret in ["access_token", "refresh_token", "id_token"] { inner[secret] = nil }
-            return .object(inner)
-        }
+        // Only members known to hold no secret are kept (Slack's answer may carry an incoming
+        // webhook's secret URL, others an id_token).
+        let extra = (document.objectValue ?? [:]).filter { Self.keptMembers.contains($0.key) }
         let lifetime = document["expires_in"].flatMap { $0.intValue ?? $0.stringValue.flatMap(Int.init) }
         return TokenGrant(
             accessToken: accessToken, refreshToken: document["refresh_token"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },

@@ -39,6 +39,8 @@ public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
                 FieldSpec("client_secret", .string, required: true, secret: true, description: "The OAuth client secret."),
                 FieldSpec("scopes", .stringArray, default: [], description: "Scopes requested with each token."),
                 FieldSpec("audience", .string, description: "An optional `audience` parameter some providers require."),
+                FieldSpec("token_parameters", .stringMap, default: [:],
+                          description: "Other fields of the token request some providers require (Box's box_subject_type and box_subject_id)."),
                 FieldSpec("token_auth_method", .string, default: .string(OAuthClientAuthentication.basic.rawValue),
                           allowedValues: OAuthClientAuthentication.allCases.map(\.rawValue),
                           description: "How the client authenticates at the token endpoint: HTTP Basic, or client_id and client_secret in the form."),
