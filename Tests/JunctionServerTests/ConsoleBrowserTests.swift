@@ -37,6 +37,7 @@ struct ConsoleBrowserTests {
         """
 
     @Test func aNewUsersJourneyThroughTheConsole() async throws {
+        try await OAuthProviderServer.with { provider in
         try await UpstreamServer.with { upstream in
             // The test's own API client idles while the browser works: longer than the server's
             // default idle timeout would close its connection under it.
@@ -44,12 +45,42 @@ struct ConsoleBrowserTests {
                 let tenant = try await junction.createTenant("acme")
                 try await WebBrowser.with { browser in
                     try await Self.journey(browser, junction: junction, upstream: upstream, key: tenant.key)
+                    try await Self.connectOAuth(browser, junction: junction, provider: provider, key: tenant.key)
                     try await browser.click("form[action='/console/sign-out'] button")
                     try await browser.waitForText("Sign in with an API key")
                     try await Self.platformAdmin(browser, junction: junction)
                 }
             }
         }
+        }
+    }
+
+    /// An oauth2 credential connected from the console: the browser goes to the provider and
+    /// comes back to Junction's callback.
+    static func connectOAuth(_ browser: WebBrowser, junction: JunctionHarness, provider: OAuthProviderServer, key: String) async throws {
+        let base = junction.baseURL
+        let app = try await junction.request(.post, "/api/v1/oauth/apps", key: key, json: [
+            "name": "mail", "client_id": .string(OAuthProviderServer.client.id), "client_secret": .string(OAuthProviderServer.client.secret),
+            "authorize_url": .string(provider.url + "/authorize"), "token_url": .string(provider.url + "/token"), "scopes": ["read"],
+        ])
+        #expect(app.status == .created, "\(app.text)")
+        try await browser.open("\(base)/console/credentials/new")
+        try await browser.choose("#kind", value: "oauth2")
+        try await browser.fill("#name", "ana-mail")
+        try await browser.fill("#oauth2-app", "mail")
+        try await browser.click("form[action='/console/credentials/new'] button[type=submit]")
+        try await browser.waitForText("Credential ana-mail stored.")
+        #expect(try await browser.pageText().contains("pending"))
+        try await browser.click("form[action='/console/credentials/ana-mail/connect'] button")
+        try await browser.waitForText("Connect credential ana-mail")
+        try await browser.screenshot("25-oauth-connect")
+        try await browser.click("#authorize")
+        try await browser.waitForText("is connected")
+        try await browser.screenshot("26-oauth-connected")
+        #expect(provider.count("code") == 1)
+        try await browser.open("\(base)/console/credentials")
+        try await browser.waitForText("token until")
+        #expect(try await browser.pageText().contains("connected"))
     }
 
     static func journey(_ browser: WebBrowser, junction: JunctionHarness, upstream: UpstreamServer, key: String) async throws {
