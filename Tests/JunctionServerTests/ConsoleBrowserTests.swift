@@ -59,11 +59,18 @@ struct ConsoleBrowserTests {
     /// comes back to Junction's callback.
     static func connectOAuth(_ browser: WebBrowser, junction: JunctionHarness, provider: OAuthProviderServer, key: String) async throws {
         let base = junction.baseURL
-        let app = try await junction.request(.post, "/api/v1/oauth/apps", key: key, json: [
-            "name": "mail", "client_id": .string(OAuthProviderServer.client.id), "client_secret": .string(OAuthProviderServer.client.secret),
-            "authorize_url": .string(provider.url + "/authorize"), "token_url": .string(provider.url + "/token"), "scopes": ["read"],
-        ])
-        #expect(app.status == .created, "\(app.text)")
+        // The app, registered on the console's OAuth apps page.
+        try await browser.open("\(base)/console/oauth-apps")
+        try await browser.fill("#name", "mail")
+        try await browser.fill("#client_id", OAuthProviderServer.client.id)
+        try await browser.fill("#client_secret", OAuthProviderServer.client.secret)
+        try await browser.fill("#authorize_url", provider.url + "/authorize")
+        try await browser.fill("#token_url", provider.url + "/token")
+        try await browser.fill("#scopes", "read")
+        try await browser.click("form[action='/console/oauth-apps'] button[type=submit]")
+        try await browser.waitForText("OAuth app mail registered")
+        #expect(try await !browser.source().contains(OAuthProviderServer.client.secret))
+        try await browser.screenshot("25-oauth-apps")
         try await browser.open("\(base)/console/credentials/new")
         try await browser.choose("#kind", value: "oauth2")
         try await browser.fill("#name", "ana-mail")
@@ -73,10 +80,10 @@ struct ConsoleBrowserTests {
         #expect(try await browser.pageText().contains("pending"))
         try await browser.click("form[action='/console/credentials/ana-mail/connect'] button")
         try await browser.waitForText("Connect credential ana-mail")
-        try await browser.screenshot("25-oauth-connect")
+        try await browser.screenshot("26-oauth-connect")
         try await browser.click("#authorize")
         try await browser.waitForText("is connected")
-        try await browser.screenshot("26-oauth-connected")
+        try await browser.screenshot("27-oauth-connected")
         #expect(provider.count("code") == 1)
         try await browser.open("\(base)/console/credentials")
         try await browser.waitForText("token until")

@@ -173,7 +173,8 @@ import Testing
                 }
             }
             for pattern in ["/console/connectors/ID/test", "/console/connectors/ID/delete", "/console/agents/ID/runs", "/console/approvals/ID/decide",
-                            "/console/deliveries/ID/redrive", "/console/credentials/ID/rotate", "/console/keys/ID/delete"] {
+                            "/console/deliveries/ID/redrive", "/console/credentials/ID/rotate", "/console/keys/ID/delete",
+                            "/console/credentials/ID/connect", "/console/oauth-apps/ID/delete"] {
                 for id in bad.prefix(3) {
                     let answer = try await console.post(pattern.replacingOccurrences(of: "ID", with: id), [("decision", "approve"), ("input", "{}")])
                     #expect(answer.status.code < 500, "POST \(pattern) with \(id) answered \(answer.status.code)")

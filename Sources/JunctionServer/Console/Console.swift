@@ -15,6 +15,7 @@ struct Console: Sendable {
         OverviewPage(api: api).register(on: routes)
         ConnectorPages(api: api).register(on: routes)
         CredentialPages(api: api).register(on: routes)
+        OAuthAppPages(api: api, publicURL: gate.publicURL).register(on: routes)
         TemplatePages(api: api, importReader: gate.forms.limited(to: importLimit)).register(on: routes)
         ToolPages(api: api).register(on: routes)
         AgentPages(api: api).register(on: routes)

@@ -52,7 +52,7 @@ struct CredentialPages: Sendable {
             ]
         }
         return ConsolePage.make("Credentials", section: .credentials, caller: caller, status: problem?.status ?? .ok, """
-            <div class="heading"><h1>Credentials</h1><a class="button primary" href="/console/credentials/new">Add credential</a></div>
+            <div class="heading"><h1>Credentials</h1><div class="actions"><a class="button" href="/console/oauth-apps">OAuth apps</a><a class="button primary" href="/console/credentials/new">Add credential</a></div></div>
             \(ConsoleUI.notice(notice ?? Self.notice(caller)))
             \(ConsoleUI.problem(problem))
             <p class="muted">Secrets are encrypted at rest and shown only as masked hints.</p>
