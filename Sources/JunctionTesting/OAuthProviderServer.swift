@@ -63,7 +63,8 @@ public final class OAuthProviderServer: Sendable {
     }
 
     /// How many requests of a kind arrived: `authorize`, `code`, `refresh`, `client` (client
-    /// credentials), `refused`, `me`.
+    /// credentials), `refused` (token requests refused), `me`, `me-refused` (API calls with an
+    /// invalid or expired token).
     public func count(_ kind: String) -> Int { box.state.withLock { $0.counts[kind] ?? 0 } }
 
     /// The query of the latest authorization request.
@@ -189,9 +190,14 @@ public final class OAuthProviderServer: Sendable {
             let header = request.headers[.authorization] ?? ""
             let valid = box.state.withLock { state -> Bool in
                 state.counts["me", default: 0] += 1
-                guard header.hasPrefix("Bearer "), let expires = state.accessTokens[String(header.dropFirst(7))] else { return false }
-                return expires > .now
+                guard header.hasPrefix("Bearer "), let expires = state.accessTokens[String(header.dropFirst(7))], expires > .now else {
+                    state.counts["me-refused", default: 0] += 1
+                    return false
+                }
+                return true
             }
+            // `echo=1` answers the Authorization header back, as a careless upstream might.
+            if valid, request.uri.queryParameters["echo"] != nil { return json(["authorization": .string(header)]) }
             return valid ? json(["id": "user-1", "name": "Ana"]) : json(["error": "invalid_token"], status: .unauthorized)
         }
         return router

@@ -99,8 +99,10 @@ import Testing
                     let resource = entry["resource"]?.stringValue ?? ""
                     let expect = entry["expect"] ?? [:]
                     let label = "\(slug)/\(resource)"
+                    let sentBefore = upstream.count("echo")
                     let answer = try await junction.request(
                         .post, "/api/v1/invoke", key: tenant.key, json: ["connector": "svc", "resource": .string(resource), "data": entry["input"] ?? [:]])
+                    #expect(upstream.count("echo") == sentBefore + 1, "\(label) sent one request")
                     let code = answer.json["error"]?["code"]?.stringValue
                     // The echo answers JSON; a SOAP connector reads its answer as XML and fails: what was sent is what counts.
                     #expect(code == nil || template.connectorType == "soap", "\(label): \(answer.text)")

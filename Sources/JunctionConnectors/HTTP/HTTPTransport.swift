@@ -126,12 +126,15 @@ struct HTTPTransport: Sendable {
         var answer = try await perform(
             method: method, path: path, query: query, headers: headers, body: body, address: address, call: call)
         // An OAuth2 token the upstream refuses is replaced (fetched or refreshed), once.
-        if answer.status == 401, let credential, let token, !callHeaders.contains("authorization") {
-            let replacement = try await bearerToken(for: credential, key: tokenKey, call: call, replacing: token)
-            HTTPAuthentication.apply(credential, bearerToken: replacement, headers: &headers, query: &query, callHeaders: callHeaders)
+        if answer.status == 401, let credential, let refused = token, !callHeaders.contains("authorization") {
+            token = try await bearerToken(for: credential, key: tokenKey, call: call, replacing: refused)
+            HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
             answer = try await perform(
                 method: method, path: path, query: query, headers: headers, body: body, address: address, call: call)
         }
+        // An access token the upstream echoes back is not shown (the credential's own secrets
+        // are redacted by the invoke path; this token is not among them).
+        if let token { answer.body = Self.redacting(token, in: answer.body) }
         return answer
     }
 
@@ -164,9 +167,7 @@ struct HTTPTransport: Sendable {
     ) async throws -> Answer {
         var url = path.isEmpty ? connectionURL : baseURL + (path.hasPrefix("/") ? path : "/" + path)
         if !query.isEmpty {
-            url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?")
-                + query.map { "\(PercentEncoding.encodeComponent($0.0))=\(PercentEncoding.encodeComponent($0.1))" }
-                .joined(separator: "&")
+            url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + PercentEncoding.query(query)
         }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -215,6 +216,12 @@ struct HTTPTransport: Sendable {
             let safe = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE].contains(method) || !request.headers["Idempotency-Key"].isEmpty
             throw HTTPFailure.map(error, context: "connector '\(name)'", safeToRepeat: safe)
         }
+    }
+
+    /// `body` with every occurrence of `secret` replaced by `[redacted]`.
+    static func redacting(_ secret: String, in body: ByteBuffer) -> ByteBuffer {
+        guard !secret.isEmpty, body.readableBytesView.firstRange(of: secret.utf8) != nil else { return body }
+        return ByteBuffer(string: String(buffer: body).replacingOccurrences(of: secret, with: "[redacted]"))
     }
 
     /// Reads a `Retry-After` value: delay-seconds, or an HTTP date (IMF-fixdate) measured from

@@ -62,6 +62,11 @@ public struct PathTemplate: Sendable, Hashable {
 
 /// RFC 3986 percent-encoding.
 public enum PercentEncoding {
+    /// `pairs` as `name=value&…`, each side percent-encoded (a query string or a form body).
+    public static func query(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(encodeComponent($0.0))=\(encodeComponent($0.1))" }.joined(separator: "&")
+    }
+
     /// Encodes everything but the unreserved characters (`A-Z a-z 0-9 - . _ ~`).
     public static func encodeComponent(_ text: String) -> String {
         encode(text, keeping: "")

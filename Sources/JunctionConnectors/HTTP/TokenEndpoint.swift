@@ -20,9 +20,15 @@ public struct TokenGrant: Sendable {
 /// form (older GitHub-style endpoints), and refusals inside an HTTP 200 (`{"ok": false,
 /// "error": …}` from Slack, `{"error": …}` from others).
 public enum TokenEndpoint {
-    /// The error codes (RFC 6749 §5.2) that mean the grant itself is dead: the user must
-    /// authorize again.
-    public static let deadGrantErrors: Set<String> = ["invalid_grant"]
+    /// The error codes that mean the grant itself is dead and the user must authorize again:
+    /// RFC 6749 §5.2's `invalid_grant`, Slack's `invalid_refresh_token` and HubSpot's
+    /// `BAD_REFRESH_TOKEN`.
+    public static let deadGrantErrors: Set<String> = ["invalid_grant", "invalid_refresh_token", "BAD_REFRESH_TOKEN"]
+
+    /// Whether `error`, thrown by `request`, says the grant is dead.
+    public static func isDeadGrant(_ error: JunctionError) -> Bool {
+        error.details?["oauth_error"]?.stringValue.map(deadGrantErrors.contains) ?? false
+    }
 
     /// The token answer's members kept beside the tokens: none of them is a secret.
     public static let keptMembers: Set<String> = ["instance_url", "team", "enterprise", "bot_user_id", "app_id", "cloud_id"]
@@ -47,19 +53,21 @@ public enum TokenEndpoint {
         case .none:
             form.append(("client_id", clientID))
         }
-        let body = form.map { "\(PercentEncoding.encodeComponent($0.0))=\(PercentEncoding.encodeComponent($0.1))" }.joined(separator: "&")
+        let body = PercentEncoding.query(form)
         let answer = try await sender.post(url, headers: headers, body: Array(body.utf8), timeout: timeout, context: "the token endpoint")
         let document = Self.document(answer)
         if answer.status >= 500 || answer.status == 429 {
             throw JunctionError(
                 .upstreamError, "The token endpoint is unavailable (HTTP \(answer.status)).", retryable: true, upstreamStatus: answer.status)
         }
+        // The error's code: `error` (RFC 6749), or HubSpot's `status` on a refusal.
         let refused = document["error"].map { $0.stringValue ?? $0["code"]?.stringValue ?? "error" }
+            ?? (answer.isSuccess ? nil : document["status"]?.stringValue)
         guard answer.isSuccess, refused == nil, document["ok"]?.boolValue != false,
               let accessToken = document["access_token"]?.stringValue, !accessToken.isEmpty
         else {
             let code = refused ?? (answer.isSuccess ? "no_access_token" : "http_\(answer.status)")
-            let described = (document["error_description"]?.stringValue).map { ": \($0.prefix(300))" } ?? ""
+            let described = (document["error_description"]?.stringValue ?? document["message"]?.stringValue).map { ": \($0.prefix(300))" } ?? ""
             throw JunctionError(
                 .authenticationFailed, "The token endpoint refused the grant (\(code.prefix(100)))\(described).",
                 details: ["oauth_error": .string(String(code.prefix(100)))], upstreamStatus: answer.status)

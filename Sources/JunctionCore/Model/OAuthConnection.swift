@@ -100,12 +100,19 @@ public struct OAuthTokenState: Sendable, Hashable {
     public var version: Int
     public var connectedAt: Date?
     public var refreshedAt: Date?
+    /// While a refresh is under way (on any node), when its claim lapses: others wait for it
+    /// rather than spend the same refresh token.
+    public var refreshingUntil: Date?
+    /// The app the tokens were issued through (a credential moved to another app is pending).
+    public var app: String?
 
     public init(
         credentialID: String, tenantID: String, status: Status, sealedTokens: [UInt8] = [], expiresAt: Date? = nil,
         scope: String? = nil, extra: [String: JSONValue] = [:], lastError: String? = nil, version: Int = 0,
-        connectedAt: Date? = nil, refreshedAt: Date? = nil
+        connectedAt: Date? = nil, refreshedAt: Date? = nil, refreshingUntil: Date? = nil, app: String? = nil
     ) {
+        self.refreshingUntil = refreshingUntil
+        self.app = app
         self.credentialID = credentialID
         self.tenantID = tenantID
         self.status = status

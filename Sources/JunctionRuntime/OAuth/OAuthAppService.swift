@@ -57,6 +57,23 @@ public struct OAuthAppService: Sendable {
             tenantID: tenantID, name: name, audit: actor.event("oauth_app.delete", tenantID: tenantID, targetType: "oauth_app", target: name.rawValue))
     }
 
+    /// The app an `oauth2` credential (its resolved fields) names: `authentication_failed`
+    /// when it no longer exists.
+    public func app(of credential: ResolvedCredential, tenantID: String) async throws -> OAuthApp {
+        try await app(named: credential.fields["app"]?.stringValue, tenantID: tenantID, credential: credential.name)
+    }
+
+    /// The app named `name` of tenant `tenantID`, for credential `credential`.
+    func app(named name: String?, tenantID: String, credential: Slug) async throws -> OAuthApp {
+        guard let slug = name.flatMap(Slug.init), let app = try await store.oauthApp(tenantID: tenantID, name: slug) else {
+            throw JunctionError(
+                .authenticationFailed,
+                "Credential '\(credential)' names OAuth app '\(name?.prefix(64) ?? "")', which does not exist; create it under /api/v1/oauth/apps.",
+                details: ["credential": .string(credential.rawValue)])
+        }
+        return app
+    }
+
     /// The app's client secret, opened and any `env:`/`file:` reference read.
     public func clientSecret(of app: OAuthApp) async throws -> String? {
         guard let sealed = app.sealedSecret else { return nil }

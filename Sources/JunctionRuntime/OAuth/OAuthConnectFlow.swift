@@ -46,9 +46,9 @@ public struct OAuthConnectFlow: Sendable {
             throw JunctionError.invalidInput(
                 "Credential '\(name)' is of kind \(credential.kind.rawValue); only oauth2 credentials are connected.", field: "name")
         }
-        let app = try await app(of: credential)
-        let state = Self.randomToken()
-        let verifier = Self.randomToken()
+        let app = try await apps.app(named: credential.config["app"]?.stringValue, tenantID: tenantID, credential: name)
+        let state = RandomToken.make()
+        let verifier = RandomToken.make()
         let now = Timestamp.now()
         let expiresAt = now.addingTimeInterval(Self.attemptLifetime.timeInterval)
         try await store.insertConnectAttempt(OAuthConnectAttempt(
@@ -61,13 +61,12 @@ public struct OAuthConnectFlow: Sendable {
         ]
         if !scopes.isEmpty { query.append(("scope", scopes.joined(separator: app.scopeSeparator))) }
         if app.usesPKCE {
-            let challenge = Self.base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
+            let challenge = RandomToken.base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
             query += [("code_challenge", challenge), ("code_challenge_method", "S256")]
         }
         query += app.authorizeParameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let separator = app.authorizeURL.contains("?") ? "&" : "?"
-        let url = app.authorizeURL + separator
-            + query.map { "\(PercentEncoding.encodeComponent($0.0))=\(PercentEncoding.encodeComponent($0.1))" }.joined(separator: "&")
+        let url = app.authorizeURL + separator + PercentEncoding.query(query)
         return Authorization(url: url, state: state, expiresAt: expiresAt)
     }
 
@@ -85,12 +84,12 @@ public struct OAuthConnectFlow: Sendable {
             let described = errorDescription.map { ": \($0.prefix(300))" } ?? ""
             throw JunctionError(
                 .authenticationFailed, "The provider did not authorize credential '\(credential.name)' (\(error.prefix(100)))\(described).",
-                details: ["oauth_error": .string(String(error.prefix(100)))])
+                details: ["oauth_error": .string(String(error.prefix(100))), "step": "authorize"])
         }
         guard let code, !code.isEmpty else {
             throw JunctionError.invalidInput("The provider's answer has no code.", field: "code")
         }
-        let app = try await app(of: credential)
+        let app = try await apps.app(named: credential.config["app"]?.stringValue, tenantID: credential.tenantID, credential: credential.name)
         let verifier = String(decoding: try secrets.open(
             attempt.sealedVerifier, context: Self.sealContext(tenantID: attempt.tenantID, credentialID: credential.id)), as: UTF8.self)
         var grant = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", attempt.redirectURI)]
@@ -98,50 +97,35 @@ public struct OAuthConnectFlow: Sendable {
         let answer = try await TokenEndpoint.request(
             app.tokenURL, grant: grant, clientID: app.clientID, clientSecret: try await apps.clientSecret(of: app),
             authentication: app.clientAuthentication, sender: sender, timeout: OAuthTokenBroker.requestTimeout)
-        let current = try await store.oauthTokenState(credentialID: credential.id)
-        let now = Timestamp.now()
-        var tokens: [String: JSONValue] = ["access_token": .string(answer.accessToken)]
-        if let refresh = answer.refreshToken { tokens["refresh_token"] = .string(refresh) }
-        var next = OAuthTokenState(
-            credentialID: credential.id, tenantID: credential.tenantID, status: .connected,
-            expiresAt: answer.expiresIn.map { now.addingTimeInterval($0.timeInterval) }, scope: answer.scope, extra: answer.extra,
-            version: (current?.version ?? 0) + 1, connectedAt: now, refreshedAt: now)
-        next.sealedTokens = try secrets.sealJSON(tokens, context: OAuthTokenBroker.sealContext(next))
         let audit = AuditEvent(
             tenantID: credential.tenantID, actor: attempt.actor, actorScope: attempt.actorScope, action: "credential.connect", targetType: "credential",
             target: credential.name.rawValue,
             details: ["app": .string(app.name.rawValue), "scope": answer.scope.map(JSONValue.string) ?? .null,
                       "refresh_token": .bool(answer.refreshToken != nil)])
-        guard try await store.storeOAuthTokenState(next, expectedVersion: current?.version, audit: audit, notify: [], notice: nil) else {
-            throw JunctionError.conflict("Credential '\(credential.name)' was connected by another authorization at the same time.")
+        // A fresh grant replaces whatever the state holds, a refresh finishing meanwhile included.
+        var stored = false
+        for _ in 0..<5 where !stored {
+            let current = try await store.oauthTokenState(credentialID: credential.id)
+            let previous = current ?? OAuthTokenState(credentialID: credential.id, tenantID: credential.tenantID, status: .pending)
+            let next = try OAuthTokenBroker.connected(
+                previous, grant: answer, keeping: nil, app: app.name.rawValue, secrets: secrets, connected: true)
+            stored = try await store.storeOAuthTokenState(next, expectedVersion: current?.version, audit: audit, notify: [], notice: nil)
+            if !stored, current == nil, try await store.credential(tenantID: credential.tenantID, name: credential.name) == nil {
+                throw JunctionError.notFound("Credential '\(credential.name)' was deleted while it was being connected.")
+            }
+        }
+        guard stored else {
+            throw JunctionError.conflict("Credential '\(credential.name)' kept changing while it was connected; connect it again.")
         }
         await broker.forget(credentialID: credential.id)
         return credential
     }
 
-    /// The state of an `oauth2` credential, for its representation.
+    /// The state of an `oauth2` credential, for its representation: `nil` (pending) when
+    /// never connected or connected through another app than the one it names now.
     public func status(of credential: Credential) async throws -> OAuthTokenState? {
-        try await store.oauthTokenState(credentialID: credential.id)
-    }
-
-    private func app(of credential: Credential) async throws -> OAuthApp {
-        guard let name = credential.config["app"]?.stringValue.flatMap(Slug.init),
-              let app = try await store.oauthApp(tenantID: credential.tenantID, name: name)
-        else {
-            throw JunctionError.invalidInput(
-                "Credential '\(credential.name)' names an OAuth app that does not exist; create it under /api/v1/oauth/apps.", field: "app")
-        }
-        return app
-    }
-
-    /// 32 random bytes, base64url without padding (43 characters: a valid PKCE verifier).
-    static func randomToken() -> String {
-        base64URL((0..<32).map { _ in UInt8.random(in: .min ... .max) })
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        guard let state = try await store.oauthTokenState(credentialID: credential.id) else { return nil }
+        return state.app == nil || state.app == credential.config["app"]?.stringValue ? state : nil
     }
 
     static func digest(_ state: String) -> [UInt8] { Array(SHA256.hash(data: Array(state.utf8))) }

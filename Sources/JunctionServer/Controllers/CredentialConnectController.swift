@@ -57,7 +57,12 @@ struct CredentialConnectController: Sendable {
                     """,
                 status: .ok)
         } catch let error as JunctionError {
-            let status: HTTPResponse.Status = error.code == .invalidInput || error.code == .notFound ? .badRequest : .badGateway
+            // The user's own refusal and a stale link are the request's; a failed code exchange is the provider's.
+            let status: HTTPResponse.Status = switch error.code {
+            case .invalidInput, .notFound: .badRequest
+            case .conflict: .conflict
+            default: error.details?["step"] == "authorize" ? .forbidden : .badGateway
+            }
             return HTMLPage.make(
                 title: "Not connected", body: "<h1>Not connected</h1>\n<p>\(error.message.markupEscaped)</p>", status: status)
         }

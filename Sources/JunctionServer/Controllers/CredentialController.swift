@@ -48,7 +48,7 @@ struct CredentialController: Sendable {
     @Sendable func rotate(_ request: Request, context: JunctionRequestContext) async throws -> Response {
         let (tenantID, name) = try await scope.target(request, context, noun: "credential")
         let credential = try await credentials.rotate(tenantID: tenantID, name: name, body: try await body.read(request), by: try context.actor())
-        return JSONResponse.make(credential.representation)
+        return JSONResponse.make(try await representation(credential))
     }
 
     /// The credential as shown, with the connection state of an `oauth2` one.

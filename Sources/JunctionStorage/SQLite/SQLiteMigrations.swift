@@ -343,7 +343,9 @@ enum SQLiteMigrations {
                     last_error TEXT,
                     version INTEGER NOT NULL,
                     connected_at DATETIME,
-                    refreshed_at DATETIME
+                    refreshed_at DATETIME,
+                    refreshing_until DATETIME,
+                    app TEXT
                 ) WITHOUT ROWID;
                 CREATE TABLE oauth_connect_attempts (
                     state_digest BLOB PRIMARY KEY NOT NULL,

@@ -114,13 +114,13 @@ extension SQLiteStore {
         try await write { db in
             let values: StatementArguments = [
                 state.status.rawValue, Data(state.sealedTokens), state.expiresAt, state.scope, SQLiteJSON.text(state.extra), state.lastError,
-                state.version, state.connectedAt, state.refreshedAt,
+                state.version, state.connectedAt, state.refreshedAt, state.refreshingUntil, state.app,
             ]
             if let expectedVersion {
                 try db.execute(
                     sql: """
                         UPDATE oauth_token_states SET status = ?, sealed_tokens = ?, expires_at = ?, scope = ?, extra = ?, last_error = ?,
-                                                      version = ?, connected_at = ?, refreshed_at = ?
+                                                      version = ?, connected_at = ?, refreshed_at = ?, refreshing_until = ?, app = ?
                         WHERE credential_id = ? AND version = ?
                         """,
                     arguments: values + [state.credentialID, expectedVersion])
@@ -129,8 +129,8 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO oauth_token_states (status, sealed_tokens, expires_at, scope, extra, last_error, version,
-                                                                  connected_at, refreshed_at, credential_id, tenant_id)
-                        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, id, tenant_id FROM credentials WHERE id = ? AND tenant_id = ?
+                                                                  connected_at, refreshed_at, refreshing_until, app, credential_id, tenant_id)
+                        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, id, tenant_id FROM credentials WHERE id = ? AND tenant_id = ?
                         """,
                     arguments: values + [state.credentialID, state.tenantID])
             }
@@ -185,6 +185,7 @@ extension SQLiteStore {
             status: OAuthTokenState.Status(rawValue: row["status"]) ?? .needsReauth,
             sealedTokens: Array(row["sealed_tokens"] as Data), expiresAt: optionalDate(row, "expires_at"), scope: row["scope"],
             extra: try SQLiteJSON.object(row["extra"]), lastError: row["last_error"], version: row["version"],
-            connectedAt: optionalDate(row, "connected_at"), refreshedAt: optionalDate(row, "refreshed_at"))
+            connectedAt: optionalDate(row, "connected_at"), refreshedAt: optionalDate(row, "refreshed_at"),
+            refreshingUntil: optionalDate(row, "refreshing_until"), app: row["app"])
     }
 }
