@@ -105,6 +105,18 @@ struct HTTPTransport: Sendable {
         method: HTTPMethod, path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: Body?, call: CallContext
     ) async throws -> Answer {
+        var headers = defaultHeaders + headers
+        var query = defaultQuery + query
+        for (key, value) in call.headers { headers.append((key, value)) }
+        let callHeaders = Set(call.headers.keys.map { $0.lowercased() })
+        let credential = configuration.credential
+        // The credential first: one that cannot authenticate (an oauth2 credential never
+        // connected) says so before anything is looked up or sent.
+        var token: String?
+        if let credential {
+            token = try await bearerToken(for: credential, key: tokenKey, call: call)
+            HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
+        }
         // The address checked is the one connected to (nil: the host is an IP address).
         let address: [UInt8]?
         if let literalAddress {
@@ -112,16 +124,6 @@ struct HTTPTransport: Sendable {
             address = nil
         } else {
             address = try await addressGuard.check(host: host)
-        }
-        var headers = defaultHeaders + headers
-        var query = defaultQuery + query
-        for (key, value) in call.headers { headers.append((key, value)) }
-        let callHeaders = Set(call.headers.keys.map { $0.lowercased() })
-        let credential = configuration.credential
-        var token: String?
-        if let credential {
-            token = try await bearerToken(for: credential, key: tokenKey, call: call)
-            HTTPAuthentication.apply(credential, bearerToken: token, headers: &headers, query: &query, callHeaders: callHeaders)
         }
         var answer = try await perform(
             method: method, path: path, query: query, headers: headers, body: body, address: address, call: call)
