@@ -153,6 +153,20 @@ import Testing
         }
     }
 
+    @Test func aCatalogTemplateShowsWhereItWasCheckedAndWhatItAccepts() async throws {
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let console = try await ConsoleClient.signIn(junction, key: tenant.key)
+            let linear = try await console.get("/console/templates/linear")
+            #expect(linear.status == .ok)
+            #expect(linear.text.contains("href=\"https://linear.app/"), "the template's documentation is linked")
+            #expect(linear.text.contains("(or api_key)"))
+            #expect(linear.text.contains("<code>IssueCreate</code>") || linear.text.contains("<code>query</code>"))
+            let servicenow = try await console.get("/console/templates/servicenow")
+            #expect(servicenow.text.contains("your own, e.g. https://{instance}.service-now.com"))
+        }
+    }
+
     @Test func pagesAnswerBadIdsWithoutAServerError() async throws {
         try await withJunction { junction in
             let tenant = try await junction.createTenant("acme")

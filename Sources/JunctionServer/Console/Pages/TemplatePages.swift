@@ -53,8 +53,13 @@ struct TemplatePages: Sendable {
     func show(_ caller: ConsoleCaller, slug: String, imported: Bool = false) async throws -> Response {
         let template = try await api.get("/api/v1/templates/\(ConsoleAPI.segment(slug))", as: caller)
         let resources = (template["resources"]?.arrayValue ?? []).map { resource -> [HTML] in
-            ["<code>\(resource["slug"]?.stringValue ?? "")</code>", ConsoleUI.badge(resource["kind"]?.stringValue),
-             "<code>\(resource["method"]?.stringValue ?? "") \(resource["path"]?.stringValue ?? "")</code>", "\(resource["description"]?.stringValue ?? "")"]
+            // An HTTP resource's request, a GraphQL or SOAP one's operation.
+            let request = resource["method"] != nil
+                ? "\(resource["method"]?.stringValue ?? "") \(resource["path"]?.stringValue ?? "")"
+                : resource["operation_name"]?.stringValue ?? resource["operation"]?.stringValue ?? "query"
+            return ["<code>\(resource["slug"]?.stringValue ?? "")</code>", ConsoleUI.badge(resource["kind"]?.stringValue),
+                    "<code>\(request)</code>", "\(resource["description"]?.stringValue ?? "")",
+                    Self.documentationLink(resource["documentation"]?.stringValue)]
         }
         let skipped = (template["skipped"]?.arrayValue ?? []).map { item -> [HTML] in
             ["<code>\(item["operation"]?.stringValue ?? "")</code>", "\(item["reason"]?.stringValue ?? "")"]
@@ -74,15 +79,28 @@ struct TemplatePages: Sendable {
             \(actions)
             \(ConsoleUI.facts([
                 ("Name", "<code>\(slug)</code>"), ("Type", "\(template["connector_type"]?.stringValue ?? "")"),
-                ("Base URL", "\(template["base_url"]?.stringValue ?? "—")"),
-                ("Authentication", "\(template["auth"]?["kind"]?.stringValue ?? "none")\(HTML.when(template["auth_required"]?.boolValue == true, " (required)"))"),
+                ("Base URL", "\(template["base_url"]?.stringValue ?? template["connection_url_example"]?.stringValue.map { "your own, e.g. \($0)" } ?? "—")"),
+                ("Authentication", "\(template["auth"]?["kind"]?.stringValue ?? "none")\(HTML.when(template["auth_required"]?.boolValue == true, " (required)"))\(Self.alternatives(template["auth"]?["also"]))"),
+                ("Documentation", Self.documentationLink(template["documentation"]?.stringValue)),
                 ("Source", "\(template["source"]?.stringValue ?? "")"),
             ]))
             <h2>Resources</h2>
-            \(ConsoleUI.table(["Resource", "Kind", "Request", "Description"], resources, empty: "No resources."))
+            \(ConsoleUI.table(["Resource", "Kind", "Request", "Description", "Reference"], resources, empty: "No resources."))
             \(HTML.when(!skipped.isEmpty, "<h2>Skipped operations</h2>\(ConsoleUI.table(["Operation", "Why"], skipped, empty: ""))"))
             \(HTML.when(!notes.isEmpty, "<h2>Notes</h2>\(ConsoleUI.table(["Operation", "Note"], notes, empty: ""))"))
             """)
+    }
+
+    /// A link to a vendor's page (only `https` links are made), or a dash.
+    static func documentationLink(_ url: String?) -> HTML {
+        guard let url, url.hasPrefix("https://") else { return "—" }
+        return "<a href=\"\(url)\" rel=\"noreferrer noopener\" target=\"_blank\">\(URLComponents(string: url)?.host ?? url)</a>"
+    }
+
+    /// The other credential kinds a template's service accepts, e.g. ` (or bearer)`.
+    static func alternatives(_ also: JSONValue?) -> HTML {
+        let kinds = also?.arrayValue?.compactMap(\.stringValue) ?? []
+        return kinds.isEmpty ? .empty : " (or \(kinds.joined(separator: ", ")))"
     }
 
     @Sendable func importDocument(_ caller: ConsoleCaller, _ form: ConsoleForm) async throws -> Response {
