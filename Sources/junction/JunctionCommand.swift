@@ -11,7 +11,7 @@ struct JunctionCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, TenantsCommand.self, KeysCommand.self, CredentialsCommand.self, ConnectorsCommand.self,
             ConnectorTypesCommand.self, AgentsCommand.self, RunsCommand.self, DeliveriesCommand.self, InvokeCommand.self, MCPCommand.self,
-            PoliciesCommand.self, ApprovalsCommand.self, AuditCommand.self,
+            PoliciesCommand.self, ApprovalsCommand.self, AuditCommand.self, OAuthAppsCommand.self,
         ]
     )
 }

@@ -420,4 +420,34 @@ import Testing
             }
         }
     }
+
+    @Test(.enabled(if: ServeProcessTests.executable != nil, "needs the junction executable built by swift build"))
+    func theCommandLineRegistersAnAppAndConnectsACredential() async throws {
+        try await OAuthProviderServer.with { provider in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                let cli = { (arguments: [String], input: String?) in
+                    try ServeProcessTests.cli(arguments, url: junction.baseURL, key: tenant.key, input: input)
+                }
+                let (created, createdOut, createdErr) = try cli([
+                    "oauth-apps", "create", "crm-app", "--client-id", OAuthProviderServer.client.id, "--client-secret", "@-",
+                    "--field", "authorize_url=\(provider.url)/authorize", "--field", "token_url=\(provider.url)/token", "--field", "pkce=true",
+                ], OAuthProviderServer.client.secret)
+                #expect(created == 0, "\(createdErr)")
+                #expect(createdOut.contains("crm-app") && !createdOut.contains(OAuthProviderServer.client.secret))
+                let (listed, listedOut, _) = try cli(["oauth-apps", "list"], nil)
+                #expect(listed == 0 && listedOut.contains("junction-test-app"))
+                #expect(try cli(["credentials", "create", "ana", "--kind", "oauth2", "--field", "app=crm-app"], nil).0 == 0)
+                let (connected, connectOut, connectErr) = try cli(["credentials", "connect", "ana"], nil)
+                #expect(connected == 0, "\(connectErr)")
+                let url = try #require(connectOut.split(separator: "\n").first { $0.hasPrefix(provider.url + "/authorize?") }.map(String.init))
+                let page = try await OAuthProviderServer.authorize(url)
+                #expect(page.page.contains("Connected"), "\(page.page)")
+                let (_, credentials, _) = try cli(["credentials", "list"], nil)
+                #expect(credentials.contains("connected"), "\(credentials)")
+                let (deleted, _, deleteErr) = try cli(["oauth-apps", "delete", "crm-app"], nil)
+                #expect(deleted != 0 && deleteErr.contains("ana"), "an app in use is kept: \(deleteErr)")
+            }
+        }
+    }
 }
