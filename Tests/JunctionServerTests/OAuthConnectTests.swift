@@ -450,4 +450,29 @@ import Testing
             }
         }
     }
+
+    @Test(.enabled(if: Corpus.directory != nil, "needs ../shared/corpus/openapi"))
+    func anImportedDescriptionsAuthorizationCodeFlowMakesAnAppThatAsksOnlyForTheScopesNamed() async throws {
+        let document = try String(contentsOf: try #require(Corpus.directory).appendingPathComponent("box.json"), encoding: .utf8)
+        try await withJunction { junction in
+            let tenant = try await junction.createTenant("acme")
+            let imported = try await junction.request(.post, "/api/v1/templates/import?slug=box", key: tenant.key, raw: document)
+            #expect(imported.json["auth"]?["kind"] == "oauth2", "\(imported.text.prefix(300))")
+            #expect(imported.json["auth"]?["authorize_url"] == "https://account.box.com/api/oauth2/authorize")
+            #expect((imported.json["auth"]?["available_scopes"]?.arrayValue?.count ?? 0) > 3)
+            let app = try await junction.request(.post, "/api/v1/oauth/apps", key: tenant.key, json: [
+                "template": "box", "client_id": "box-client", "client_secret": "box-secret-0000000000", "scopes": ["root_readwrite"],
+            ])
+            #expect(app.json["token_url"] == "https://api.box.com/oauth2/token", "\(app.text)")
+            let bare = try await junction.request(.post, "/api/v1/oauth/apps", key: tenant.key, json: [
+                "name": "box-default", "template": "box", "client_id": "box-client", "client_secret": "box-secret-0000000000",
+            ])
+            #expect(bare.json["scopes"] == [], "not every scope the API has")
+            #expect(try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: ["name": "ana", "kind": "oauth2", "app": "box"]).status == .created)
+            let begun = try await junction.request(.post, "/api/v1/credentials/ana/connect", key: tenant.key)
+            let url = try #require(begun.json["authorization_url"]?.stringValue)
+            #expect(url.hasPrefix("https://account.box.com/api/oauth2/authorize?response_type=code&client_id=box-client"))
+            #expect(url.contains("scope=root_readwrite&"))
+        }
+    }
 }

@@ -258,9 +258,15 @@ public enum OpenAPIImporter {
             var hints: [String: JSONValue] = [:]
             let code = scheme["flows"]?["authorizationCode"]
             if let flow = code ?? scheme["flows"]?["clientCredentials"] {
-                if code != nil { hints["authorize_url"] = flow["authorizationUrl"] ?? .null }
+                let scopes = JSONValue.array((flow["scopes"]?.objectValue?.keys.sorted() ?? []).map(JSONValue.string))
                 hints["token_url"] = flow["tokenUrl"] ?? .null
-                hints["scopes"] = .array((flow["scopes"]?.objectValue?.keys.sorted() ?? []).map(JSONValue.string))
+                if code != nil {
+                    // A user is asked for the scopes an app names, not every scope the API has.
+                    hints["authorize_url"] = flow["authorizationUrl"] ?? .null
+                    hints["available_scopes"] = scopes
+                } else {
+                    hints["scopes"] = scopes
+                }
             }
             return (true, .init(kind: code != nil ? .oauth2 : .oauth2ClientCredentials, hints: hints))
         default:
