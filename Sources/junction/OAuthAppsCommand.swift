@@ -44,7 +44,9 @@ struct OAuthAppsCommand: AsyncParsableCommand {
         var clientSecret: String?
         @Option(name: .customLong("url-parameter"), help: "NAME=VALUE for a placeholder of the template's URLs, e.g. instance=acme.")
         var urlParameters: [String] = []
-        @Option(name: .customLong("field"), help: "Another member as KEY=VALUE (scopes, token_auth_method, authorize_params, pkce, notify, …).")
+        @Option(name: .customLong("scope"), help: "A scope to ask for (repeat for several; default: the template's).")
+        var scopes: [String] = []
+        @Option(name: .customLong("field"), help: "Another member as KEY=VALUE (token_auth_method, scope_separator, authorize_params as JSON, pkce, notify as JSON, …).")
         var fields: [String] = []
 
         func run() async throws {
@@ -53,6 +55,7 @@ struct OAuthAppsCommand: AsyncParsableCommand {
                 if let name { body["name"] = .string(name) }
                 if let template { body["template"] = .string(template) }
                 body["client_id"] = .string(clientID)
+                if !scopes.isEmpty { body["scopes"] = .array(scopes.map(JSONValue.string)) }
                 if let clientSecret { body["client_secret"] = try parseFields(["client_secret=\(clientSecret)"], option: "--client-secret", typed: false)["client_secret"] }
                 if !urlParameters.isEmpty { body["url_parameters"] = .object(try parseFields(urlParameters, option: "--url-parameter", typed: false)) }
                 let app = try await options.client().send(.post, "/api/v1/oauth/apps", body: .object(body))

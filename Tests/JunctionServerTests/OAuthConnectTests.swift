@@ -273,6 +273,12 @@ import Testing
                 let updated = try await junction.request(.put, "/api/v1/oauth/apps/crm-app", key: tenant.key, json: ["scopes": ["read"]])
                 #expect(updated.json["scopes"] == ["read"])
                 #expect(updated.json["client_secret"]?.stringValue?.hasPrefix("••••") == true)
+                // The hint handed back is not taken for the secret.
+                let pasted = try await junction.request(.put, "/api/v1/oauth/apps/crm-app", key: tenant.key, json: ["client_secret": updated.json["client_secret"] ?? ""])
+                #expect(pasted.errorField == "client_secret")
+                // New url_parameters move a template's app to another instance.
+                let moved = try await junction.request(.put, "/api/v1/oauth/apps/servicenow", key: tenant.key, json: ["url_parameters": ["instance": "globex"]])
+                #expect(moved.json["token_url"] == "https://globex.service-now.com/oauth_token.do", "\(moved.text)")
             }
         }
     }
@@ -432,6 +438,7 @@ import Testing
                 let (created, createdOut, createdErr) = try cli([
                     "oauth-apps", "create", "crm-app", "--client-id", OAuthProviderServer.client.id, "--client-secret", "@-",
                     "--field", "authorize_url=\(provider.url)/authorize", "--field", "token_url=\(provider.url)/token", "--field", "pkce=true",
+                    "--scope", "read", "--scope", "write",
                 ], OAuthProviderServer.client.secret)
                 #expect(created == 0, "\(createdErr)")
                 #expect(createdOut.contains("crm-app") && !createdOut.contains(OAuthProviderServer.client.secret))
@@ -443,6 +450,7 @@ import Testing
                 let url = try #require(connectOut.split(separator: "\n").first { $0.hasPrefix(provider.url + "/authorize?") }.map(String.init))
                 let page = try await OAuthProviderServer.authorize(url)
                 #expect(page.page.contains("Connected"), "\(page.page)")
+                #expect(provider.lastAuthorization["scope"] == "read write")
                 let (_, credentials, _) = try cli(["credentials", "list"], nil)
                 #expect(credentials.contains("connected"), "\(credentials)")
                 let (deleted, _, deleteErr) = try cli(["oauth-apps", "delete", "crm-app"], nil)

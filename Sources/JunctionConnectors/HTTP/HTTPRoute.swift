@@ -26,8 +26,8 @@ struct HTTPRoute: Sendable {
     let headerDefaults: [(String, String)]
     /// Body fields sent under another name than their input's (`x-name`).
     let wireNames: [String: String]
-    /// Body fields with one possible value (`const`, or an `enum` of one), sent when the flat
-    /// input leaves them out (WhatsApp's `"messaging_product": "whatsapp"`).
+    /// Body fields with one possible value (`const`, or an `enum` of one) that is also their
+    /// `default`, sent when the flat input leaves them out (WhatsApp's `"messaging_product": "whatsapp"`).
     let bodyConstants: [(String, JSONValue)]
     /// The resource's input schema, to tell structured input from flat fields.
     let inputSchema: JSONValue
@@ -64,8 +64,12 @@ struct HTTPRoute: Sendable {
             {
                 headerDefaults.append((name, Self.text(fixed)))
             }
-            if location == nil || location == .body, let fixed = property["const"] ?? property["enum"]?.arrayValue.flatMap({ $0.count == 1 ? $0[0] : nil }),
-               !fixed.isNull
+            // Only a value that is the field's one possible value and its default too: sending it
+            // unasked changes nothing the API would not assume (an optional `enum: ["archive"]`
+            // on a PATCH is not sent).
+            if location == nil || location == .body, property["readOnly"] != true,
+               let fixed = property["const"] ?? property["enum"]?.arrayValue.flatMap({ $0.count == 1 ? $0[0] : nil }),
+               !fixed.isNull, property["default"].map({ JSONComparison.equal($0, fixed) }) == true
             {
                 bodyConstants.append((name, fixed))
             }

@@ -17,12 +17,8 @@ extension ConnectorSpec {
                       description: "The provider's protocol: openai (also for OpenAI-compatible servers), anthropic or gemini."),
             FieldSpec("model", .string, required: true, example: "gpt-4o-mini", description: "The model, as the provider names it."),
             FieldSpec("system_prompt", .string, description: "The system prompt of every call that gives none."),
-            FieldSpec(ConnectorSpec.resourcesOption, .objectArray, default: [],
-                      description: "Presets beside `chat`: each a slug with its own system_prompt and answer_schema, taking chat's input."),
-        ],
-        resourceFields: [
-            FieldSpec("system_prompt", .string, description: "The preset's system prompt."),
-            FieldSpec("answer_schema", .object, description: "The JSON Schema the preset's answer must satisfy (parsed into `output`)."),
+            FieldSpec("presets", .objectArray, default: [],
+                      description: "Resources beside `chat`, each {slug, name, description, system_prompt, answer_schema}: a prompt or messages in, the answer (parsed into `output` when answer_schema is given) out."),
         ]
     )
 }
@@ -30,9 +26,9 @@ extension ConnectorSpec {
 /// `llm`: one chat completion per call, through the same provider code as `llm` agents. Input:
 /// a `prompt` or `messages` (oldest first, ending with the user's), optionally `system` and
 /// `output_schema`; output: the model's `text`, the parsed `output` when a schema was asked
-/// for, the `model` and its token `usage`. Resources of the connector are presets (their own
-/// system prompt and schema) beside the built-in `chat`.
-public struct LLMConnector: Connector, ResourceDiscovering, ConnectionTestable {
+/// for, the `model` and its token `usage`. The connector's `presets` are resources beside
+/// `chat` with their own system prompt and answer schema, which callers cannot replace.
+public struct LLMConnector: Connector, ResourceDiscovering, ConnectionTestable, ConfigurationChecking {
     public static var spec: ConnectorSpec { .llm }
 
     private let model: AgentDefinition.Model
@@ -40,7 +36,7 @@ public struct LLMConnector: Connector, ResourceDiscovering, ConnectionTestable {
     private let apiKey: String?
     private let systemPrompt: String?
     private let sender: HTTPSender
-    private let timeout: Duration
+    private let presets: [Resource]
 
     /// The built-in resource.
     static let chat = Resource(
@@ -48,7 +44,7 @@ public struct LLMConnector: Connector, ResourceDiscovering, ConnectionTestable {
         description: "Asks the model for one answer to a prompt or a conversation; with output_schema the answer is JSON satisfying it.",
         kind: .read,
         inputSchema: [
-            "type": "object",
+            "type": "object", "additionalProperties": false,
             "properties": [
                 "prompt": ["type": "string", "description": "The user's message."],
                 "messages": [
@@ -89,24 +85,65 @@ public struct LLMConnector: Connector, ResourceDiscovering, ConnectionTestable {
         default: apiKey = nil
         }
         sender = HTTPSender(clients: clients, addressGuard: context.services[AddressGuardKey.self] ?? AddressGuard(policy: NetworkPolicy()))
-        timeout = configuration.timeout
+        presets = try Self.presets(options["presets"])
     }
 
-    /// `chat`, and the presets as resources taking the same input.
+    /// `chat`, and the presets.
     public func discoverResources() async throws -> [Resource] {
-        [Self.chat]
+        [Self.chat] + presets
+    }
+
+    /// Checks the presets when the connector is saved.
+    public static func check(connectionURL: String?, options: ConnectorOptions, services: ServiceValues) throws(JunctionError) {
+        _ = try presets(options["presets"])
+    }
+
+    /// The input of a preset: chat's, without the system prompt and schema, which are the preset's own.
+    static let presetInput: JSONValue = {
+        guard case .object(var schema) = chat.inputSchema, case .object(var properties)? = schema["properties"] else { return chat.inputSchema }
+        properties["system"] = nil
+        properties["output_schema"] = nil
+        schema["properties"] = .object(properties)
+        return .object(schema)
+    }()
+
+    /// The `presets` option as resources (a read each, taking a prompt or messages).
+    static func presets(_ value: JSONValue?) throws(JunctionError) -> [Resource] {
+        var seen: Set<Slug> = [chat.slug]
+        var presets: [Resource] = []
+        for (index, item) in (value?.arrayValue ?? []).enumerated() {
+            var reader = try FieldReader(item, field: "options.presets[\(index)]")
+            let slug = try reader.requiredSlug("slug")
+            guard seen.insert(slug).inserted else {
+                throw .invalidInput("Duplicate preset slug '\(slug)'.", field: "options.presets[\(index)].slug")
+            }
+            let name = try reader.string("name", maxLength: Resource.maximumNameLength)
+            let description = try reader.string("description", maxLength: Resource.maximumDescriptionLength) ?? ""
+            let systemPrompt = try reader.string("system_prompt", maxLength: 64 << 10)
+            let answerSchema = try reader.object("answer_schema")
+            try reader.finish()
+            var binding: [String: JSONValue] = [:]
+            binding["system_prompt"] = systemPrompt.map(JSONValue.string)
+            binding["answer_schema"] = answerSchema.map(JSONValue.object)
+            presets.append(Resource(
+                slug: slug, name: name, description: description, kind: .read, inputSchema: presetInput, outputSchema: chat.outputSchema,
+                binding: binding))
+        }
+        return presets
     }
 
     public func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult {
         let transcript = try Self.transcript(input, api: api)
-        let schema = input["output_schema"].flatMap { $0.objectValue != nil ? $0 : nil } ?? resource.binding["answer_schema"]
+        // A preset's system prompt and schema are its own; chat takes the caller's.
+        let isPreset = resource.slug != Self.chat.slug
+        let schema = isPreset ? resource.binding["answer_schema"] : input["output_schema"].flatMap { $0.objectValue != nil ? $0 : nil }
         let exchange = ModelExchange(
             model: model, apiKey: apiKey,
-            systemPrompt: input["system"]?.stringValue ?? resource.binding["system_prompt"]?.stringValue ?? systemPrompt,
+            systemPrompt: (isPreset ? resource.binding["system_prompt"]?.stringValue : input["system"]?.stringValue) ?? systemPrompt,
             transcript: transcript, outputSchema: schema)
         let remaining = ContinuousClock.now.duration(to: call.deadline)
         // The invoke path retries transient failures (an answer is a read): one attempt here.
-        let turn = try await ModelCall(sender: sender, timeout: min(timeout, max(.milliseconds(1), remaining)), retries: 0).ask(api, exchange)
+        let turn = try await ModelCall(sender: sender, timeout: max(.milliseconds(1), remaining), retries: 0).ask(api, exchange)
         if let refusal = turn.refusal {
             throw JunctionError(.upstreamError, "The model refused: \(refusal.prefix(500))")
         }

@@ -103,6 +103,9 @@ public struct OAuthAppService: Sendable {
         }
         if reader.contains("client_secret") {
             if let secret = try reader.string("client_secret", maxLength: 4096), !secret.isEmpty {
+                guard !secret.hasPrefix("••••") else {
+                    throw JunctionError.invalidInput("That is the secret's masked hint, not the secret: give the client secret itself.", field: "client_secret")
+                }
                 if let reference = try SecretReference(parsing: secret, field: "client_secret") {
                     try resolver.policy.check(reference, field: "client_secret", tenant: try await tenantName(app.tenantID))
                 }
@@ -116,7 +119,8 @@ public struct OAuthAppService: Sendable {
         let parameters = try reader.stringMap("url_parameters") ?? [:]
         for (field, hint) in [("authorize_url", "authorize_url"), ("token_url", "token_url")] {
             let given = try reader.string(field, maxLength: 2048)
-            guard let text = given ?? (creating ? hints[hint]?.stringValue : nil) else {
+            // The template's URL when creating, or when new url_parameters are given.
+            guard let text = given ?? (creating || !parameters.isEmpty ? hints[hint]?.stringValue : nil) else {
                 if creating { throw JunctionError.invalidInput("Give the provider's \(field).", field: field) }
                 continue
             }

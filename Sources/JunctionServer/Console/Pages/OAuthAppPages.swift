@@ -56,6 +56,9 @@ struct OAuthAppPages: Sendable {
                     "<input type=\"url\" id=\"token_url\" name=\"token_url\" value=\"\(text("token_url"))\">"))
                 \(ConsoleUI.field("Scopes", for: "scopes", hint: "Space separated; blank: the template's.", error: error("scopes"),
                     "<input type=\"text\" id=\"scopes\" name=\"scopes\" value=\"\(text("scopes"))\">"))
+                \(ConsoleUI.field("Client authentication", for: "token_auth_method", hint: "How the secret goes to the token endpoint; blank: the template's (else HTTP Basic).",
+                    error: error("token_auth_method"),
+                    "<select id=\"token_auth_method\" name=\"token_auth_method\">\(ConsoleUI.options(["client_secret_basic", "client_secret_post", "none"], selected: entered?["token_auth_method"], blank: "default"))</select>"))
                 <div class="actions"><button type="submit" class="primary">Register app</button></div>
                 """))
             """)
@@ -73,7 +76,7 @@ struct OAuthAppPages: Sendable {
 
     @Sendable func create(_ caller: ConsoleCaller, _ form: ConsoleForm) async throws -> Response {
         var body: [String: JSONValue] = [:]
-        for field in ["template", "name", "client_id", "client_secret", "authorize_url", "token_url"] {
+        for field in ["template", "name", "client_id", "client_secret", "authorize_url", "token_url", "token_auth_method"] {
             body[field] = form.trimmed(field).map(JSONValue.string)
         }
         if let scopes = form.trimmed("scopes") {
