@@ -8,7 +8,7 @@ struct OAuthAppsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oauth-apps",
         abstract: "Manage OAuth apps (the client a provider issued; its secret is accepted, never shown again).",
-        subcommands: [List.self, Create.self, Delete.self]
+        subcommands: [List.self, Create.self, Update.self, Delete.self]
     )
 
     static let columns = [("NAME", "name"), ("TEMPLATE", "template"), ("CLIENT ID", "client_id"), ("TOKEN URL", "token_url")]
@@ -56,9 +56,33 @@ struct OAuthAppsCommand: AsyncParsableCommand {
                 if let template { body["template"] = .string(template) }
                 body["client_id"] = .string(clientID)
                 if !scopes.isEmpty { body["scopes"] = .array(scopes.map(JSONValue.string)) }
-                if let clientSecret { body["client_secret"] = try parseFields(["client_secret=\(clientSecret)"], option: "--client-secret", typed: false)["client_secret"] }
+                if let clientSecret { body["client_secret"] = try secretValue(clientSecret) }
                 if !urlParameters.isEmpty { body["url_parameters"] = .object(try parseFields(urlParameters, option: "--url-parameter", typed: false)) }
                 let app = try await options.client().send(.post, "/api/v1/oauth/apps", body: .object(body))
+                try options.output(app, columns: OAuthAppsCommand.columns)
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change an OAuth app: the members given replace the stored ones.",
+            discussion: "Example: junction oauth-apps update gmail --client-secret @-      (a rotated secret, read from stdin)")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The app's name.") var name: String
+        @Option(name: .customLong("client-id"), help: "A new client id.") var clientID: String?
+        @Option(name: .customLong("client-secret"), help: "A new client secret (@- reads stdin, @PATH a file, env:NAME a reference).")
+        var clientSecret: String?
+        @Option(name: .customLong("scope"), help: "The scopes to ask for from now on (repeat for several).") var scopes: [String] = []
+        @Option(name: .customLong("field"), help: "Another member as KEY=VALUE.") var fields: [String] = []
+
+        func run() async throws {
+            try await runClient {
+                var body = try parseFields(fields, option: "--field", typed: true)
+                if let clientID { body["client_id"] = .string(clientID) }
+                if let clientSecret { body["client_secret"] = try secretValue(clientSecret) }
+                if !scopes.isEmpty { body["scopes"] = .array(scopes.map(JSONValue.string)) }
+                let app = try await options.client().send(.put, "/api/v1/oauth/apps/\(segment(name))", body: .object(body))
                 try options.output(app, columns: OAuthAppsCommand.columns)
             }
         }
@@ -76,4 +100,9 @@ struct OAuthAppsCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// A `--client-secret` value: `@-` reads stdin, `@PATH` a file, anything else is the value itself.
+private func secretValue(_ text: String) throws -> JSONValue? {
+    try parseFields(["client_secret=\(text)"], option: "--client-secret", typed: false)["client_secret"]
 }

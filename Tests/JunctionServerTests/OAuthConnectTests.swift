@@ -453,6 +453,9 @@ import Testing
                 #expect(provider.lastAuthorization["scope"] == "read write")
                 let (_, credentials, _) = try cli(["credentials", "list"], nil)
                 #expect(credentials.contains("connected"), "\(credentials)")
+                let (updated, updatedOut, updatedErr) = try cli(["oauth-apps", "update", "crm-app", "--client-secret", "@-", "--json"], "rotated-secret-0000000001")
+                #expect(updated == 0, "\(updatedErr)")
+                #expect(updatedOut.contains("••••0001") && !updatedOut.contains("rotated-secret"))
                 let (deleted, _, deleteErr) = try cli(["oauth-apps", "delete", "crm-app"], nil)
                 #expect(deleted != 0 && deleteErr.contains("ana"), "an app in use is kept: \(deleteErr)")
             }
