@@ -11,6 +11,7 @@ extension ConnectorRegistry {
         registry.register(WebhookConnector.self)
         registry.register(CronConnector.self)
         registry.register(LLMConnector.self)
+        registry.register(PostgresConnector.self)
         return registry
     }
 }

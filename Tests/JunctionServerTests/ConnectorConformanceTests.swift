@@ -65,6 +65,20 @@ struct ConformanceFixture: Sendable, CustomTestStringConvertible {
             },
             call: ("chat", ["prompt": "hi"])),
         ConformanceFixture(
+            type: "postgres",
+            upstream: { body in
+                try await TestPostgres.withDatabase { database in
+                    try await TestPostgres.ensureRole(ConnectorConformanceTests.login, password: ConnectorConformanceTests.secret)
+                    try await body(database.url)
+                }
+            },
+            body: { name, url, credential in
+                // The suite's refused and silent upstreams are given as http://host:port.
+                let address = url.map { $0.hasPrefix("http://") ? "postgres://" + $0.dropFirst("http://".count) + "/junction" : $0 }
+                return connector(name, "postgres", address, credential, options: ["tls": "disable"])
+            },
+            call: ("query", ["sql": "SELECT 1 AS one"])),
+        ConformanceFixture(
             type: "webhook", upstream: nil,
             body: { name, _, _ in ["connector_name": .string(name), "connector_type": "webhook", "mode": "inbound"] }),
         ConformanceFixture(
@@ -92,19 +106,29 @@ struct ConformanceFixture: Sendable, CustomTestStringConvertible {
 @Suite(.enabled(if: PythonPeer.isAvailable, "needs JUNCTION_TEST_PYTHON (scripts/test sets it)"))
 struct ConnectorConformanceTests {
     static let secret = "sk_conformance_SECRET_4242"
+    /// The user name of the basic credential (a database role of that name has `secret` as its password).
+    static let login = "conformance"
 
-    /// A tenant with a bearer credential holding `secret`.
+    /// The credentials holding `secret`: a bearer token `token` and a basic login `login`.
+    static let credentials: [JSONValue] = [
+        ["name": "token", "kind": "bearer", "token": .string(secret)],
+        ["name": "login", "kind": "basic", "username": .string(login), "password": .string(secret)],
+    ]
+
+    /// A tenant with the credentials holding `secret`.
     static func tenant(_ junction: JunctionHarness) async throws -> String {
         let tenant = try await junction.createTenant("acme")
-        let credential = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: [
-            "name": "token", "kind": "bearer", "token": .string(secret),
-        ])
-        #expect(credential.status == .created)
+        for body in credentials {
+            let credential = try await junction.request(.post, "/api/v1/credentials", key: tenant.key, json: body)
+            #expect(credential.status == .created)
+        }
         return tenant.key
     }
 
+    /// The credential a fixture's connectors use: the bearer token, else the basic login.
     static func credential(for fixture: ConformanceFixture) -> String? {
-        fixture.spec.credentialKinds.contains(.bearer) ? "token" : nil
+        if fixture.spec.credentialKinds.contains(.bearer) { return "token" }
+        return fixture.spec.credentialKinds.contains(.basic) ? "login" : nil
     }
 
     @Test func everyRegisteredTypeHasAFixture() {
@@ -288,7 +312,7 @@ struct ConnectorConformanceTests {
             let admin = ControlPlaneClient(baseURL: url, apiKey: adminKey)
             let key = try #require(try await admin.send(.post, "/api/v1/tenants", body: ["name": "acme"])["api_key"]?.stringValue)
             let tenant = ControlPlaneClient(baseURL: url, apiKey: key)
-            _ = try await tenant.send(.post, "/api/v1/credentials", body: ["name": "token", "kind": "bearer", "token": .string(Self.secret)])
+            for body in Self.credentials { _ = try await tenant.send(.post, "/api/v1/credentials", body: body) }
             let credential = Self.credential(for: fixture)
             _ = try await tenant.send(.post, "/api/v1/connectors", body: fixture.body("working", upstream, credential))
             _ = try await tenant.send(.post, "/api/v1/connectors", body: fixture.body("refused", "http://127.0.0.1:1", credential))

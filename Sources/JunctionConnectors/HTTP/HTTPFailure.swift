@@ -12,22 +12,8 @@ enum HTTPFailure {
     /// have been sent is `connection_reset`, retryable only when `safeToRepeat` (an idempotent
     /// method, or an idempotency key); so is a timeout after sending, which is never retryable.
     static func map(_ error: any Error, context: String, safeToRepeat: Bool = true) -> JunctionError {
+        if let failure = SocketFailure.map(error, context: context, safeToRepeat: safeToRepeat) { return failure }
         switch error {
-        case let error as JunctionError:
-            return error
-        case is NIOConnectionError:
-            let message = String(describing: error).hasPrefix("DNS error")
-                ? "The host of \(context) does not resolve (DNS)."
-                : "Connection to \(context) was refused."
-            return JunctionError(.connectionRefused, message, retryable: true, cause: error)
-        case let error as IOError where error.errnoCode == ECONNREFUSED:
-            return JunctionError(.connectionRefused, "Connection to \(context) was refused.", retryable: true, cause: error)
-        case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE:
-            return JunctionError(
-                .connectionReset, "\(context) reset the connection; the request may have been received.",
-                retryable: safeToRepeat, cause: error)
-        case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
-            return JunctionError(.tlsError, "TLS with \(context) failed: \(error).", cause: error)
         case let error as HTTPClientError:
             switch error {
             case .connectTimeout, .tlsHandshakeTimeout:
@@ -43,11 +29,6 @@ enum HTTPFailure {
             default:
                 return JunctionError(.upstreamError, "The request to \(context) failed: \(error).", cause: error)
             }
-        case let error as ChannelError:
-            if case .connectTimeout = error {
-                return JunctionError(.timeout, "Connecting to \(context) timed out.", retryable: true, cause: error)
-            }
-            return JunctionError(.upstreamError, "The connection to \(context) failed: \(error).", retryable: true, cause: error)
         default:
             return JunctionError(.upstreamError, "The request to \(context) failed: \(error).", cause: error)
         }

@@ -64,6 +64,8 @@ public struct Runtime: Sendable {
     public let inbound: InboundSources
     /// Writes the action calls' audit events off the request path.
     public let auditLog: AuditWriter
+    /// The connection pools of database and file-transfer connectors, kept across rebuilds.
+    public let pools: ConnectionPools
     /// Drops old idempotency keys and delivered deliveries.
     public let purge: TriggerHistoryPurge
 
@@ -76,6 +78,7 @@ public struct Runtime: Sendable {
         let oauth = oauth
         return [
             auditLog, workers, deliveries, inbound, purge, CacheSweep(cache: cache),
+            PeriodicWork(every: .seconds(30), "Closing idle database and file-transfer connections") { [pools] in await pools.sweep() },
             PeriodicWork(every: .seconds(3600), "Purging expired OAuth codes and tokens") { [store] in
                 try await oauth.purge()
                 try await store.purgeConnectAttempts(expiredBefore: Timestamp.now())
@@ -96,10 +99,12 @@ public struct Runtime: Sendable {
         secrets = directory.secrets
         bootstrap = directory.bootstrap
         cache = ConnectorCache(timeToLive: configuration.connectorCacheTTL)
+        pools = ConnectionPools()
         let addressGuard = AddressGuard(policy: configuration.networkPolicy)
         var shared = ServiceValues()
         shared[HTTPClientsKey.self] = clients
         shared[ConnectionReaperKey.self] = reaper
+        shared[ConnectionPoolsKey.self] = pools
         shared[OAuth2TokenCacheKey.self] = OAuth2TokenCache()
         shared[AddressGuardKey.self] = addressGuard
         shared[MCPCommandPolicyKey.self] = configuration.mcpCommands
@@ -172,7 +177,14 @@ public func withRuntime<T>(
                 configuration: configuration, registry: registry, directory: directory, clients: clients, reaper: reaper,
                 metrics: metrics)
             defer { runtime.cache.invalidate() }
-            return try await body(runtime)
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(runtime))
+            } catch {
+                result = .failure(error)
+            }
+            await runtime.pools.shutdown()
+            return try result.get()
         }
     }
 }

@@ -21,6 +21,7 @@ struct InvokeController: Sendable {
         group.post("invoke", use: invoke)
         group.post("connectors/{name}/resources/{resource}/invoke", use: invokeResource)
         group.get("connectors/{name}/resources", use: resources)
+        group.post("connectors/{name}/discover", use: discover)
         group.post("connectors/{name}/test", use: test)
         group.post("connectors/refresh", use: refresh)
         group.post("connectors/refresh/{tenant}", use: refresh)
@@ -91,6 +92,14 @@ struct InvokeController: Sendable {
             "connector": .string(name.rawValue),
             "resources": .array(shown.map(\.representation)),
         ]))
+    }
+
+    /// Builds the connector anew, so that its resources are discovered again (a database's
+    /// tables, an MCP server's tools), and lists them as `resources` does.
+    @Sendable func discover(_ request: Request, context: JunctionRequestContext) async throws -> Response {
+        let (tenantID, name) = try await scope.target(request, context, noun: "connector")
+        cache.invalidate(tenantID: tenantID, name: name.rawValue)
+        return try await resources(request, context: context)
     }
 
     @Sendable func test(_ request: Request, context: JunctionRequestContext) async throws -> Response {
