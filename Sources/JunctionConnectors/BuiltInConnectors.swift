@@ -12,6 +12,7 @@ extension ConnectorRegistry {
         registry.register(CronConnector.self)
         registry.register(LLMConnector.self)
         registry.register(PostgresConnector.self)
+        registry.register(SMTPConnector.self)
         return registry
     }
 }

@@ -185,11 +185,20 @@ public final class UpstreamServer: Sendable {
 }
 
 /// A throwaway self-signed certificate for `127.0.0.1`, made with the `openssl` command.
-enum SelfSignedCertificate {
+public enum SelfSignedCertificate {
     static func make() throws -> (configuration: TLSConfiguration, pem: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
+        let (certificate, key) = try write(to: directory)
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        return (configuration, try String(contentsOfFile: certificate, encoding: .utf8))
+    }
+
+    /// Writes `cert.pem` and `key.pem` for `127.0.0.1` into `directory`; answers their paths.
+    public static func write(to directory: URL) throws -> (certificate: String, key: String) {
         let key = directory.appendingPathComponent("key.pem").path
         let certificate = directory.appendingPathComponent("cert.pem").path
         let process = Process()
@@ -204,9 +213,6 @@ enum SelfSignedCertificate {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw HarnessError("openssl could not make a certificate") }
-        let configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        return (configuration, try String(contentsOfFile: certificate, encoding: .utf8))
+        return (certificate, key)
     }
 }

@@ -79,6 +79,16 @@ struct ConformanceFixture: Sendable, CustomTestStringConvertible {
             },
             call: ("query", ["sql": "SELECT 1 AS one"])),
         ConformanceFixture(
+            type: "smtp",
+            upstream: { body in
+                try await MailPeer.with(login: ConnectorConformanceTests.login, password: ConnectorConformanceTests.secret) { try await body($0.url) }
+            },
+            body: { name, url, credential in
+                let address = url.map { $0.hasPrefix("http://") ? "smtp://" + $0.dropFirst("http://".count) : $0 }
+                return connector(name, "smtp", address, credential, options: ["from": "agents@example.com", "starttls": false])
+            },
+            call: ("send", ["to": "ana@example.com", "subject": "Conformance", "text": "hello"])),
+        ConformanceFixture(
             type: "webhook", upstream: nil,
             body: { name, _, _ in ["connector_name": .string(name), "connector_type": "webhook", "mode": "inbound"] }),
         ConformanceFixture(
