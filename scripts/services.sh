@@ -23,7 +23,7 @@ start_postgres() {
   local bin=/usr/lib/postgresql/15/bin
   if [ ! -x "$bin/initdb" ]; then
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-client-15
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-client-15 >/dev/null
   fi
   local dir port password
   dir=$(mktemp -d /tmp/junction-postgres.XXXXXX)
@@ -69,4 +69,52 @@ CONF
   export JUNCTION_TEST_POSTGRES_URL="postgres://postgres:$password@127.0.0.1:$port/postgres"
   export JUNCTION_TEST_POSTGRES_CA="$dir/ca.crt"
   echo "PostgreSQL 15 on 127.0.0.1:$port (TLS offered, CA $dir/ca.crt)"
+}
+
+# OpenSSH's sshd with its internal SFTP server: user `junction-sftp` logging in by password
+# (JUNCTION_TEST_SFTP_PASSWORD) or by the Ed25519 key in JUNCTION_TEST_SFTP_KEY (the private
+# key's path), at JUNCTION_TEST_SFTP (host:port), its host key's fingerprint in
+# JUNCTION_TEST_SFTP_FINGERPRINT; files live in JUNCTION_TEST_SFTP_HOME.
+start_sshd() {
+  if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client >/dev/null
+  fi
+  local dir port password user=junction-sftp
+  dir=$(mktemp -d /tmp/junction-sshd.XXXXXX)
+  port=$(free_port)
+  password=$(python3 -c 'import secrets;print(secrets.token_hex(12))')
+  id "$user" >/dev/null 2>&1 || as_root useradd -m -s /bin/sh "$user"
+  echo "$user:$password" | as_root chpasswd
+  ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
+  ssh-keygen -q -t ed25519 -N '' -C junction-test -f "$dir/client_key"
+  as_root mkdir -p /run/sshd
+  local home
+  home=$(getent passwd "$user" | cut -d: -f6)
+  cp "$dir/client_key.pub" "$dir/authorized_keys"
+  # sshd reads the keys file as the user.
+  chmod 755 "$dir"
+  chmod 644 "$dir/authorized_keys"
+  cat >"$dir/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $dir/host_key
+PidFile $dir/pid
+AuthorizedKeysFile $dir/authorized_keys
+PasswordAuthentication yes
+PubkeyAuthentication yes
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+
+Subsystem sftp internal-sftp
+CONF
+  as_root /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/log"
+  for _ in $(seq 1 50); do [ -s "$dir/pid" ] && break; sleep 0.1; done
+  service_stops+=("as_root kill \$(cat '$dir/pid') 2>/dev/null; rm -rf '$dir'")
+  export JUNCTION_TEST_SFTP="127.0.0.1:$port" JUNCTION_TEST_SFTP_USER="$user" JUNCTION_TEST_SFTP_PASSWORD="$password"
+  export JUNCTION_TEST_SFTP_KEY="$dir/client_key" JUNCTION_TEST_SFTP_HOME="$home"
+  JUNCTION_TEST_SFTP_FINGERPRINT=$(ssh-keygen -lf "$dir/host_key.pub" | awk '{print $2}')
+  export JUNCTION_TEST_SFTP_FINGERPRINT
+  echo "OpenSSH sftp on 127.0.0.1:$port (user $user, host key $JUNCTION_TEST_SFTP_FINGERPRINT)"
 }

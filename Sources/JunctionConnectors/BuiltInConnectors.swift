@@ -13,6 +13,7 @@ extension ConnectorRegistry {
         registry.register(LLMConnector.self)
         registry.register(PostgresConnector.self)
         registry.register(SMTPConnector.self)
+        registry.register(SFTPConnector.self)
         return registry
     }
 }

@@ -89,6 +89,17 @@ struct ConformanceFixture: Sendable, CustomTestStringConvertible {
             },
             call: ("send", ["to": "ana@example.com", "subject": "Conformance", "text": "hello"])),
         ConformanceFixture(
+            type: "sftp",
+            upstream: { body in
+                try TestSFTP.ensureUser(ConnectorConformanceTests.login, password: ConnectorConformanceTests.secret)
+                try await body(TestSFTP.url)
+            },
+            body: { name, url, credential in
+                let address = url.map { $0.hasPrefix("http://") ? "sftp://" + $0.dropFirst("http://".count) : $0 }
+                return connector(name, "sftp", address, credential, options: ["host_key_fingerprint": .string(TestSFTP.fingerprint)])
+            },
+            call: ("list", [:])),
+        ConformanceFixture(
             type: "webhook", upstream: nil,
             body: { name, _, _ in ["connector_name": .string(name), "connector_type": "webhook", "mode": "inbound"] }),
         ConformanceFixture(

@@ -32,7 +32,7 @@ extension ConnectorSpec {
             capabilities: capabilities,
             connectionURL: .required,
             urlSchemes: ["http", "https"],
-            credentialKinds: CredentialKind.allCases,
+            credentialKinds: CredentialKind.http,
             fields: extraFields + [
                 .upstreamHeaders,
                 .insecureSkipVerify,

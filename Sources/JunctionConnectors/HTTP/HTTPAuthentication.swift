@@ -45,6 +45,8 @@ enum HTTPAuthentication {
             for (name, value) in (fields["headers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
                 if let text = value.stringValue { set(name, text) }
             }
+        case .sshKey:
+            break  // Not an HTTP kind: the http types do not take it.
         }
     }
 }

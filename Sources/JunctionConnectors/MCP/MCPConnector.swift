@@ -12,7 +12,7 @@ extension ConnectorSpec {
         capabilities: [.invoke, .test],
         connectionURL: .optional,
         urlSchemes: ["http", "https"],
-        credentialKinds: CredentialKind.allCases,
+        credentialKinds: CredentialKind.http,
         fields: [
             FieldSpec("command", .string, description: "A stdio MCP server to start instead of connection_url (the operator must allow it in mcp_commands)."),
             FieldSpec("args", .stringArray, default: [], description: "Arguments of command."),

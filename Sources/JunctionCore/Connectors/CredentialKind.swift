@@ -13,6 +13,11 @@ public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
     case oauth2
     /// A map of custom headers sent as they are.
     case headers
+    /// An SSH login by private key (SFTP).
+    case sshKey = "ssh_key"
+
+    /// The kinds an HTTP request can carry (every kind but `ssh_key`).
+    public static let http: [CredentialKind] = allCases.filter { $0 != .sshKey }
 
     /// The fields of a credential of this kind (beside `name` and `kind`).
     public var fields: [FieldSpec] {
@@ -55,6 +60,12 @@ public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .headers:
             [FieldSpec("headers", .headers, required: true, secret: true,
                        description: "Header names and values, sent as they are.")]
+        case .sshKey:
+            [
+                FieldSpec("username", .string, required: true, description: "The user name."),
+                FieldSpec("private_key", .string, required: true, secret: true,
+                          description: "The private key: OpenSSH format (ssh-keygen's default, without a passphrase) or PEM, Ed25519 or ECDSA."),
+            ]
         }
     }
 }
