@@ -14,6 +14,7 @@ extension ConnectorRegistry {
         registry.register(PostgresConnector.self)
         registry.register(SMTPConnector.self)
         registry.register(SFTPConnector.self)
+        registry.register(FTPConnector.self)
         return registry
     }
 }

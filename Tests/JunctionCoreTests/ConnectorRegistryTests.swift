@@ -80,7 +80,7 @@ private struct OtherEchoConnector: Connector {
         #expect(http == ConnectorSpec.http)
         #expect(http.capabilities.contains(.invoke))
         #expect(http.connectionURL == .required)
-        #expect(http.credentialKinds == CredentialKind.allCases)
+        #expect(http.credentialKinds == CredentialKind.http)
         #expect(registry.specs.map(\.type).contains("http"))
     }
 

@@ -100,6 +100,16 @@ struct ConformanceFixture: Sendable, CustomTestStringConvertible {
             },
             call: ("list", [:])),
         ConformanceFixture(
+            type: "ftp",
+            upstream: { body in
+                try await FTPPeer.with(login: ConnectorConformanceTests.login, password: ConnectorConformanceTests.secret) { try await body($0.url) }
+            },
+            body: { name, url, credential in
+                let address = url.map { $0.hasPrefix("http://") ? "ftp://" + $0.dropFirst("http://".count) : $0 }
+                return connector(name, "ftp", address, credential, options: ["tls": "none"])
+            },
+            call: ("list", [:])),
+        ConformanceFixture(
             type: "webhook", upstream: nil,
             body: { name, _, _ in ["connector_name": .string(name), "connector_type": "webhook", "mode": "inbound"] }),
         ConformanceFixture(
