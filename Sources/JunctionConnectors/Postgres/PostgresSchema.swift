@@ -174,8 +174,12 @@ enum PostgresSchema {
         var properties: [String: JSONValue] = [:]
         for column in columns {
             var schema = PostgresColumnType.schema(column, description: column.comment)
-            if !column.notNull, case .object(var object) = schema, let type = object["type"]?.stringValue {
-                object["type"] = [.string(type), "null"]
+            if !column.notNull, case .object(var object) = schema {
+                switch object["type"] {
+                case .string(let type)?: object["type"] = [.string(type), "null"]
+                case .array(let types)?: object["type"] = .array(types + ["null"])
+                default: break
+                }
                 schema = .object(object)
             }
             properties[column.name] = schema
@@ -271,7 +275,7 @@ enum PostgresColumnType {
         case 16: return ["type": "boolean"]
         case 20, 21, 23, 26: return ["type": "integer"]
         case 700, 701: return ["type": "number"]
-        case 1700: return ["type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"]
+        case 1700: return ["type": ["string", "number"], "pattern": "^-?[0-9]+(\\.[0-9]+)?$"]
         case 114, 3802: return [:]
         case 2950: return ["type": "string", "format": "uuid"]
         case 1082: return ["type": "string", "format": "date"]

@@ -63,7 +63,7 @@ struct PostgresRunner: Sendable {
         if settings.tls == .verifyFull {
             if let pem = settings.caPEM {
                 do {
-                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
+                    configuration.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
                 } catch {
                     throw .invalidInput("Not a PEM certificate: \(error).", field: "options.tls_ca")
                 }
