@@ -57,6 +57,9 @@ import Testing
         #expect(hint == "••••cdef")
         #expect(!hint.contains("sk_live"))
         #expect(SecretMask.hint(for: "1234567890123456") == "••••3456")
+        #expect(SecretMask.hint(for: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+                == "•••• OPENSSH PRIVATE KEY", "a PEM key shows its kind, not its last characters")
+        #expect(SecretMask.hint(for: "abcdefghijklmnop1234\n") == "••••1234", "trailing whitespace is not a secret's ending")
     }
 
     @Test(arguments: [16, 17, 32, 100, 4096])

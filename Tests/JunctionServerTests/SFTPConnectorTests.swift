@@ -38,6 +38,9 @@ struct SFTPConnectorTests {
 
                 let wrote = try await Self.call(junction, key, "write", ["path": "notes/today.txt", "content": "Olá, SFTP ✓\n"])
                 #expect(wrote.json["error"]?["code"] == "not_found", "the directory does not exist yet: \(wrote.text)")
+                let message = wrote.json["error"]?["message"]?.stringValue ?? ""
+                #expect(message.contains("/notes/today.txt") && !message.contains(root.path), "the caller's path, not the server's: \(message)")
+                #expect(message.contains("mkdir"), "and what to do: \(message)")
                 #expect(try await Self.call(junction, key, "mkdir", ["path": "notes/2026/12", "parents": true]).json["success"] == true)
                 let written = try await Self.call(junction, key, "write", ["path": "notes/today.txt", "content": "Olá, SFTP ✓\n"])
                 #expect(written.json["data"] == ["path": "/notes/today.txt", "size": 15], "\(written.text)")
@@ -101,7 +104,8 @@ struct SFTPConnectorTests {
                 let read = try await Self.call(junction, key, "read", ["path": "greeting.txt"])
                 #expect(read.json["data"]?["content"] == "hello", "\(read.text)")
                 let credentials = try await junction.request(.get, "/api/v1/credentials", key: key)
-                #expect(!credentials.text.contains("OPENSSH PRIVATE KEY"), "the key is never shown again")
+                #expect(!credentials.text.contains(String(TestSFTP.privateKey.split(separator: "\n")[1])), "the key is never shown again")
+                #expect(credentials.json["credentials"]?.arrayValue?.first?["private_key"] == "•••• OPENSSH PRIVATE KEY", "only its kind: \(credentials.text)")
 
                 _ = try await junction.request(.post, "/api/v1/credentials", key: key, json: [
                     "name": "wrong", "kind": "basic", "username": .string(TestSFTP.user), "password": "not-the-password",

@@ -133,8 +133,22 @@ enum FileTransferResources {
         return base + "/" + parts.joined(separator: "/")
     }
 
-    /// Runs `resource` on `files` for `input`.
+    /// Runs `resource` on `files` for `input`. Failures name paths as the caller gave them
+    /// (within the root), never the server's absolute paths.
     static func run(_ resource: Resource, input: JSONValue, on files: some RemoteFiles, root: String, maximumBytes: Int) async throws -> JSONValue {
+        do {
+            return try await perform(resource, input: input, on: files, root: root, maximumBytes: maximumBytes)
+        } catch var error as JunctionError {
+            let base = root.hasSuffix("/") ? String(root.dropLast()) : root
+            if !base.isEmpty { error.message = error.message.replacingOccurrences(of: base + "/", with: "/") }
+            if error.code == .notFound, ["write", "mkdir", "rename"].contains(resource.binding["operation"]?.stringValue ?? "") {
+                error.message += " Its directory must exist (mkdir with parents: true makes it)."
+            }
+            throw error
+        }
+    }
+
+    private static func perform(_ resource: Resource, input: JSONValue, on files: some RemoteFiles, root: String, maximumBytes: Int) async throws -> JSONValue {
         func path(_ name: String = "path") throws(JunctionError) -> String {
             try confine(input[name]?.stringValue, root: root, field: "data.\(name)")
         }

@@ -50,12 +50,17 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
 
 /// Masked renderings of secrets, safe to show: enough to recognise a value, never to use it.
 public enum SecretMask {
-    /// `••••` plus the last four characters of a long literal; references are shown as they
-    /// are, since they name where the secret lives rather than holding it.
+    /// `••••` plus the last four characters of a long literal (a PEM key: its kind, such as
+    /// `•••• OPENSSH PRIVATE KEY`); references are shown as they are, since they name where the
+    /// secret lives rather than holding it.
     public static func hint(for value: String) -> String {
         if (try? SecretReference(parsing: value, field: "")) != nil { return value }
-        guard value.count >= 16 else { return "••••" }
-        return "••••" + value.suffix(4)
+        if let begin = value.range(of: "-----BEGIN "), let end = value[begin.upperBound...].range(of: "-----") {
+            return "•••• " + value[begin.upperBound..<end.lowerBound].prefix(40)
+        }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.count >= 16 else { return "••••" }
+        return "••••" + trimmed.suffix(4)
     }
 
     /// Masks every string inside `value` (objects keep their keys).
