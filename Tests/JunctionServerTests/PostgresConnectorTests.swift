@@ -134,6 +134,15 @@ struct PostgresConnectorTests {
                 let afterFailures = try await Self.invoke(junction, key, "shop", "query", ["sql": "SELECT 1 AS one"])
                 #expect(afterFailures.json["data"]?["rows"] == [["one": 1]], "the pooled connection was rolled back and reused")
 
+                // What raw SQL does to its session does not carry over to the next call on the connection.
+                let single = Self.connector("single", database, options: ["pool_size": 1, "discover_tables": false])
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: key, json: single).status == .created)
+                let tampered = try await Self.invoke(junction, key, "single", "execute", ["sql": "SELECT set_config('application_name', 'tampered', false), pg_advisory_lock(4242)"])
+                #expect(tampered.json["success"] == true, "\(tampered.text)")
+                let setting = try await Self.invoke(junction, key, "single", "query", ["sql": "SELECT current_setting('application_name') AS name"])
+                #expect(setting.json["data"]?["rows"] == [["name": "junction"]], "\(setting.text)")
+                #expect(try await database.run("SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242") == ["0"], "the advisory lock was let go")
+
                 let capped = try await junction.request(.post, "/api/v1/connectors", key: key, json: Self.connector("capped", database, options: ["max_rows": 5]))
                 #expect(capped.status == .created)
                 let many = try await Self.invoke(junction, key, "capped", "query", ["sql": "SELECT generate_series(1, 20) AS n"])

@@ -81,7 +81,7 @@ struct SFTPConnectorTests {
                 let missing = try await Self.call(junction, key, "read", ["path": "nothing.txt"])
                 #expect(missing.json["error"]?["code"] == "not_found", "\(missing.text)")
 
-                for escape in ["../../etc/passwd", "/notes/../../x", "a/../../b"] {
+                for escape in ["../../etc/passwd", "/notes/../../x", "a/../../b", "..\\..\\windows", "C:/x"] {
                     let refused = try await Self.call(junction, key, "read", ["path": .string(escape)])
                     #expect(refused.json["error"]?["code"] == "invalid_input", "\(escape): \(refused.text)")
                     #expect(refused.json["error"]?["message"]?.stringValue?.contains("root") == true)

@@ -3,6 +3,7 @@ import JunctionCore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// Where and how an `ftp` connector logs in.
 struct FTPSettings: Sendable {
@@ -51,6 +52,8 @@ struct FTPReply: Sendable {
 /// with `PROT P` when the control connection is), binary transfers.
 actor FTPSession: RemoteFiles {
     private let control: any Channel
+    /// The data connection of the transfer in progress, closed by `abort()` too.
+    private let transfer = Mutex<(any Channel)?>(nil)
     private let replies: NIOLoopBound<FTPReplyHandler>
     private let endpoint: Endpoint
     /// TLS for data connections: set once the control connection is protected (PROT P).
@@ -68,11 +71,15 @@ actor FTPSession: RemoteFiles {
     nonisolated var isClosed: Bool { !control.isActive }
 
     nonisolated func abort() {
+        transfer.withLock { $0 }?.close(promise: nil)
         control.close(promise: nil)
     }
 
+    /// Says QUIT without waiting for the answer (a dropped connection would never give one) and closes.
     func close() async {
-        _ = try? await command("QUIT")
+        var buffer = control.allocator.buffer(capacity: 6)
+        buffer.writeString("QUIT\r\n")
+        try? await control.writeAndFlush(buffer)
         try? await control.close()
     }
 
@@ -133,7 +140,13 @@ actor FTPSession: RemoteFiles {
             let answer = try await command("AUTH TLS")
             if answer.code == 234 {
                 let control = control
+                let replies = replies
+                let context = context
                 try await control.eventLoop.submit {
+                    // Anything the server sent after 234 arrived in plain text: refuse it, or it would read as protected.
+                    guard replies.value.isDrained else {
+                        throw JunctionError(.tlsError, "\(context) sent data after agreeing to TLS (a possible injection); the connection was dropped.")
+                    }
                     try control.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName), position: .first)
                 }.get()
                 secured = true
@@ -205,17 +218,31 @@ actor FTPSession: RemoteFiles {
             port = numbers[4] * 256 + numbers[5]
         }
         guard let port, (1...65535).contains(port) else { throw JunctionError(.upstreamError, "\(context) named no data port.") }
-        return try await DataConnection.open(
+        let data = try await DataConnection.open(
             host: endpoint.address, port: port, tls: tls, serverName: IPAddressBytes.parse(endpoint.host) == nil ? endpoint.host : nil)
+        transfer.withLock { $0 = data.channel }
+        return data
     }
 
-    /// Runs a transfer command whose data arrives on a data connection; answers the bytes (at
-    /// most `limit` + 1).
-    private func download(_ line: String, path: String, limit: Int) async throws -> Data {
+    /// Closes a transfer's data connection (done, or given up).
+    private func finish(_ data: DataConnection) {
+        data.channel.close(promise: nil)
+        transfer.withLock { $0 = nil }
+    }
+
+    /// Runs a transfer command whose data arrives on a data connection, after `restart`
+    /// (REST, sent last before the command); answers the bytes (at most `limit` + 1).
+    private func download(_ line: String, restart: Int = 0, path: String, limit: Int) async throws -> Data {
         let data = try await passive()
+        defer { finish(data) }
+        if restart > 0 {
+            let marker = try await command("REST \(restart)")
+            guard marker.code == 350 else { throw marker.failure("REST", path: path, context: context) }
+        }
         let started = try await command(line)
         guard started.code == 125 || started.code == 150 else {
-            await data.close()
+            // A refused transfer may leave the restart marker: clear it for the session's next transfer.
+            if restart > 0 { _ = try? await command("REST 0") }
             throw started.failure(String(line.prefix(4)), path: path, context: context)
         }
         let bytes = try await data.readAll(limit: limit)
@@ -231,6 +258,7 @@ actor FTPSession: RemoteFiles {
     func list(_ path: String) async throws -> [RemoteEntry] {
         if supportsMLSD {
             let data = try await passive()
+            defer { finish(data) }
             let started = try await command("MLSD " + path)
             if started.code == 125 || started.code == 150 {
                 let bytes = try await data.readAll(limit: 64 << 20)
@@ -239,7 +267,6 @@ actor FTPSession: RemoteFiles {
                 return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { FTPListing.machine(String($0)) }
                     .filter { $0.kind != .other || !$0.name.isEmpty }
             }
-            await data.close()
             guard started.code == 500 || started.code == 502 else { throw started.failure("MLSD", path: path, context: context) }
             supportsMLSD = false
         }
@@ -266,11 +293,7 @@ actor FTPSession: RemoteFiles {
     }
 
     func read(_ path: String, offset: Int, limit: Int) async throws -> Data {
-        if offset > 0 {
-            let restart = try await command("REST \(offset)")
-            guard restart.code == 350 else { throw restart.failure("REST", path: path, context: context) }
-        }
-        return try await download("RETR " + path, path: path, limit: limit)
+        try await download("RETR " + path, restart: offset, path: path, limit: limit)
     }
 
     func write(_ path: String, data: Data, overwrite: Bool) async throws {
@@ -279,11 +302,9 @@ actor FTPSession: RemoteFiles {
             if size.code == 213 { throw JunctionError(.conflict, "\(path) exists (overwrite is false).", field: "data.path") }
         }
         let connection = try await passive()
+        defer { finish(connection) }
         let started = try await command("STOR " + path)
-        guard started.code == 125 || started.code == 150 else {
-            await connection.close()
-            throw started.failure("STOR", path: path, context: context)
-        }
+        guard started.code == 125 || started.code == 150 else { throw started.failure("STOR", path: path, context: context) }
         try await connection.send(data)
         let finished = try await reply()
         guard finished.code == 226 || finished.code == 250 else { throw finished.failure("STOR", path: path, context: context) }
@@ -417,18 +438,23 @@ final class FTPReplyHandler: ChannelInboundHandler {
             while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
             take(line)
         }
-        if buffer.readableBytes > 8192 {
-            context.fireErrorCaught(JunctionError(.upstreamError, "The FTP server sent a line of over 8 KiB."))
-        }
         buffer.discardReadBytes()
+        if buffer.readableBytes > 8192 {
+            errorCaught(context: context, error: JunctionError(.upstreamError, "The FTP server sent a line of over 8 KiB."))
+        }
     }
+
+    /// Whether nothing is waiting to be read (no reply queued, no partial line): checked before TLS starts.
+    var isDrained: Bool { pending.isEmpty && current == nil && buffer.readableBytes == 0 }
 
     private func take(_ line: String) {
         let code = line.count >= 3 ? Int(line.prefix(3)) : nil
-        let separator = line.dropFirst(3).first
+        // A reply's last line is its code and a space (or the code alone).
+        let separator = line.dropFirst(3).first ?? " "
         if var reply = current {
-            reply.lines.append(String(code == reply.code && separator == " " ? line.dropFirst(4) : Substring(line)))
-            if code == reply.code && separator == " " { deliver(reply) } else { current = reply }
+            let last = code == reply.code && separator == " "
+            reply.lines.append(String(last ? line.dropFirst(4) : Substring(line)))
+            if last { deliver(reply) } else { current = reply }
             return
         }
         guard let code else { return }

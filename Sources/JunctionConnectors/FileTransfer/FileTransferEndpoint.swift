@@ -24,7 +24,7 @@ enum FileTransferEndpoint {
     /// An absolute root without `..` or control characters.
     static func checkRoot(_ root: String?) throws(JunctionError) {
         guard let root else { return }
-        guard root.hasPrefix("/"), !root.split(separator: "/").contains(".."),
+        guard root.hasPrefix("/"), !root.split(separator: "/").contains(".."), !root.contains("\\"),
               !root.unicodeScalars.contains(where: { $0.value < 0x20 })
         else { throw .invalidInput("Expected an absolute directory such as /srv/files.", field: "options.root") }
     }

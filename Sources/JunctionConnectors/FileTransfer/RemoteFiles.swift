@@ -119,6 +119,10 @@ enum FileTransferResources {
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{7F}" }) else {
             throw .invalidInput("A path may not hold control characters.", field: field)
         }
+        // Windows servers take "\\" (and "C:") as separators: a name holding them could leave the root.
+        guard !text.contains("\\"), !text.contains(":") || !text.split(separator: "/").contains(where: { $0.count >= 2 && $0.dropFirst().first == ":" }) else {
+            throw .invalidInput("A path may not hold backslashes or drive letters (they could leave the connector's root); separate directories with /.", field: field)
+        }
         var parts: [Substring] = []
         for part in text.split(separator: "/") {
             switch part {

@@ -31,6 +31,8 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
         /// Connections open or being opened.
         var open = 0
         var waiters: [Waiter] = []
+        /// Waiters counted but not yet queued, and those of them cancelled in that moment.
+        var arriving: Set<Int> = []
         var cancelled: Set<Int> = []
         var nextWaiter = 0
         var closed = false
@@ -90,6 +92,14 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
     /// When the pool was last used.
     var lastUse: ContinuousClock.Instant { state.withLock { $0.lastUse } }
 
+    /// Marks the pool used (a connector was built on it).
+    func touch() {
+        state.withLock { $0.lastUse = .now }
+    }
+
+    /// Whether the pool holds nothing: no connection open, nobody waiting.
+    var isEmpty: Bool { state.withLock { $0.open == 0 && $0.waiters.isEmpty && $0.arriving.isEmpty } }
+
     private func acquire(waitUntil: ContinuousClock.Instant) async throws -> Connection {
         let (grant, stale) = try state.withLock { state throws(JunctionError) -> (Grant?, [Connection]) in
             guard !state.closed else { throw JunctionError(.unavailable, "The connection pool is closed (the server is stopping).") }
@@ -126,6 +136,7 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
     private func wait(until deadline: ContinuousClock.Instant) async throws -> Grant {
         let id = state.withLock { state in
             state.nextWaiter += 1
+            state.arriving.insert(state.nextWaiter)
             return state.nextWaiter
         }
         let limit = limit
@@ -136,17 +147,20 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
         }) { [self] in
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    let cancelled = state.withLock { state in
-                        if state.cancelled.remove(id) != nil { return true }
+                    let refusal = state.withLock { state -> (any Error)? in
+                        state.arriving.remove(id)
+                        if state.cancelled.remove(id) != nil { return CancellationError() }
+                        if state.closed { return JunctionError(.unavailable, "The connection pool is closed (the server is stopping).") }
                         state.waiters.append(Waiter(id: id, continuation: continuation))
-                        return false
+                        return nil
                     }
-                    if cancelled { continuation.resume(throwing: CancellationError()) }
+                    if let refusal { continuation.resume(throwing: refusal) }
                 }
             } onCancel: {
                 let waiter = state.withLock { state -> Waiter? in
                     if let index = state.waiters.firstIndex(where: { $0.id == id }) { return state.waiters.remove(at: index) }
-                    state.cancelled.insert(id)
+                    // Not queued yet: it is refused when it is. (Already served: nothing to do.)
+                    if state.arriving.contains(id) { state.cancelled.insert(id) }
                     return nil
                 }
                 waiter?.continuation.resume(throwing: CancellationError())
@@ -154,24 +168,35 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
         }
     }
 
+    /// What becomes of a released connection, decided under one lock.
+    private enum Release {
+        case handOver(Waiter)
+        case keepIdle
+        case close(slotTo: Waiter?)
+    }
+
     private func release(_ connection: Connection, reusable: Bool) async {
         let keep = reusable && !connection.isClosed
-        let waiter = state.withLock { state -> Waiter? in
+        let action = state.withLock { state -> Release in
             state.lastUse = .now
             if keep && !state.closed {
-                if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+                if !state.waiters.isEmpty { return .handOver(state.waiters.removeFirst()) }
                 state.idle.append((connection, .now))
-                return nil
+                return .keepIdle
             }
-            return nil
+            // Its slot goes to the first waiter (who opens a connection), or is freed.
+            if !state.waiters.isEmpty && !state.closed { return .close(slotTo: state.waiters.removeFirst()) }
+            state.open -= 1
+            return .close(slotTo: nil)
         }
-        if let waiter {
+        switch action {
+        case .handOver(let waiter):
             waiter.continuation.resume(returning: .connection(connection))
-            return
-        }
-        if !keep || state.withLock({ $0.closed }) {
+        case .keepIdle:
+            break
+        case .close(let waiter):
+            waiter?.continuation.resume(returning: .slot)
             await connection.close()
-            handOnSlot()
         }
     }
 

@@ -4,8 +4,8 @@ import Synchronization
 /// The connection pools of every connector instance, shared across rebuilds: a connector
 /// prepared again (the runtime cache's time-to-live, a refresh) finds its pool by key and
 /// keeps its open connections. A key names everything the connections depend on (connector,
-/// address, credential), so a changed connector gets a new pool; pools unused for
-/// `unusedTimeout` are shut down by `sweep()`, which the runtime runs periodically.
+/// address, credential), so a changed connector gets a new pool; `sweep()`, which the runtime
+/// runs periodically, closes idle connections and forgets pools unused for `unusedTimeout`.
 public final class ConnectionPools: Sendable {
     private let pools = Mutex<[String: any SweptPool]>([:])
     private let unusedTimeout: Duration
@@ -20,22 +20,25 @@ public final class ConnectionPools: Sendable {
         _ key: String, make: () -> ConnectionPool<Connection>
     ) -> ConnectionPool<Connection> {
         pools.withLock { pools in
-            if let pool = pools[key] as? ConnectionPool<Connection> { return pool }
+            if let pool = pools[key] as? ConnectionPool<Connection> {
+                pool.touch()
+                return pool
+            }
             let pool = make()
             pools[key] = pool
             return pool
         }
     }
 
-    /// Closes connections idle past their pool's timeout, and shuts down pools unused for `unusedTimeout`.
+    /// Closes connections idle past their pool's timeout, and forgets pools unused for
+    /// `unusedTimeout` that hold nothing any more. A forgotten pool is not shut down: a
+    /// connector built on it may still use it (it opens connections again).
     public func sweep(now: ContinuousClock.Instant = .now) async {
         let all = pools.withLock { Array($0) }
         for (key, pool) in all {
-            if pool.lastUse < now - unusedTimeout {
+            await pool.closeIdle(now: now)
+            if pool.lastUse < now - unusedTimeout && pool.isEmpty {
                 pools.withLock { pools in if pools[key] === pool { pools[key] = nil } }
-                await pool.shutdown()
-            } else {
-                await pool.closeIdle(now: now)
             }
         }
     }
@@ -56,6 +59,7 @@ public final class ConnectionPools: Sendable {
 /// What `ConnectionPools` needs of a pool, whatever its connections.
 protocol SweptPool: AnyObject, Sendable {
     var lastUse: ContinuousClock.Instant { get }
+    var isEmpty: Bool { get }
     func closeIdle(now: ContinuousClock.Instant) async
     func shutdown() async
 }

@@ -13,9 +13,9 @@ extension ConnectorSpec {
         credentialKinds: [.basic],
         fields: [
             FieldSpec("schema", .string, default: "public", description: "The schema whose tables are discovered and which unqualified names resolve in (then public)."),
-            FieldSpec("tls", .string, default: .string(PostgresSettings.TLSMode.prefer.rawValue),
+            FieldSpec("tls", .string, default: .string(PostgresSettings.TLSMode.verifyFull.rawValue),
                       allowedValues: PostgresSettings.TLSMode.allCases.map(\.rawValue),
-                      description: "TLS, as libpq's sslmode: disable, prefer (when offered, unverified), require (always, unverified) or verify-full (always, certificate and host name checked)."),
+                      description: "TLS, as libpq's sslmode: verify-full (the default: always, certificate and host name checked), require (always, unverified), prefer (when offered, unverified) or disable. Without verify-full, whoever sits between Junction and the database can read the login."),
             FieldSpec("tls_ca", .string, description: "PEM certificates trusted for verify-full besides the system's (a private CA)."),
             FieldSpec("pool_size", .integer, default: 5, range: 1...100, description: "The most connections open to the database at once."),
             FieldSpec("pool_timeout_ms", .integer, default: 5000, range: 1...600_000,
@@ -108,7 +108,7 @@ public struct PostgresConnector: Connector, ConnectionTestable, ResourceDiscover
 
     /// Logs in and runs `SELECT 1`.
     public func testConnection(call: CallContext) async throws {
-        _ = try await runner.run("SELECT 1", readOnly: true, call: call)
+        _ = try await runner.run("SELECT 1", readOnly: true, call: call, trusted: true)
     }
 
     public func execute(_ resource: Resource, input: JSONValue, call: CallContext) async throws -> ConnectorResult {
@@ -124,6 +124,7 @@ public struct PostgresConnector: Connector, ConnectionTestable, ResourceDiscover
             return ConnectorResult(data: try await runner.run(sql, parameters: values, readOnly: readOnly, call: call, field: "data.sql").json)
         }
         let (sql, values, json) = try PostgresSchema.statement(resource, input: input, schema: runner.settings.schema)
-        return ConnectorResult(data: try await runner.run(sql, parameters: values, jsonParameters: json, readOnly: readOnly, call: call, field: "data").json)
+        return ConnectorResult(data: try await runner.run(
+            sql, parameters: values, jsonParameters: json, readOnly: readOnly, call: call, field: "data", trusted: true).json)
     }
 }

@@ -14,7 +14,10 @@ enum PostgresFailure {
                 ?? JunctionError(.upstreamError, "The call to \(context) failed: \(error).", cause: error)
         }
         if let info = error.serverInfo { return server(info, context: context, field: field, safeToRepeat: safeToRepeat, cause: error) }
-        if let underlying = error.underlying, let mapped = SocketFailure.map(underlying, context: context, safeToRepeat: safeToRepeat) {
+        if let underlying = error.underlying, var mapped = SocketFailure.map(underlying, context: context, safeToRepeat: safeToRepeat) {
+            if mapped.code == .tlsError {
+                mapped.message += " options.tls verify-full checks the certificate and the host name: tls_ca trusts a private CA; require or prefer skip the check."
+            }
             return mapped
         }
         switch error.code {

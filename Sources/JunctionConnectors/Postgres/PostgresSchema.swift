@@ -62,7 +62,7 @@ enum PostgresSchema {
     /// The readable tables of `settings.schema` (those named by `options.tables`, if any).
     static func discover(_ runner: PostgresRunner, call: CallContext) async throws -> [Table] {
         let settings = runner.settings
-        let check = try await runner.run(schemaCheck, parameters: [.string(settings.schema)], readOnly: true, call: call).rows.first
+        let check = try await runner.run(schemaCheck, parameters: [.string(settings.schema)], readOnly: true, call: call, trusted: true).rows.first
         let user = check?["user_name"]?.stringValue ?? settings.username
         guard check?["schema_exists"]?.boolValue == true else {
             throw JunctionError(
@@ -76,7 +76,8 @@ enum PostgresSchema {
                 "User \(user) lacks USAGE on schema \(settings.schema): GRANT USAGE ON SCHEMA \(PostgresSQL.identifier(settings.schema)) TO \(PostgresSQL.identifier(user)).",
                 details: ["missing": .string("USAGE on schema \(settings.schema)")])
         }
-        let result = try await runner.withRowLimit(100_000).run(catalog, parameters: [.string(settings.schema)], readOnly: true, call: call)
+        let result = try await runner.withRowLimit(100_000).run(
+            catalog, parameters: [.string(settings.schema)], readOnly: true, call: call, trusted: true)
         var tables: [Table] = []
         for row in result.rows {
             guard let name = row["table_name"]?.stringValue else { continue }

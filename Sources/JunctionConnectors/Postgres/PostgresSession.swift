@@ -108,10 +108,13 @@ struct PostgresRunner: Sendable {
     }
 
     /// Runs `sql` with `parameters` bound to `$1…`, by `call.deadline`, keeping at most
-    /// `settings.maxRows` rows. `field` names the input at fault when the server refuses the statement.
+    /// `settings.maxRows` rows. `field` names the input at fault when the server refuses the
+    /// statement. SQL Junction did not write (`trusted` false) may change the session (`SET ROLE`,
+    /// temporary tables, prepared statements, advisory locks): the session is reset after it
+    /// (`DISCARD ALL`), so that nothing carries over to the next call on the connection.
     func run(
         _ sql: String, parameters: [JSONValue] = [], jsonParameters: Set<Int> = [], readOnly: Bool, call: CallContext,
-        field: String? = nil
+        field: String? = nil, trusted: Bool = false
     ) async throws -> StatementResult {
         let settings = settings
         let start = ContinuousClock.now
@@ -121,9 +124,26 @@ struct PostgresRunner: Sendable {
                 JunctionError(.timeout, "No answer from \(settings.context) in time (\((call.deadline - start).wholeMilliseconds) ms).")
             }) { [pool] in
                 try await pool.withConnection(waitUntil: min(call.deadline, .now + settings.poolTimeout)) { session in
-                    try await Self.transaction(
-                        session.connection, sql: sql, bindings: TextParameter.bindings(parameters, jsonColumns: jsonParameters),
-                        readOnly: readOnly, deadline: call.deadline, settings: settings)
+                    let outcome: Result<StatementResult, any Error>
+                    do {
+                        outcome = .success(try await Self.transaction(
+                            session.connection, sql: sql, bindings: TextParameter.bindings(parameters, jsonColumns: jsonParameters),
+                            readOnly: readOnly, deadline: call.deadline, settings: settings))
+                    } catch let discard as ConnectionPool<PostgresSession>.DiscardConnection {
+                        throw discard
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    if !trusted {
+                        // Even a failed statement may have taken a session-level lock.
+                        do {
+                            try await session.connection.query("DISCARD ALL", logger: Self.logger)
+                        } catch {
+                            if case .failure(let failure) = outcome { throw ConnectionPool<PostgresSession>.DiscardConnection(failure) }
+                            throw ConnectionPool<PostgresSession>.DiscardConnection(error)
+                        }
+                    }
+                    return try outcome.get()
                 }
             }
         } catch {

@@ -45,7 +45,7 @@ struct PostgresSettings: Sendable {
                 field: "credential")
         }
         schema = options["schema"]?.stringValue ?? "public"
-        tls = TLSMode(rawValue: options["tls"]?.stringValue ?? "") ?? .prefer
+        tls = TLSMode(rawValue: options["tls"]?.stringValue ?? "") ?? .verifyFull
         caPEM = options["tls_ca"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         poolSize = options["pool_size"]?.intValue ?? 5
         poolTimeout = .milliseconds(options["pool_timeout_ms"]?.intValue ?? 5000)

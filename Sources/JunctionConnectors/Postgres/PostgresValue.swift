@@ -94,8 +94,14 @@ enum PostgresValue {
             lengths.append(Int(length))
         }
         guard !lengths.isEmpty else { return .array([]) }
+        var total = 1
+        for length in lengths {
+            let (product, overflow) = total.multipliedReportingOverflow(by: length)
+            guard !overflow, product <= copy.readableBytes / 4 else { return nil }
+            total = product
+        }
         var flat: [JSONValue] = []
-        for _ in 0..<lengths.reduce(1, *) {
+        for _ in 0..<total {
             guard let length = copy.readInteger(as: Int32.self) else { return nil }
             if length < 0 { flat.append(.null); continue }
             guard var item = copy.readSlice(length: Int(length)) else { return nil }
@@ -266,7 +272,7 @@ struct TextParameter: PostgresDynamicTypeEncodable {
             if value.isNull {
                 bindings.appendNull()
             } else if jsonColumns.contains(index) {
-                bindings.append(TextParameter(text: value.stringValue ?? value.jsonText))
+                bindings.append(TextParameter(text: value.jsonText))
             } else {
                 bindings.append(TextParameter(text: literal(value)))
             }

@@ -324,7 +324,7 @@ final class SFTPSession: RemoteFiles {
     static func attributes(_ body: inout ByteBuffer, name: String) -> RemoteEntry {
         let flags = body.readInteger(as: UInt32.self) ?? 0
         var entry = RemoteEntry(name: name, kind: .other)
-        if flags & 0x1 != 0 { entry.size = body.readInteger(as: UInt64.self).map { Int($0) } }
+        if flags & 0x1 != 0 { entry.size = body.readInteger(as: UInt64.self).flatMap { Int(exactly: $0) } }
         if flags & 0x2 != 0 { _ = body.readInteger(as: UInt64.self) }
         if flags & 0x4 != 0, let mode = body.readInteger(as: UInt32.self) {
             entry.permissions = Int(mode & 0o7777)
@@ -340,7 +340,9 @@ final class SFTPSession: RemoteFiles {
             entry.modified = body.readInteger(as: UInt32.self).map { Date(timeIntervalSince1970: TimeInterval($0)) }
         }
         if flags & 0x8000_0000 != 0, let count = body.readInteger(as: UInt32.self) {
-            for _ in 0..<count { _ = body.readSSHBytes(); _ = body.readSSHBytes() }
+            for _ in 0..<count {
+                guard body.readSSHBytes() != nil, body.readSSHBytes() != nil else { break }
+            }
         }
         return entry
     }
@@ -369,6 +371,8 @@ final class SFTPPacketHandler: ChannelInboundHandler {
 
     private var buffer = ByteBuffer()
     private var waiting: [UInt32: EventLoopPromise<SFTPPacket>] = [:]
+    /// The largest packet taken: reads ask for 32 KiB, names and listings stay far below this.
+    static let maximumPacket: UInt32 = 1 << 20
 
     /// The answer to request `id`.
     func expect(_ id: UInt32, on eventLoop: any EventLoop) -> EventLoopFuture<SFTPPacket> {
@@ -386,6 +390,10 @@ final class SFTPPacketHandler: ChannelInboundHandler {
         let message = unwrapInboundIn(data)
         guard message.type == .channel, case .byteBuffer(var bytes) = message.data else { return }
         buffer.writeBuffer(&bytes)
+        if let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self), length > Self.maximumPacket {
+            errorCaught(context: context, error: JunctionError(.upstreamError, "The SFTP server sent a packet of \(length) bytes (at most \(Self.maximumPacket) are taken)."))
+            return
+        }
         while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self), buffer.readableBytes >= 4 + Int(length) {
             buffer.moveReaderIndex(forwardBy: 4)
             var packet = buffer.readSlice(length: Int(length))!

@@ -159,7 +159,8 @@ struct MailMessage: Sendable {
         header("To", to)
         header("Cc", cc)
         header("Reply-To", replyTo)
-        lines.append("Subject: " + (subject.allSatisfy { $0.isASCII } ? subject : Self.encodedWord(subject)))
+        // Encoded words fold: a long subject stays within the 998-octet line limit.
+        lines.append("Subject: " + (subject.allSatisfy { $0.isASCII } && subject.utf8.count <= 900 ? subject : Self.encodedWord(subject)))
         lines.append("Date: " + Self.date(date))
         lines.append("Message-ID: " + messageID)
         lines.append("MIME-Version: 1.0")

@@ -71,7 +71,7 @@ struct SMTPSession {
                     if let implicit {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: implicit, serverHostname: serverName))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyLineDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ReplyLines())
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -107,12 +107,20 @@ struct SMTPSession {
         try await hello()
         if !settings.implicitTLS, let tls = settings.tls {
             if capabilities["STARTTLS"] != nil {
+                let channel = channel
+                let context = settings.context
+                try await channel.eventLoop.submit { try channel.pipeline.syncOperations.handler(type: ReplyLines.self).holdAfterNextReply() }.get()
                 let ready = try await command("STARTTLS")
                 guard ready.code == 220 else { throw ready.failure("STARTTLS", context: settings.context) }
-                let channel = channel
                 try await channel.eventLoop.submit {
+                    let lines = try channel.pipeline.syncOperations.handler(type: ReplyLines.self)
+                    // Anything sent after 220 arrived in plain text: refuse it, or it would read as protected.
+                    guard lines.isDrained else {
+                        throw JunctionError(.tlsError, "\(context) sent data after agreeing to STARTTLS (a possible injection); the connection was dropped.")
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         try NIOSSLClientHandler(context: tls, serverHostname: serverName), position: .first)
+                    lines.resume()
                 }.get()
                 try await hello()
             } else if settings.requireSTARTTLS {
@@ -195,19 +203,50 @@ struct SMTPSession {
     }
 }
 
-/// Splits the server's stream into lines (CRLF or LF), at most 4 KiB each.
-private struct ReplyLineDecoder: ByteToMessageDecoder {
+/// Splits the server's stream into lines (CRLF or LF), at most 4 KiB each. Before STARTTLS
+/// it can hold back everything after the next reply, so that nothing sent in plain text
+/// after the server's 220 is ever read as part of the protected session.
+final class ReplyLines: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let end = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > 4096 { throw JunctionError(.upstreamError, "The SMTP server sent a line of over 4 KiB.") }
-            return .needMoreData
+    private var buffer = ByteBuffer()
+    private var awaitingReply = false
+    private var holding = false
+
+    /// Stops passing lines on once the next reply is complete.
+    func holdAfterNextReply() {
+        awaitingReply = true
+    }
+
+    /// Whether nothing is held back.
+    var isDrained: Bool { buffer.readableBytes == 0 }
+
+    /// Passes lines on again (TLS is in place).
+    func resume() {
+        holding = false
+        awaitingReply = false
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        buffer.writeBuffer(&incoming)
+        while !holding, let end = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            var line = buffer.readSlice(length: end - buffer.readerIndex + 1)!
+            line.moveWriterIndex(to: line.writerIndex - 1)
+            if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
+            // A reply's last line has a space (or nothing) after its code.
+            let last = line.readableBytes <= 3 || line.getInteger(at: line.readerIndex + 3, as: UInt8.self) != UInt8(ascii: "-")
+            context.fireChannelRead(wrapInboundOut(line))
+            if awaitingReply && last {
+                awaitingReply = false
+                holding = true
+            }
         }
-        var line = buffer.readSlice(length: end - buffer.readerIndex + 1)!
-        line.moveWriterIndex(to: line.writerIndex - 1)
-        if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
-        context.fireChannelRead(wrapInboundOut(line))
-        return .continue
+        buffer.discardReadBytes()
+        if buffer.readableBytes > 4096 && !holding {
+            context.fireErrorCaught(JunctionError(.upstreamError, "The SMTP server sent a line of over 4 KiB."))
+            context.close(promise: nil)
+        }
     }
 }
