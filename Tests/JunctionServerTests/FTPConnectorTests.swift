@@ -71,6 +71,41 @@ struct FTPConnectorTests {
         }
     }
 
+    @Test func repliesInjectedAfterTheAUTHTLSGoAheadAreRefused() async throws {
+        let script = """
+            import asyncio, sys
+            async def serve(reader, writer):
+                writer.write(b"220 injector\\r\\n")
+                while True:
+                    line = await reader.readline()
+                    if not line:
+                        break
+                    if line.upper().startswith(b"AUTH"):
+                        writer.write(b"234 Go ahead\\r\\n230 Logged in\\r\\n")
+                    else:
+                        writer.write(b"500 no\\r\\n")
+                    await writer.drain()
+                writer.close()
+            async def main():
+                server = await asyncio.start_server(serve, "127.0.0.1", int(sys.argv[1]))
+                async with server:
+                    await server.serve_forever()
+            asyncio.run(main())
+            """
+        try await PythonPeer.with(script: script) { peer in
+            try await withJunction { junction in
+                let tenant = try await junction.createTenant("acme")
+                _ = try await junction.request(.post, "/api/v1/connectors", key: tenant.key, json: [
+                    "connector_name": "drop", "connector_type": "ftp", "connection_url": .string("ftp" + peer.url.dropFirst(4)),
+                    "max_retries": 0, "timeout_ms": 5000,
+                ])
+                let answer = try await junction.request(.post, "/api/v1/connectors/drop/test", key: tenant.key)
+                #expect(answer.json["error"]?["code"] == "tls_error", "\(answer.text)")
+                #expect(answer.json["error"]?["message"]?.stringValue?.contains("injection") == true, "\(answer.text)")
+            }
+        }
+    }
+
     @Test func implicitTLS() async throws {
         try await FTPPeer.with(password: Self.password, security: .implicit) { ftp in
             try await withJunction { junction in
