@@ -72,26 +72,8 @@ struct FTPConnectorTests {
     }
 
     @Test func repliesInjectedAfterTheAUTHTLSGoAheadAreRefused() async throws {
-        let script = """
-            import asyncio, sys
-            async def serve(reader, writer):
-                writer.write(b"220 injector\\r\\n")
-                while True:
-                    line = await reader.readline()
-                    if not line:
-                        break
-                    if line.upper().startswith(b"AUTH"):
-                        writer.write(b"234 Go ahead\\r\\n230 Logged in\\r\\n")
-                    else:
-                        writer.write(b"500 no\\r\\n")
-                    await writer.drain()
-                writer.close()
-            async def main():
-                server = await asyncio.start_server(serve, "127.0.0.1", int(sys.argv[1]))
-                async with server:
-                    await server.serve_forever()
-            asyncio.run(main())
-            """
+        let script = LineProtocolPeer.script(
+            greeting: "220 injector\r\n", answers: [("AUTH", "234 Go ahead\r\n230 Logged in\r\n")], otherwise: "500 no\r\n")
         try await PythonPeer.with(script: script) { peer in
             try await withJunction { junction in
                 let tenant = try await junction.createTenant("acme")

@@ -151,28 +151,13 @@ struct SMTPConnectorTests {
 
     /// A server (or whoever sits in between) that sends more after its STARTTLS go-ahead, in
     /// plain text, hoping it is read as protected: the connection is dropped.
-    static let injectingServer = """
-        import asyncio, sys
-        async def serve(reader, writer):
-            writer.write(b"220 injector ESMTP\\r\\n")
-            while True:
-                line = await reader.readline()
-                if not line:
-                    break
-                if line.upper().startswith(b"EHLO"):
-                    writer.write(b"250-injector\\r\\n250 STARTTLS\\r\\n")
-                elif line.upper().startswith(b"STARTTLS"):
-                    writer.write(b"220 Go ahead\\r\\n250-injector\\r\\n250 AUTH PLAIN\\r\\n235 Authentication successful\\r\\n")
-                else:
-                    writer.write(b"250 OK\\r\\n")
-                await writer.drain()
-            writer.close()
-        async def main():
-            server = await asyncio.start_server(serve, "127.0.0.1", int(sys.argv[1]))
-            async with server:
-                await server.serve_forever()
-        asyncio.run(main())
-        """
+    static let injectingServer = LineProtocolPeer.script(
+        greeting: "220 injector ESMTP\r\n",
+        answers: [
+            ("EHLO", "250-injector\r\n250 STARTTLS\r\n"),
+            ("STARTTLS", "220 Go ahead\r\n250-injector\r\n250 AUTH PLAIN\r\n235 Authentication successful\r\n"),
+        ],
+        otherwise: "250 OK\r\n")
 
     @Test func repliesInjectedAfterTheSTARTTLSGoAheadAreRefused() async throws {
         try await PythonPeer.with(script: Self.injectingServer) { peer in

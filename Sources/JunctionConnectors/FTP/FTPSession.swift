@@ -96,22 +96,11 @@ actor FTPSession: RemoteFiles {
         let address = checked.map(IPAddressBytes.format) ?? settings.host
         let serverName = IPAddressBytes.parse(settings.host) == nil ? settings.host : nil
         let implicit = settings.implicitTLS ? settings.tls : nil
-        let control: any Channel
-        do {
-            control = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(10))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        if let implicit {
-                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: implicit, serverHostname: serverName))
-                        }
-                        try channel.pipeline.syncOperations.addHandler(FTPReplyHandler())
-                    }
-                }
-                .connect(host: address, port: settings.port).get()
-        } catch {
-            throw SocketFailure.map(error, context: settings.context, safeToRepeat: true)
-                ?? JunctionError(.connectionRefused, "Could not connect to \(settings.context): \(error).", retryable: true, cause: error)
+        let control = try await TCPConnection.open(address: address, port: settings.port, context: settings.context) { channel in
+            if let implicit {
+                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: implicit, serverHostname: serverName))
+            }
+            try channel.pipeline.syncOperations.addHandler(FTPReplyHandler())
         }
         do {
             return try await withTaskCancellationHandler {
@@ -219,7 +208,8 @@ actor FTPSession: RemoteFiles {
         }
         guard let port, (1...65535).contains(port) else { throw JunctionError(.upstreamError, "\(context) named no data port.") }
         let data = try await DataConnection.open(
-            host: endpoint.address, port: port, tls: tls, serverName: IPAddressBytes.parse(endpoint.host) == nil ? endpoint.host : nil)
+            host: endpoint.address, port: port, tls: tls, serverName: IPAddressBytes.parse(endpoint.host) == nil ? endpoint.host : nil,
+            context: context)
         transfer.withLock { $0 = data.channel }
         return data
     }
@@ -333,16 +323,11 @@ struct DataConnection: Sendable {
     let channel: any Channel
     let received: NIOLoopBound<DataCollector>
 
-    static func open(host: String, port: Int, tls: NIOSSLContext?, serverName: String?) async throws -> DataConnection {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
-                    try channel.pipeline.syncOperations.addHandler(DataCollector())
-                }
-            }
-            .connect(host: host, port: port).get()
+    static func open(host: String, port: Int, tls: NIOSSLContext?, serverName: String?, context: String) async throws -> DataConnection {
+        let channel = try await TCPConnection.open(address: host, port: port, context: "the data port of \(context)") { channel in
+            if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
+            try channel.pipeline.syncOperations.addHandler(DataCollector())
+        }
         let received = try await channel.eventLoop.submit {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: DataCollector.self), eventLoop: channel.eventLoop)
         }.get()

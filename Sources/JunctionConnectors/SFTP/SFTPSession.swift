@@ -55,22 +55,13 @@ final class SFTPSession: RemoteFiles {
         let address = try await addressGuard.check(host: settings.host)
         let hostKeys = HostKeyCheck(pinned: settings.hostKeyFingerprint)
         let login = LoginOffer(username: settings.username, login: settings.login)
-        let connection: any Channel
-        do {
-            connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(10))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSHHandler(
-                            role: .client(.init(userAuthDelegate: login, serverAuthDelegate: hostKeys)),
-                            allocator: channel.allocator, inboundChildChannelInitializer: nil))
-                        try channel.pipeline.syncOperations.addHandler(CloseOnError())
-                    }
-                }
-                .connect(host: address.map(IPAddressBytes.format) ?? settings.host, port: settings.port).get()
-        } catch {
-            throw SocketFailure.map(error, context: settings.context, safeToRepeat: true)
-                ?? JunctionError(.connectionRefused, "Could not connect to \(settings.context): \(error).", retryable: true, cause: error)
+        let connection = try await TCPConnection.open(
+            address: address.map(IPAddressBytes.format) ?? settings.host, port: settings.port, context: settings.context
+        ) { channel in
+            try channel.pipeline.syncOperations.addHandler(NIOSSHHandler(
+                role: .client(.init(userAuthDelegate: login, serverAuthDelegate: hostKeys)),
+                allocator: channel.allocator, inboundChildChannelInitializer: nil))
+            try channel.pipeline.syncOperations.addHandler(CloseOnError())
         }
         do {
             return try await withTaskCancellationHandler {
