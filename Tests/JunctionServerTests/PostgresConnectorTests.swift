@@ -205,6 +205,12 @@ struct PostgresConnectorTests {
                 #expect(discovered.status == .ok, "\(discovered.text)")
                 #expect(discovered.json["resources"]?.arrayValue?.contains { $0["slug"] == "select-returns" } == true)
 
+                let unknown = Self.connector("unknown", database, options: ["tables": ["items", "nothing_here"]])
+                #expect(try await junction.request(.post, "/api/v1/connectors", key: key, json: unknown).status == .created)
+                let named = try await junction.request(.post, "/api/v1/connectors/unknown/test", key: key)
+                #expect(named.json["error"]?["code"] == "schema_discovery_failed", "\(named.text)")
+                #expect(named.json["error"]?["message"]?.stringValue?.contains("nothing_here") == true, "the missing table is named: \(named.text)")
+
                 let readOnly = Self.connector("reporting", database, options: ["read_only": true, "tables": ["items"]])
                 #expect(try await junction.request(.post, "/api/v1/connectors", key: key, json: readOnly).status == .created)
                 let reporting = try await junction.request(.get, "/api/v1/connectors/reporting/resources", key: key)

@@ -167,6 +167,10 @@ struct SFTPConnectorTests {
                 #expect(run["status"] == "completed", "\(run)")
                 #expect(run["output"]?["size"] == 8)
                 #expect(try String(contentsOf: root.appendingPathComponent("report-04.txt"), encoding: .utf8) == "all good")
+
+                #expect(try await junction.request(.put, "/api/v1/connectors/files", key: key, json: ["options": ["read_only": true]]).status == .ok)
+                let reading = try await junction.request(.get, "/api/v1/connectors/files/resources", key: key)
+                #expect(reading.json["resources"]?.arrayValue?.compactMap { $0["slug"]?.stringValue } == ["list", "stat", "read"], "\(reading.text)")
             }
         }
     }

@@ -194,6 +194,12 @@ struct SMTPConnectorTests {
                     #expect(answer.json["error"]?["code"] == "invalid_input", "\(data): \(answer.text)")
                     #expect(answer.json["error"]?["field"]?.stringValue == field, "\(data): \(answer.text)")
                 }
+                #expect(try await junction.request(.put, "/api/v1/connectors/mail", key: key, json: ["options": ["max_message_bytes": 2048]]).status == .ok)
+                let big = try await Self.send(junction, key, [
+                    "to": "ana@example.com", "text": "x", "attachments": [["filename": "big.bin", "content": .string(Data(count: 4096).base64EncodedString())]],
+                ])
+                #expect(big.json["error"]?["code"] == "payload_too_large", "\(big.text)")
+                #expect(big.json["error"]?["message"]?.stringValue?.contains("max_message_bytes") == true)
                 let bad = try await junction.request(.put, "/api/v1/connectors/mail", key: key, json: ["options": ["from": "agents@example.com\r\nBcc: x@y.z", "starttls": false]])
                 #expect(bad.errorField == "options.from", "\(bad.text)")
                 #expect(try mail.messages().isEmpty, "nothing was sent")
