@@ -321,6 +321,13 @@ struct PostgresConnectorTests {
                 #expect(stillRunning == ["0"], "the statement was stopped on the server")
                 let next = try await Self.invoke(junction, key, "quick", "query", ["sql": "SELECT 2 AS two"])
                 #expect(next.json["data"]?["rows"] == [["two": 2]])
+
+                // A call given less time than its connector's timeout gets a statement timeout of its own.
+                let short = try await junction.request(.post, "/api/v1/invoke", key: key, json: [
+                    "connector": "one", "resource": "query", "data": ["sql": "SELECT pg_sleep(5)"], "options": ["timeout_ms": 500],
+                ])
+                #expect(short.json["error"]?["code"] == "timeout", "\(short.text)")
+                #expect(short.json["error"]?["message"]?.stringValue?.contains("statement_timeout") == true, "the server cancelled it: \(short.text)")
             }
         }
     }

@@ -92,7 +92,11 @@ struct PostgresRunner: Sendable {
                 host: address.map(IPAddressBytes.format) ?? settings.host, port: settings.port, username: settings.username,
                 password: settings.password, database: settings.database, tls: tls)
             configuration.options.tlsServerName = IPAddressBytes.parse(settings.host) == nil ? settings.host : nil
-            configuration.options.additionalStartupParameters = [("application_name", "junction")]
+            // The session's defaults: DISCARD ALL after raw SQL brings them back.
+            configuration.options.additionalStartupParameters = [
+                ("application_name", "junction"), ("statement_timeout", String(settings.sessionStatementTimeout)),
+                ("search_path", settings.searchPath),
+            ]
             let id = connectionIDs.wrappingAdd(1, ordering: .relaxed).newValue
             return PostgresSession(connection: try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger))
         } catch {
@@ -160,10 +164,12 @@ struct PostgresRunner: Sendable {
             let budget = max(1, (deadline - .now).wholeMilliseconds * 9 / 10)
             try await connection.query(readOnly ? "BEGIN READ ONLY" : "BEGIN", logger: logger)
             do {
-                // Reset for every call: a statement may have changed them for the session.
-                try await connection.query(
-                    "SELECT set_config('statement_timeout', \(String(budget)), true), set_config('search_path', \(settings.searchPath), true)",
-                    logger: logger)
+                // The session's statement_timeout (set at connect, restored by DISCARD ALL) is 90 % of
+                // the connector's timeout, within any call with at least 90 % of it left; a call with
+                // less time left (a retry, a shorter options.timeout_ms) gets its own.
+                if budget * 10 < settings.sessionStatementTimeout * 9 {
+                    try await connection.query("SELECT set_config('statement_timeout', \(String(budget)), true)", logger: logger)
+                }
                 let collector = RowCollector(limit: settings.maxRows)
                 let metadata = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) { row in
                     collector.add(row)

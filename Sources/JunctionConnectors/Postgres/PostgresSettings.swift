@@ -28,6 +28,8 @@ struct PostgresSettings: Sendable {
     var poolTimeout: Duration
     var maxRows: Int
     var readOnly: Bool
+    /// The statement timeout of a connection's session, in milliseconds: 90 % of the connector's timeout.
+    var sessionStatementTimeout: Int
     var rawSQL: Bool
     var discoverTables: Bool
     var tables: [String]
@@ -51,6 +53,7 @@ struct PostgresSettings: Sendable {
         poolTimeout = .milliseconds(options["pool_timeout_ms"]?.intValue ?? 5000)
         maxRows = options["max_rows"]?.intValue ?? 1000
         readOnly = options["read_only"]?.boolValue ?? false
+        sessionStatementTimeout = max(1, configuration.timeout.wholeMilliseconds * 9 / 10)
         rawSQL = options["raw_sql"]?.boolValue ?? true
         discoverTables = options["discover_tables"]?.boolValue ?? true
         tables = options["tables"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -86,7 +89,8 @@ struct PostgresSettings: Sendable {
     /// everything its connections depend on (a rotated password gets a new pool).
     func poolKey(connectorID: String) -> String {
         var hasher = SHA256()
-        for part in [host, String(port), database, username, password ?? "", tls.rawValue, caPEM ?? "", String(poolSize)] {
+        for part in [host, String(port), database, username, password ?? "", tls.rawValue, caPEM ?? "", String(poolSize), schema,
+                     String(sessionStatementTimeout)] {
             hasher.update(data: Data(part.utf8))
             hasher.update(data: [0])
         }
