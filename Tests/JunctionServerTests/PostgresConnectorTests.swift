@@ -376,6 +376,11 @@ struct PostgresConnectorTests {
                 let everything = try await junction.request(.get, "/api/v1/connectors", key: key).text + wrong.text + refused.text
                 #expect(!everything.contains(Self.password))
 
+                let badCA = try await junction.request(.post, "/api/v1/connectors", key: key, json: Self.connector(
+                    "bad-ca", database, options: ["tls": "verify-full", "tls_ca": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"]))
+                #expect(badCA.status == .badRequest, "a bad CA is refused when saved, not at the first call: \(badCA.text)")
+                #expect(badCA.errorField == "options.tls_ca")
+
                 let bad = try await junction.request(.post, "/api/v1/connectors", key: key, json: [
                     "connector_name": "leaky", "connector_type": "postgres", "connection_url": .string("postgres://app:\(Self.password)@127.0.0.1/db"),
                 ])

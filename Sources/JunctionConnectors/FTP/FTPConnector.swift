@@ -39,19 +39,8 @@ public struct FTPConnector: Connector, ConnectionTestable, ResourceDiscovering, 
         let (host, port) = try FileTransferEndpoint.parse(configuration.connectionURL, schemes: ["ftp": 21, "ftps": 990])
         let implicit = configuration.connectionURL?.lowercased().hasPrefix("ftps:") == true
         let plain = options["tls"]?.stringValue == "none" && !implicit
-        var tls: NIOSSLContext?
-        if !plain {
-            var settings = TLSConfiguration.makeClientConfiguration()
-            if options["insecure_skip_verify"]?.boolValue == true { settings.certificateVerification = .none }
-            if let pem = options["tls_ca"]?.stringValue, !pem.isEmpty {
-                do {
-                    settings.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
-                } catch {
-                    throw JunctionError.invalidInput("Not a PEM certificate: \(error).", field: "options.tls_ca")
-                }
-            }
-            tls = try NIOSSLContext(configuration: settings)
-        }
+        let tls = plain
+            ? nil : try ClientTLS.context(caPEM: options["tls_ca"]?.stringValue, verify: options["insecure_skip_verify"]?.boolValue != true)
         var username = "anonymous"
         var password = "junction@"
         if let credential = configuration.credential, credential.kind == .basic {
@@ -79,6 +68,7 @@ public struct FTPConnector: Connector, ConnectionTestable, ResourceDiscovering, 
     public static func check(connectionURL: String?, options: ConnectorOptions, services: ServiceValues) throws(JunctionError) {
         if let connectionURL { _ = try FileTransferEndpoint.parse(connectionURL, schemes: ["ftp": 21, "ftps": 990]) }
         try FileTransferEndpoint.checkRoot(options["root"]?.stringValue)
+        _ = try ClientTLS.context(caPEM: options["tls_ca"]?.stringValue)
     }
 
     public func discoverResources() async throws -> [Resource] {

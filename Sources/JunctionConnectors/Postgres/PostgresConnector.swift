@@ -81,6 +81,7 @@ public struct PostgresConnector: Connector, ConnectionTestable, ResourceDiscover
     /// The URL names a database, holds no password; the resources' parameters are fields of their input.
     public static func check(connectionURL: String?, options: ConnectorOptions, services: ServiceValues) throws(JunctionError) {
         if let connectionURL { _ = try PostgresSettings.endpoint(connectionURL) }
+        _ = try ClientTLS.context(caPEM: options["tls_ca"]?.stringValue)
         for (index, definition) in (options[ConnectorSpec.resourcesOption]?.arrayValue ?? []).enumerated() {
             let names = definition["parameters"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let properties = definition["input_schema"]?["properties"]?.objectValue ?? [:]

@@ -59,24 +59,7 @@ struct PostgresRunner: Sendable {
 
     private static func tlsConfiguration(_ settings: PostgresSettings) throws(JunctionError) -> PostgresConnection.Configuration.TLS {
         guard settings.tls != .disable else { return .disable }
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        if settings.tls == .verifyFull {
-            if let pem = settings.caPEM {
-                do {
-                    configuration.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
-                } catch {
-                    throw .invalidInput("Not a PEM certificate: \(error).", field: "options.tls_ca")
-                }
-            }
-        } else {
-            configuration.certificateVerification = .none
-        }
-        let context: NIOSSLContext
-        do {
-            context = try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw .invalidInput("The TLS settings cannot be used: \(error).", field: "options.tls")
-        }
+        let context = try ClientTLS.context(caPEM: settings.caPEM, verify: settings.tls == .verifyFull)
         return settings.tls == .prefer ? .prefer(context) : .require(context)
     }
 

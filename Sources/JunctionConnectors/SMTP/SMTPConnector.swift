@@ -82,20 +82,9 @@ public struct SMTPConnector: Connector, ConnectionTestable, ResourceDiscovering,
         let options = configuration.options
         let (host, port, implicitTLS) = try Self.endpoint(configuration.connectionURL)
         let from = try MailMessage.Mailbox(parsing: options["from"]?.stringValue ?? "", field: "options.from")
-        var tls: NIOSSLContext?
         let starttls = options["starttls"]?.boolValue ?? true
-        if implicitTLS || starttls {
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            if options["insecure_skip_verify"]?.boolValue == true { configuration.certificateVerification = .none }
-            if let pem = options["tls_ca"]?.stringValue, !pem.isEmpty {
-                do {
-                    configuration.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
-                } catch {
-                    throw JunctionError.invalidInput("Not a PEM certificate: \(error).", field: "options.tls_ca")
-                }
-            }
-            tls = try NIOSSLContext(configuration: configuration)
-        }
+        let tls = implicitTLS || starttls
+            ? try ClientTLS.context(caPEM: options["tls_ca"]?.stringValue, verify: options["insecure_skip_verify"]?.boolValue != true) : nil
         var username: String?
         var password: String?
         if let credential = configuration.credential, credential.kind == .basic {
@@ -113,6 +102,7 @@ public struct SMTPConnector: Connector, ConnectionTestable, ResourceDiscovering,
     public static func check(connectionURL: String?, options: ConnectorOptions, services: ServiceValues) throws(JunctionError) {
         if let connectionURL { _ = try endpoint(connectionURL) }
         _ = try MailMessage.Mailbox(parsing: options["from"]?.stringValue ?? "", field: "options.from")
+        _ = try ClientTLS.context(caPEM: options["tls_ca"]?.stringValue)
         if let helo = options["helo"]?.stringValue, helo.isEmpty || !helo.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic || "0123456789.-[]:".unicodeScalars.contains($0) }) {
             throw .invalidInput("Expected a host name.", field: "options.helo")
         }
